@@ -1,0 +1,5 @@
+"""Allows `python -m bookshelf`."""
+
+from bookshelf.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,77 @@
+"""The one error hierarchy: services raise these, the web layer maps them to responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class BookshelfError(Exception):
+    """Base error with an HTTP status and a machine-readable code (API.md)."""
+
+    status = 500
+    code = "internal"
+
+    def __init__(self, message: str, details: list[Any] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+        self.headers = headers or {}
+
+
+class InvalidInput(BookshelfError):
+    status = 400
+    code = "invalid_input"
+
+
+class Unauthorized(BookshelfError):
+    status = 401
+    code = "unauthorized"
+
+
+class NotFound(BookshelfError):
+    status = 404
+    code = "not_found"
+
+
+class MethodNotAllowed(BookshelfError):
+    status = 405
+    code = "method_not_allowed"
+
+
+class Conflict(BookshelfError):
+    status = 409
+    code = "conflict"
+
+
+class PayloadTooLarge(BookshelfError):
+    status = 413
+    code = "payload_too_large"
+
+
+class RateLimited(BookshelfError):
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, headers={"Retry-After": str(max(1, int(retry_after)))})
+        self.retry_after = retry_after
+
+
+class UpstreamError(BookshelfError):
+    """A remote provider failed; ``reason`` is a short stable tag (auth, quota, timeout...)."""
+
+    status = 502
+    code = "upstream_error"
+
+    def __init__(self, message: str, reason: str = "error", retry_after: float | None = None,
+                 transient: bool = False) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.transient = transient
+
+
+class Unavailable(BookshelfError):
+    status = 503
+    code = "unavailable"
