@@ -11,8 +11,7 @@ class BookshelfError(Exception):
     status = 500
     code = "internal"
 
-    def __init__(self, message: str, details: list[Any] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(self, message: str, details: list[Any] | None = None, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
@@ -64,8 +63,9 @@ class UpstreamError(BookshelfError):
     status = 502
     code = "upstream_error"
 
-    def __init__(self, message: str, reason: str = "error", retry_after: float | None = None,
-                 transient: bool = False) -> None:
+    def __init__(
+        self, message: str, reason: str = "error", retry_after: float | None = None, transient: bool = False
+    ) -> None:
         super().__init__(message)
         self.reason = reason
         self.retry_after = retry_after

@@ -46,20 +46,35 @@ OPTIONS: tuple[Option, ...] = (
     Option("log_format", "text", "Log line format: text or json."),
     Option("workers", 2, "Queue worker threads.", int),
     Option("watch_poll", False, "Poll the inbox folder instead of waiting for change events (network shares).", bool),
-    Option("watch_settle_seconds", 2.0, "How long a dropped file's size and mtime must stay still before it is taken.", float),
-    Option("trusted_proxies", "", "Comma-separated addresses of reverse proxies whose X-Forwarded-* headers are believed."),
+    Option(
+        "watch_settle_seconds",
+        2.0,
+        "How long a dropped file's size and mtime must stay still before it is taken.",
+        float,
+    ),
+    Option(
+        "trusted_proxies", "", "Comma-separated addresses of reverse proxies whose X-Forwarded-* headers are believed."
+    ),
     Option("import_roots", "", "Comma-separated server folders that POST /api/import may read from."),
     Option("google_books_url", "https://www.googleapis.com/books/v1", "Google Books API base URL.", flag=False),
     Option("hardcover_url", "https://api.hardcover.app/v1/graphql", "Hardcover GraphQL endpoint.", flag=False),
     Option("openlibrary_url", "https://openlibrary.org", "Open Library base URL.", flag=False),
     Option("openlibrary_covers_url", "https://covers.openlibrary.org", "Open Library covers base URL.", flag=False),
-    Option("secret_key", "", "Base64 32-byte key sealing stored tokens (default: DATA_DIR/secret.key).", flag=False, secret=True),
+    Option(
+        "secret_key",
+        "",
+        "Base64 32-byte key sealing stored tokens (default: DATA_DIR/secret.key).",
+        flag=False,
+        secret=True,
+    ),
     Option("opds_username", "", "OPDS user name (overrides the stored credential).", flag=False),
     Option("opds_password", "", "OPDS password (overrides the stored credential).", flag=False, secret=True),
     Option("kosync_username", "", "KOReader sync user name (overrides the stored credential).", flag=False),
     Option("kosync_password", "", "KOReader sync password (overrides the stored credential).", flag=False, secret=True),
     Option("hardcover_token", "", "Hardcover API token (overrides the stored credential).", flag=False, secret=True),
-    Option("google_books_api_key", "", "Google Books API key (overrides the stored credential).", flag=False, secret=True),
+    Option(
+        "google_books_api_key", "", "Google Books API key (overrides the stored credential).", flag=False, secret=True
+    ),
 )
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -161,8 +176,14 @@ class Settings:
     def managed_dirs(self) -> list[Path]:
         """Every folder bookshelf creates on start."""
         return [
-            self.data_dir, self.library_dir, self.inbox_dir, self.covers_dir,
-            self.incoming_dir, self.duplicates_dir, self.trash_dir, self.tmp_dir,
+            self.data_dir,
+            self.library_dir,
+            self.inbox_dir,
+            self.covers_dir,
+            self.incoming_dir,
+            self.duplicates_dir,
+            self.trash_dir,
+            self.tmp_dir,
             self.cache_dir,
         ]
 
@@ -170,8 +191,9 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
 
-def load(flags: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None,
-         **overrides: Any) -> Settings:
+def load(
+    flags: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None, **overrides: Any
+) -> Settings:
     """Build Settings: explicit overrides, then flags, then environment, then defaults."""
     flags = {k: v for k, v in (flags or {}).items() if v is not None}
     env = os.environ if environ is None else environ

@@ -1,0 +1,41 @@
+# bookshelf: `make run` starts the server, `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+HOST ?= 0.0.0.0
+PORT ?= 8080
+DATA ?= ./data
+PYTEST_ARGS ?=
+
+.PHONY: run test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP) $@
+
+run: $(STAMP)
+	$(BIN)/bookshelf serve --host $(HOST) --port $(PORT) --data-dir $(DATA)
+
+test: $(TEST_STAMP)
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check bookshelf tests scripts
+	$(BIN)/ruff format --check bookshelf tests scripts
+	$(BIN)/mypy
+
+bench: $(TEST_STAMP)
+	$(BIN)/python scripts/bench/run_all.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

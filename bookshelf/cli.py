@@ -1,0 +1,164 @@
+"""The `bookshelf` command: serve, keys, and the maintenance commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from bookshelf import __version__
+from bookshelf.settings import OPTIONS, Settings, SettingsError, load
+
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """A one-line message for the user, and an exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _add_startup_flags(parser: argparse.ArgumentParser, only: tuple[str, ...] | None = None) -> None:
+    for option in OPTIONS:
+        if not option.flag or (only is not None and option.name not in only):
+            continue
+        if option.kind is bool:
+            parser.add_argument(
+                option.cli,
+                dest=option.name,
+                action="store_const",
+                const=True,
+                default=None,
+                help=f"{option.help} [env {option.env}]",
+            )
+        else:
+            parser.add_argument(
+                option.cli,
+                dest=option.name,
+                type=option.kind,
+                default=None,
+                help=f"{option.help} (default {option.default!r}) [env {option.env}]",
+            )
+
+
+DATA_FLAGS = ("data_dir", "library_dir", "inbox_dir", "log_level", "log_format")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bookshelf", description="A self-hosted ebook server.")
+    parser.add_argument("--version", action="version", version=f"bookshelf {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the server")
+    _add_startup_flags(serve)
+    serve.set_defaults(handler=cmd_serve)
+
+    keys = commands.add_parser("keys", help="manage API keys")
+    key_commands = keys.add_subparsers(dest="keys_command", metavar="ACTION")
+    create = key_commands.add_parser("create", help="create an API key and print it once")
+    create.add_argument("--label", required=True)
+    _add_startup_flags(create, DATA_FLAGS)
+    create.set_defaults(handler=cmd_keys_create)
+
+    for register in _EXTRA_COMMANDS:
+        register(commands)
+    return parser
+
+
+# Other modules add subcommands (import, reindex, backup, doctor...) here.
+_EXTRA_COMMANDS: list[Callable[[Any], None]] = []
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    flags = {option.name: getattr(args, option.name, None) for option in OPTIONS}
+    try:
+        return load(flags)
+    except SettingsError as exc:
+        raise CliError(str(exc)) from None
+
+
+def prepared(args: argparse.Namespace) -> Settings:
+    """Settings with every folder created and the data folder proven writable."""
+    from bookshelf.runtime import DataDirError, prepare_folders
+
+    settings = settings_from(args)
+    try:
+        prepare_folders(settings)
+    except DataDirError as exc:
+        raise CliError(str(exc)) from None
+    return settings
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from bookshelf import logs
+    from bookshelf.web.app import create_app
+
+    settings = prepared(args)
+    logs.configure(settings.log_level, settings.log_format)
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        proxy_headers=False,
+        server_header=False,
+        timeout_graceful_shutdown=10,
+    )
+    server = uvicorn.Server(config)
+    # uvicorn re-raises the signal that stopped it once shutdown is done; a
+    # quiet handler turns SIGTERM into a clean exit code 0 for service managers.
+    signal.signal(signal.SIGTERM, lambda *_: None)
+    server.run()
+    # uvicorn reports a failed lifespan start by not starting; make that an error exit.
+    return 0 if server.started else 1
+
+
+def cmd_keys_create(args: argparse.Namespace) -> int:
+    from bookshelf.db.migrate import migrate
+    from bookshelf.runtime import Runtime
+
+    settings = prepared(args)
+    migrate(settings.db_path)
+
+    async def create() -> str:
+        rt = await Runtime.open(settings, background=False)
+        try:
+            _, raw = await rt.keys.create(args.label)
+            return raw
+        finally:
+            await rt.close()
+
+    from bookshelf.errors import BookshelfError
+
+    try:
+        raw = asyncio.run(create())
+    except BookshelfError as exc:
+        raise CliError(exc.message) from None
+    print(raw)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(handler(args) or 0)
+    except CliError as exc:
+        print(f"bookshelf: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130

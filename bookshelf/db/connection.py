@@ -1,0 +1,134 @@
+"""SQLite connections: one serialised writer and a small pool of concurrent readers."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def configure(conn: sqlite3.Connection) -> None:
+    """Pragmas every connection gets (WAL survives a killed process at synchronous=NORMAL)."""
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA temp_store=MEMORY")
+    conn.execute("PRAGMA cache_size=-16000")
+    conn.execute("PRAGMA mmap_size=134217728")
+
+
+def connect_sync(path: Path) -> sqlite3.Connection:
+    """A plain connection for start-up work and command-line tools."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    configure(conn)
+    return conn
+
+
+class Database:
+    """The async face of the database file.
+
+    Writes go through :meth:`write`, which serialises them with a lock and
+    ``BEGIN IMMEDIATE`` so that two writers never race for the lock inside
+    SQLite. Reads borrow one of ``readers`` connections and run concurrently.
+    """
+
+    def __init__(self, path: Path, readers: int = 3) -> None:
+        self.path = path
+        self._reader_count = readers
+        self._writer: aiosqlite.Connection | None = None
+        self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        self._all_readers: list[aiosqlite.Connection] = []
+        self._write_lock = asyncio.Lock()
+
+    async def open(self) -> None:
+        self._writer = await self._connect()
+        for _ in range(self._reader_count):
+            conn = await self._connect()
+            self._all_readers.append(conn)
+            self._readers.put_nowait(conn)
+
+    async def _connect(self) -> aiosqlite.Connection:
+        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        await conn._execute(configure, conn._conn)  # type: ignore[attr-defined]
+        return conn
+
+    async def close(self) -> None:
+        for conn in self._all_readers:
+            await conn.close()
+        self._all_readers.clear()
+        if self._writer is not None:
+            await self._writer.close()
+            self._writer = None
+
+    @asynccontextmanager
+    async def write(self, durable: bool = False) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction. ``durable`` commits with synchronous=FULL (power-cut safe)."""
+        assert self._writer is not None, "database is not open"
+        async with self._write_lock:
+            conn = self._writer
+            if durable:
+                await conn.execute("PRAGMA synchronous=FULL")
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            else:
+                await conn.execute("COMMIT")
+            finally:
+                if durable:
+                    await conn.execute("PRAGMA synchronous=NORMAL")
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A connection for reads; statements see a consistent snapshot per statement."""
+        conn = await self._readers.get()
+        try:
+            yield conn
+        finally:
+            self._readers.put_nowait(conn)
+
+    async def fetchall(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+        async with self.read() as conn:
+            cursor = await conn.execute(sql, params)
+            rows = await cursor.fetchall()
+            await cursor.close()
+            return list(rows)
+
+    async def fetchone(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
+        async with self.read() as conn:
+            cursor = await conn.execute(sql, params)
+            row = await cursor.fetchone()
+            await cursor.close()
+            return row
+
+    async def ping(self) -> bool:
+        try:
+            row = await self.fetchone("SELECT 1")
+        except (sqlite3.Error, ValueError):
+            return False
+        return row is not None
+
+
+async def fetchall(conn: aiosqlite.Connection, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+    cursor = await conn.execute(sql, params)
+    rows = await cursor.fetchall()
+    await cursor.close()
+    return list(rows)
+
+
+async def fetchone(conn: aiosqlite.Connection, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
+    cursor = await conn.execute(sql, params)
+    row = await cursor.fetchone()
+    await cursor.close()
+    return row

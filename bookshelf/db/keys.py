@@ -1,0 +1,51 @@
+"""SQL for the api_keys table."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from bookshelf.db.connection import fetchall, fetchone
+from bookshelf.models import ApiKey
+
+
+def _key(row) -> ApiKey:
+    return ApiKey(id=row["id"], label=row["label"], created_at=row["created_at"], last_used_at=row["last_used_at"])
+
+
+async def count(conn: aiosqlite.Connection) -> int:
+    row = await fetchone(conn, "SELECT count(*) FROM api_keys")
+    return int(row[0]) if row else 0
+
+
+async def insert(conn: aiosqlite.Connection, key_id: str, label: str, key_hash: str, created_at: str) -> None:
+    await conn.execute(
+        "INSERT INTO api_keys (id, label, key_hash, created_at) VALUES (?, ?, ?, ?)",
+        (key_id, label, key_hash, created_at),
+    )
+
+
+async def list_all(conn: aiosqlite.Connection) -> list[ApiKey]:
+    rows = await fetchall(conn, "SELECT id, label, created_at, last_used_at FROM api_keys ORDER BY created_at, id")
+    return [_key(row) for row in rows]
+
+
+async def get(conn: aiosqlite.Connection, key_id: str) -> ApiKey | None:
+    row = await fetchone(conn, "SELECT id, label, created_at, last_used_at FROM api_keys WHERE id = ?", (key_id,))
+    return _key(row) if row else None
+
+
+async def find_id_by_hash(conn: aiosqlite.Connection, key_hash: str) -> str | None:
+    row = await fetchone(conn, "SELECT id FROM api_keys WHERE key_hash = ?", (key_hash,))
+    return row["id"] if row else None
+
+
+async def delete(conn: aiosqlite.Connection, key_id: str) -> bool:
+    cursor = await conn.execute("DELETE FROM api_keys WHERE id = ?", (key_id,))
+    return cursor.rowcount > 0
+
+
+async def touch(conn: aiosqlite.Connection, used: dict[str, str]) -> None:
+    await conn.executemany(
+        "UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
+        [(when, key_id, when) for key_id, when in used.items()],
+    )

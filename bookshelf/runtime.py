@@ -1,0 +1,126 @@
+"""Composition root: opens the database, services, queue and watcher; closes them in reverse."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any
+
+from bookshelf.db import Database
+from bookshelf.db.migrate import migrate
+from bookshelf.services.credentials import CredentialService
+from bookshelf.services.keys import KeyService
+from bookshelf.services.preferences import PreferenceService
+from bookshelf.services.secrets_box import SealBox, SecretKeyError, load_or_create_key
+from bookshelf.settings import Settings
+from bookshelf.web.ratelimit import FailureLimiter
+
+log = logging.getLogger("bookshelf")
+
+
+class DataDirError(RuntimeError):
+    """The data folder cannot be created or written: a one-line message for the user."""
+
+
+def prepare_folders(settings: Settings) -> None:
+    """Create every folder bookshelf needs and prove the data folder is writable."""
+    for folder in settings.managed_dirs():
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DataDirError(f"cannot create folder {folder}: {exc.strerror or exc}") from None
+        if not folder.is_dir():
+            raise DataDirError(f"{folder} exists but is not a folder")
+    probe = settings.data_dir / f".write-test-{os.getpid()}"
+    try:
+        probe.write_bytes(b"ok")
+        probe.unlink()
+    except OSError as exc:
+        raise DataDirError(f"data folder {settings.data_dir} is not writable: {exc.strerror or exc}") from None
+
+
+class Runtime:
+    """Everything a running bookshelf owns. Edges (HTTP, CLI, tasks) reach services through it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.started = time.monotonic()
+        self.db = Database(settings.db_path)
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.auth_limiter = FailureLimiter()
+        self._stack = AsyncExitStack()
+        self._background: list[asyncio.Task[Any]] = []
+        self._components: dict[str, Any] = {}
+        self.box: SealBox
+        self.keys: KeyService
+        self.credentials: CredentialService
+        self.preferences: PreferenceService
+        self.sessions: Any = None
+
+    @classmethod
+    async def open(cls, settings: Settings, *, background: bool = True) -> Runtime:
+        rt = cls(settings)
+        try:
+            await rt._open(background)
+        except BaseException:
+            await rt.close()
+            raise
+        return rt
+
+    async def _open(self, background: bool) -> None:
+        settings = self.settings
+        prepare_folders(settings)
+        self.loop = asyncio.get_running_loop()
+        await asyncio.to_thread(migrate, settings.db_path)
+        try:
+            self.box = SealBox(load_or_create_key(settings.secret_key_path, settings.secret_key))
+        except (SecretKeyError, OSError) as exc:
+            raise DataDirError(str(exc)) from None
+        await self.db.open()
+        self._stack.push_async_callback(self.db.close)
+        self.keys = KeyService(self.db)
+        self._stack.push_async_callback(self.keys.flush_usage)
+        self.credentials = CredentialService(self.db, settings, self.box)
+        self.preferences = PreferenceService(self.db, settings)
+        await self.preferences.load()
+        if background:
+            self.every(60, self.keys.flush_usage, "key usage flush")
+
+    def every(self, seconds: float, job: Any, name: str) -> None:
+        """Run ``job`` (async, no arguments) every ``seconds`` until close."""
+
+        async def loop() -> None:
+            while True:
+                await asyncio.sleep(seconds)
+                try:
+                    await job()
+                except Exception:
+                    log.exception("periodic job %s failed", name)
+
+        self._background.append(asyncio.get_running_loop().create_task(loop(), name=name))
+
+    def register_component(self, name: str, component: Any) -> None:
+        """A long-running part (queue consumer, watcher) whose liveness health reports."""
+        self._components[name] = component
+
+    def component_status(self) -> dict[str, bool]:
+        return {name: bool(getattr(c, "alive", lambda: True)()) for name, c in self._components.items()}
+
+    async def close(self) -> None:
+        for task in self._background:
+            task.cancel()
+        for task in self._background:
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):
+                pass
+        self._background.clear()
+        await self._stack.aclose()
+
+
+def data_path(settings: Settings, *parts: str) -> Path:
+    return settings.data_dir.joinpath(*parts)

@@ -1,0 +1,1 @@
+"""Use cases: HTTP, CLI, watcher and queue tasks all call these."""

@@ -1,0 +1,1 @@
+"""HTTP surfaces: JSON API, web UI, OPDS and KOReader sync."""

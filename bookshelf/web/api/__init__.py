@@ -1,0 +1,19 @@
+"""JSON API handlers, one module per resource of API.md."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+
+if TYPE_CHECKING:
+    from bookshelf.runtime import Runtime
+
+
+def runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+def caller_key(request: Request) -> str | None:
+    """The id of the API key that authenticated this request (None for a UI session)."""
+    return request.scope.get("bookshelf.key_id")

@@ -1,0 +1,72 @@
+"""The one routing table: endpoints declared as data, turned into routes and the OpenAPI spec."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bookshelf.errors import MethodNotAllowed
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One operation: method, path, handler and what the spec says about it.
+
+    ``responses`` maps a status to a JSON schema (for application/json), or to
+    ``{"content": {...}}`` / ``{"description": ...}`` for anything else.
+    """
+
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    tag: str
+    auth: bool = True
+    params: tuple[dict[str, Any], ...] = ()
+    body: dict[str, Any] | None = None  # JSON schema, or {"content": {...}} for other media
+    responses: dict[int, Any] = field(default_factory=dict)
+    description: str = ""
+    in_spec: bool = True
+
+
+def routes_for(endpoints: Iterable[Endpoint]) -> list[Route]:
+    """One Route per path, in the order paths first appear, dispatching on method."""
+    by_path: dict[str, dict[str, Handler]] = {}
+    for endpoint in endpoints:
+        methods = by_path.setdefault(endpoint.path, {})
+        if endpoint.method in methods:
+            raise ValueError(f"{endpoint.method} {endpoint.path} is declared twice")
+        methods[endpoint.method] = endpoint.handler
+        if endpoint.method == "GET":
+            methods.setdefault("HEAD", endpoint.handler)
+    return [Route(path, _dispatch(handlers), methods=list(handlers)) for path, handlers in by_path.items()]
+
+
+def _dispatch(handlers: dict[str, Handler]) -> Handler:
+    allow = ", ".join(sorted(handlers))
+
+    async def dispatch(request: Request) -> Response:
+        handler = handlers.get(request.method)
+        if handler is None:
+            raise MethodNotAllowed(f"{request.method} is not allowed here", headers={"Allow": allow})
+        return await handler(request)
+
+    return dispatch
+
+
+def path_param(
+    name: str, description: str = "", fmt: str | None = "uuid", schema: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    schema = schema or ({"type": "string", "format": fmt} if fmt else {"type": "string"})
+    return {"name": name, "in": "path", "required": True, "description": description, "schema": schema}
+
+
+def query_param(name: str, schema: dict[str, Any], description: str = "", required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
