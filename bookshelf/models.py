@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -14,3 +14,127 @@ class ApiKey:
 
     def to_json(self) -> dict:
         return {"id": self.id, "label": self.label, "createdAt": self.created_at, "lastUsedAt": self.last_used_at}
+
+
+INBOX_STATUSES = ("processing", "review", "failed")
+BOOK_STATUSES = ("processing", "review", "organized", "failed")
+STAGES = ("parsing", "fetching_metadata", "organizing")
+
+# Book fields a user may edit or select from a candidate (API names -> column names).
+EDITABLE_FIELDS: dict[str, str] = {
+    "title": "title",
+    "subtitle": "subtitle",
+    "authors": "authors",
+    "series": "series",
+    "seriesIndex": "series_index",
+    "isbn10": "isbn10",
+    "isbn13": "isbn13",
+    "publisher": "publisher",
+    "publishedYear": "published_year",
+    "language": "language",
+    "description": "description",
+    "pageCount": "page_count",
+    "genres": "genres",
+    "tags": "tags",
+}
+
+
+@dataclass
+class BookFile:
+    id: str
+    book_id: str
+    format: str
+    root: str  # incoming | library | external
+    path: str  # relative to its root; absolute for external
+    filename: str
+    size: int
+    sha256: str
+    koreader_hash: str
+    page_count: int | None
+    added_at: str
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "format": self.format,
+            "filename": self.filename,
+            "size": self.size,
+            "koreaderHash": self.koreader_hash,
+            "addedAt": self.added_at,
+        }
+
+
+@dataclass
+class Book:
+    id: str
+    status: str
+    title: str = ""
+    subtitle: str | None = None
+    authors: list[str] = field(default_factory=list)
+    author_sort: str = ""
+    series: str | None = None
+    series_index: float | None = None
+    isbn10: str | None = None
+    isbn13: str | None = None
+    identifiers: dict[str, str] = field(default_factory=dict)
+    publisher: str | None = None
+    published_year: int | None = None
+    language: str | None = None
+    description: str | None = None
+    page_count: int | None = None
+    genres: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    rating: float | None = None
+    cover_sha256: str | None = None
+    possible_duplicate_of: str | None = None
+    stage: str | None = None
+    error: str | None = None
+    created_at: str = ""
+    updated_at: str = ""
+    organized_at: str | None = None
+    num: int | None = None
+    files: list[BookFile] = field(default_factory=list)
+    # Reading summary, filled in by the reading service where a view needs it.
+    reading_status: str = "unread"
+    progress: float | None = None
+
+    @property
+    def in_inbox(self) -> bool:
+        return self.status in INBOX_STATUSES
+
+    def cover_url(self) -> str | None:
+        if not self.cover_sha256:
+            return None
+        base = "inbox" if self.in_inbox else "library"
+        return f"/api/{base}/{self.id}/cover?v={self.cover_sha256[:16]}"
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "status": self.status,
+            "title": self.title,
+            "subtitle": self.subtitle,
+            "authors": list(self.authors),
+            "author": ", ".join(self.authors),
+            "series": self.series,
+            "seriesIndex": self.series_index,
+            "isbn10": self.isbn10,
+            "isbn13": self.isbn13,
+            "publisher": self.publisher,
+            "publishedYear": self.published_year,
+            "language": self.language,
+            "description": self.description,
+            "pageCount": self.page_count,
+            "genres": list(self.genres),
+            "tags": list(self.tags),
+            "hasCover": self.cover_sha256 is not None,
+            "coverUrl": self.cover_url(),
+            "files": [f.to_json() for f in self.files],
+            "readingStatus": self.reading_status,
+            "progress": self.progress,
+            "possibleDuplicateOf": self.possible_duplicate_of,
+            "error": self.error,
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+            "organizedAt": self.organized_at,
+        }

@@ -1,0 +1,275 @@
+"""SQL for books, their files and hash history, and the author/genre/series link tables."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import unicodedata
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import aiosqlite
+
+from bookshelf.db.connection import fetchall, fetchone
+from bookshelf.models import Book, BookFile
+
+_JSON_LIST = ("authors", "genres", "tags")
+BOOK_COLUMNS = (
+    "id", "status", "stage", "title", "sort_title", "subtitle", "authors", "author_sort", "series",
+    "series_index", "isbn10", "isbn13", "identifiers", "publisher", "published_year", "language",
+    "description", "page_count", "genres", "tags", "rating", "cover_sha256", "possible_duplicate_of",
+    "error", "created_at", "updated_at", "organized_at",
+)  # fmt: skip
+_ARTICLES = ("the ", "a ", "an ")
+
+
+def sort_title(title: str) -> str:
+    """Sort key for titles: case and accents folded, a leading English article moved aside."""
+    folded = fold(title)
+    for article in _ARTICLES:
+        if folded.startswith(article):
+            return folded[len(article) :]
+    return folded
+
+
+def fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+
+
+def author_sort_name(name: str) -> str:
+    """'Ursula K. Le Guin' -> 'Le Guin, Ursula K.' (particles stay with the surname)."""
+    name = " ".join(name.split())
+    if not name or "," in name:
+        return name
+    parts = name.split(" ")
+    if len(parts) == 1:
+        return name
+    cut = len(parts) - 1
+    while cut > 1 and parts[cut - 1].lower() in {"le", "la", "de", "van", "von", "der", "du", "di", "da", "del"}:
+        cut -= 1
+    return " ".join(parts[cut:]) + ", " + " ".join(parts[:cut])
+
+
+def row_to_book(row: sqlite3.Row) -> Book:
+    values: dict[str, Any] = {key: row[key] for key in row.keys() if key in BOOK_COLUMNS and key != "sort_title"}
+    for key in _JSON_LIST:
+        values[key] = json.loads(values.get(key) or "[]")
+    values["identifiers"] = json.loads(values.get("identifiers") or "{}")
+    book = Book(**values)
+    book.num = row["num"]
+    return book
+
+
+def row_to_file(row: sqlite3.Row) -> BookFile:
+    return BookFile(
+        id=row["id"], book_id=row["book_id"], format=row["format"], root=row["root"], path=row["path"],
+        filename=row["filename"], size=row["size"], sha256=row["sha256"], koreader_hash=row["koreader_hash"],
+        page_count=row["page_count"], added_at=row["added_at"],
+    )  # fmt: skip
+
+
+def _columns(book: Book) -> dict[str, Any]:
+    values = {
+        "id": book.id, "status": book.status, "stage": book.stage, "title": book.title,
+        "sort_title": sort_title(book.title), "subtitle": book.subtitle, "authors": json.dumps(book.authors,
+        ensure_ascii=False), "author_sort": book.author_sort or (fold(author_sort_name(book.authors[0]))
+        if book.authors else ""), "series": book.series, "series_index": book.series_index,
+        "isbn10": book.isbn10, "isbn13": book.isbn13, "identifiers": json.dumps(book.identifiers),
+        "publisher": book.publisher, "published_year": book.published_year, "language": book.language,
+        "description": book.description, "page_count": book.page_count,
+        "genres": json.dumps(book.genres, ensure_ascii=False), "tags": json.dumps(book.tags, ensure_ascii=False),
+        "rating": book.rating, "cover_sha256": book.cover_sha256, "possible_duplicate_of": book.possible_duplicate_of,
+        "error": book.error, "created_at": book.created_at, "updated_at": book.updated_at,
+        "organized_at": book.organized_at,
+    }  # fmt: skip
+    return values
+
+
+async def insert(conn: aiosqlite.Connection, book: Book) -> int:
+    values = _columns(book)
+    names = ", ".join(values)
+    marks = ", ".join(f":{name}" for name in values)
+    cursor = await conn.execute(f"INSERT INTO books ({names}) VALUES ({marks})", values)
+    book.num = cursor.lastrowid
+    await set_links(conn, book)
+    return int(cursor.lastrowid or 0)
+
+
+async def save(conn: aiosqlite.Connection, book: Book) -> None:
+    """Write every column of ``book`` (and its link tables) back."""
+    values = _columns(book)
+    assignments = ", ".join(f"{name} = :{name}" for name in values if name != "id")
+    await conn.execute(f"UPDATE books SET {assignments} WHERE id = :id", values)
+    if book.num is None:
+        row = await fetchone(conn, "SELECT num FROM books WHERE id = ?", (book.id,))
+        book.num = row["num"] if row else None
+    await set_links(conn, book)
+
+
+async def set_status(conn: aiosqlite.Connection, book_id: str, status: str, stage: str | None, now: str,
+                     error: str | None = None) -> None:  # fmt: skip
+    await conn.execute(
+        "UPDATE books SET status = ?, stage = ?, error = ?, updated_at = ? WHERE id = ?",
+        (status, stage, error, now, book_id),
+    )
+
+
+async def set_stage(conn: aiosqlite.Connection, book_id: str, stage: str | None) -> None:
+    await conn.execute("UPDATE books SET stage = ? WHERE id = ?", (stage, book_id))
+
+
+async def set_links(conn: aiosqlite.Connection, book: Book) -> None:
+    """Mirror authors, genres and series into their link tables (facets and OPDS navigation)."""
+    num = book.num
+    await conn.execute("DELETE FROM book_authors WHERE book_num = ?", (num,))
+    await conn.execute("DELETE FROM book_genres WHERE book_num = ?", (num,))
+    await conn.execute("DELETE FROM book_series WHERE book_num = ?", (num,))
+    for position, name in enumerate(dict.fromkeys(a.strip() for a in book.authors if a.strip())):
+        author_id = await _named_id(conn, "authors", name, sort_name=author_sort_name(name))
+        await conn.execute(
+            "INSERT OR IGNORE INTO book_authors (book_num, author_id, position) VALUES (?, ?, ?)",
+            (num, author_id, position),
+        )
+    for name in dict.fromkeys(g.strip() for g in book.genres if g.strip()):
+        genre_id = await _named_id(conn, "genres", name)
+        await conn.execute("INSERT OR IGNORE INTO book_genres (book_num, genre_id) VALUES (?, ?)", (num, genre_id))
+    if book.series and book.series.strip():
+        series_id = await _named_id(conn, "series", book.series.strip())
+        await conn.execute("INSERT INTO book_series (book_num, series_id) VALUES (?, ?)", (num, series_id))
+
+
+async def _named_id(conn: aiosqlite.Connection, table: str, name: str, sort_name: str | None = None) -> int:
+    row = await fetchone(conn, f"SELECT id FROM {table} WHERE name = ?", (name,))
+    if row:
+        return int(row["id"])
+    if table == "authors":
+        cursor = await conn.execute("INSERT INTO authors (name, sort_name) VALUES (?, ?)", (name, sort_name or name))
+    else:
+        cursor = await conn.execute(f"INSERT INTO {table} (name) VALUES (?)", (name,))
+    return int(cursor.lastrowid or 0)
+
+
+async def get(conn: aiosqlite.Connection, book_id: str, with_files: bool = True) -> Book | None:
+    row = await fetchone(conn, "SELECT * FROM books WHERE id = ?", (book_id,))
+    if row is None:
+        return None
+    book = row_to_book(row)
+    if with_files:
+        book.files = await files_of(conn, book.id)
+    return book
+
+
+async def get_many(conn: aiosqlite.Connection, book_ids: Sequence[str], with_files: bool = True) -> list[Book]:
+    """Books in the order of ``book_ids`` (missing ids skipped), files attached in one query."""
+    if not book_ids:
+        return []
+    marks = ",".join("?" * len(book_ids))
+    rows = await fetchall(conn, f"SELECT * FROM books WHERE id IN ({marks})", tuple(book_ids))
+    by_id = {row["id"]: row_to_book(row) for row in rows}
+    if with_files:
+        for file in await files_of_many(conn, list(by_id)):
+            by_id[file.book_id].files.append(file)
+    return [by_id[i] for i in book_ids if i in by_id]
+
+
+async def delete(conn: aiosqlite.Connection, book_id: str) -> bool:
+    cursor = await conn.execute("DELETE FROM books WHERE id = ?", (book_id,))
+    return cursor.rowcount > 0
+
+
+# -- files -------------------------------------------------------------------
+
+
+async def files_of(conn: aiosqlite.Connection, book_id: str) -> list[BookFile]:
+    rows = await fetchall(conn, "SELECT * FROM files WHERE book_id = ? ORDER BY added_at, id", (book_id,))
+    return [row_to_file(row) for row in rows]
+
+
+async def files_of_many(conn: aiosqlite.Connection, book_ids: Sequence[str]) -> list[BookFile]:
+    if not book_ids:
+        return []
+    marks = ",".join("?" * len(book_ids))
+    rows = await fetchall(
+        conn, f"SELECT * FROM files WHERE book_id IN ({marks}) ORDER BY added_at, id", tuple(book_ids)
+    )
+    return [row_to_file(row) for row in rows]
+
+
+async def get_file(conn: aiosqlite.Connection, file_id: str) -> BookFile | None:
+    row = await fetchone(conn, "SELECT * FROM files WHERE id = ?", (file_id,))
+    return row_to_file(row) if row else None
+
+
+async def insert_file(conn: aiosqlite.Connection, file: BookFile) -> None:
+    await conn.execute(
+        "INSERT INTO files (id, book_id, format, root, path, filename, size, sha256, koreader_hash, page_count, "
+        "added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (file.id, file.book_id, file.format, file.root, file.path, file.filename, file.size, file.sha256,
+         file.koreader_hash, file.page_count, file.added_at),
+    )  # fmt: skip
+    await record_hashes(conn, file.id, file.added_at, koreader=file.koreader_hash, sha256=file.sha256)
+
+
+async def update_file(conn: aiosqlite.Connection, file: BookFile, now: str) -> None:
+    """Save a file's new place or bytes; earlier hashes stay in the history."""
+    await conn.execute(
+        "UPDATE files SET book_id = ?, format = ?, root = ?, path = ?, filename = ?, size = ?, sha256 = ?, "
+        "koreader_hash = ?, page_count = ? WHERE id = ?",
+        (file.book_id, file.format, file.root, file.path, file.filename, file.size, file.sha256,
+         file.koreader_hash, file.page_count, file.id),
+    )  # fmt: skip
+    await record_hashes(conn, file.id, now, koreader=file.koreader_hash, sha256=file.sha256)
+
+
+async def delete_file(conn: aiosqlite.Connection, file_id: str) -> None:
+    await conn.execute("DELETE FROM files WHERE id = ?", (file_id,))
+
+
+async def record_hashes(conn: aiosqlite.Connection, file_id: str, now: str, koreader: str | None = None,
+                        sha256: str | None = None, filenames: Iterable[str] = ()) -> None:  # fmt: skip
+    """Remember every id a file has had: KOReader partial MD5, SHA-256, MD5 of its names."""
+    import hashlib
+
+    entries = []
+    if koreader:
+        entries.append(("koreader", koreader))
+    if sha256:
+        entries.append(("sha256", sha256))
+    for name in filenames:
+        entries.append(("filename", hashlib.md5(name.encode("utf-8")).hexdigest()))
+    await conn.executemany(
+        "INSERT OR IGNORE INTO file_hashes (file_id, kind, value, recorded_at) VALUES (?, ?, ?, ?)",
+        [(file_id, kind, value, now) for kind, value in entries],
+    )
+
+
+async def find_file_by_sha256(conn: aiosqlite.Connection, sha256: str) -> BookFile | None:
+    row = await fetchone(conn, "SELECT * FROM files WHERE sha256 = ? LIMIT 1", (sha256,))
+    return row_to_file(row) if row else None
+
+
+async def book_ids_for_documents(conn: aiosqlite.Connection, documents: Sequence[str]) -> dict[str, str]:
+    """KOReader document id -> book id, through every hash any file ever had and manual links."""
+    if not documents:
+        return {}
+    marks = ",".join("?" * len(documents))
+    rows = await fetchall(
+        conn,
+        f"SELECT h.value AS document, f.book_id FROM file_hashes h JOIN files f ON f.id = h.file_id "
+        f"WHERE h.value IN ({marks}) AND h.kind IN ('koreader', 'filename') "
+        f"UNION SELECT document, book_id FROM document_links WHERE document IN ({marks})",
+        (*documents, *documents),
+    )
+    return {row["document"]: row["book_id"] for row in rows}
+
+
+async def documents_of_book(conn: aiosqlite.Connection, book_id: str) -> list[str]:
+    rows = await fetchall(
+        conn,
+        "SELECT h.value FROM file_hashes h JOIN files f ON f.id = h.file_id "
+        "WHERE f.book_id = ? AND h.kind IN ('koreader', 'filename') "
+        "UNION SELECT document FROM document_links WHERE book_id = ?",
+        (book_id, book_id),
+    )
+    return [row[0] for row in rows]

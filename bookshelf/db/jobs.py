@@ -1,0 +1,89 @@
+"""SQL for the jobs table: what every queued task is doing, for /api/jobs and retries."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from bookshelf.db.connection import fetchall, fetchone
+
+QUEUES = ("parse", "metadata", "organize", "hardcover", "maintenance")
+STATES = ("waiting", "active", "completed", "failed", "delayed", "paused")
+
+
+@dataclass
+class Job:
+    id: str
+    queue: str
+    task: str
+    book_id: str | None
+    args: dict[str, Any]
+    state: str
+    attempts: int
+    error: str | None
+    progress: float | None
+    created_at: str
+    updated_at: str
+    started_at: str | None
+    finished_at: str | None
+    failed_at: str | None
+
+    def failed_json(self) -> dict[str, Any]:
+        return {"id": self.id, "queue": self.queue, "task": self.task, "bookId": self.book_id,
+                "error": self.error, "attempts": self.attempts, "createdAt": self.created_at,
+                "failedAt": self.failed_at}  # fmt: skip
+
+
+def _job(row: sqlite3.Row) -> Job:
+    values = dict(row)
+    values["args"] = json.loads(values["args"] or "{}")
+    return Job(**values)
+
+
+async def insert(conn: aiosqlite.Connection, job: Job) -> None:
+    await conn.execute(
+        "INSERT INTO jobs (id, queue, task, book_id, args, state, attempts, error, progress, created_at, "
+        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (job.id, job.queue, job.task, job.book_id, json.dumps(job.args), job.state, job.attempts, job.error,
+         job.progress, job.created_at, job.updated_at),
+    )  # fmt: skip
+
+
+async def get(conn: aiosqlite.Connection, job_id: str) -> Job | None:
+    row = await fetchone(conn, "SELECT * FROM jobs WHERE id = ?", (job_id,))
+    return _job(row) if row else None
+
+
+async def update(conn: aiosqlite.Connection, job_id: str, **fields: Any) -> None:
+    if "args" in fields:
+        fields["args"] = json.dumps(fields["args"])
+    assignments = ", ".join(f"{name} = :{name}" for name in fields)
+    await conn.execute(f"UPDATE jobs SET {assignments} WHERE id = :id", {**fields, "id": job_id})
+
+
+async def counts(conn: aiosqlite.Connection) -> dict[str, dict[str, int]]:
+    rows = await fetchall(conn, "SELECT queue, state, count(*) AS n FROM jobs GROUP BY queue, state")
+    result = {queue: dict.fromkeys(STATES, 0) for queue in QUEUES}
+    for row in rows:
+        result[row["queue"]][row["state"]] = row["n"]
+    return result
+
+
+async def failed(conn: aiosqlite.Connection, limit: int) -> tuple[list[Job], int]:
+    rows = await fetchall(conn, "SELECT * FROM jobs WHERE state = 'failed' ORDER BY failed_at DESC LIMIT ?", (limit,))
+    total = await fetchone(conn, "SELECT count(*) FROM jobs WHERE state = 'failed'")
+    return [_job(row) for row in rows], int(total[0]) if total else 0
+
+
+async def unfinished(conn: aiosqlite.Connection) -> list[Job]:
+    rows = await fetchall(conn, "SELECT * FROM jobs WHERE state IN ('waiting', 'active', 'delayed') ORDER BY created_at")
+    return [_job(row) for row in rows]
+
+
+async def for_book(conn: aiosqlite.Connection, book_id: str) -> list[Job]:
+    rows = await fetchall(conn, "SELECT * FROM jobs WHERE book_id = ? ORDER BY created_at", (book_id,))
+    return [_job(row) for row in rows]
