@@ -80,7 +80,9 @@ async def failed(conn: aiosqlite.Connection, limit: int) -> tuple[list[Job], int
 
 
 async def unfinished(conn: aiosqlite.Connection) -> list[Job]:
-    rows = await fetchall(conn, "SELECT * FROM jobs WHERE state IN ('waiting', 'active', 'delayed') ORDER BY created_at")
+    rows = await fetchall(
+        conn, "SELECT * FROM jobs WHERE state IN ('waiting', 'active', 'delayed') ORDER BY created_at"
+    )
     return [_job(row) for row in rows]
 
 
