@@ -65,6 +65,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_startup_flags(create, DATA_FLAGS)
     create.set_defaults(handler=cmd_keys_create)
 
+    backup = commands.add_parser("backup", help="write a consistent backup archive (safe while serving)")
+    backup.add_argument("dest", help="archive file name, or a folder to put a dated archive in")
+    backup.add_argument("--with-files", action="store_true", help="include the library and inbox book files")
+    _add_startup_flags(backup, DATA_FLAGS)
+    backup.set_defaults(handler=cmd_backup)
+
+    restore = commands.add_parser("restore", help="restore a backup archive into an empty data folder")
+    restore.add_argument("archive")
+    _add_startup_flags(restore, DATA_FLAGS)
+    restore.set_defaults(handler=cmd_restore)
+
+    doctor = commands.add_parser("doctor", help="check the database against itself and the disk")
+    doctor.add_argument("--fix", action="store_true", help="apply the safe repairs")
+    doctor.add_argument("--quick", action="store_true", help="skip hashing every file")
+    _add_startup_flags(doctor, DATA_FLAGS)
+    doctor.set_defaults(handler=cmd_doctor)
+
     for register in _EXTRA_COMMANDS:
         register(commands)
     return parser
@@ -146,6 +163,55 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
         raise CliError(exc.message) from None
     print(raw)
     return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bookshelf.services.backup import BackupError, backup
+
+    settings = prepared(args)
+    try:
+        path = backup(settings, Path(args.dest).expanduser().absolute(), with_files=args.with_files)
+    except (BackupError, OSError) as exc:
+        raise CliError(f"backup failed: {exc}", 1) from None
+    print(path)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bookshelf.services.backup import BackupError, restore
+
+    settings = settings_from(args)
+    try:
+        manifest = restore(settings, Path(args.archive).expanduser().absolute())
+    except (BackupError, OSError) as exc:
+        raise CliError(f"restore failed: {exc}", 1) from None
+    counts = ", ".join(f"{k} {v}" for k, v in manifest.get("counts", {}).items())
+    print(f"restored backup of {manifest.get('createdAt')} into {settings.data_dir} ({counts}); integrity ok")
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from bookshelf.services import doctor
+
+    settings = settings_from(args)
+    report = doctor.run(settings, fix=args.fix, verify_hashes=not args.quick, move_recovery=_move_recovery())
+    print(report.render())
+    if args.fix and report.fixed:
+        report = doctor.run(settings, verify_hashes=not args.quick)
+        print(f"after repairs: {len(report.problems)} problem(s) remain")
+    return 1 if report.problems else 0
+
+
+def _move_recovery() -> Any:
+    try:
+        from bookshelf.services.organize import recover_moves_sync  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return recover_moves_sync
 
 
 def main(argv: Sequence[str] | None = None) -> int:

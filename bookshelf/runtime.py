@@ -89,6 +89,12 @@ class Runtime:
         await self.preferences.load()
         if background:
             self.every(60, self.keys.flush_usage, "key usage flush")
+            self.every(1800, self._automatic_backup, "automatic backup")
+
+    async def _automatic_backup(self) -> None:
+        from bookshelf.services import backup
+
+        await backup.scheduled(self)
 
     def every(self, seconds: float, job: Any, name: str) -> None:
         """Run ``job`` (async, no arguments) every ``seconds`` until close."""

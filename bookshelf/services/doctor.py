@@ -1,0 +1,158 @@
+"""`bookshelf doctor`: compare the database with itself and with the disk, and say what is wrong."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from bookshelf import clock
+from bookshelf.db.connection import connect_sync
+from bookshelf.db.migrate import pending
+from bookshelf.settings import Settings
+
+STUCK_AFTER = timedelta(hours=1)
+
+
+@dataclass
+class Finding:
+    check: str
+    severity: str  # "problem" | "info"
+    message: str
+    fixable: bool = False
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    checked: dict[str, int] = field(default_factory=dict)
+    fixed: list[str] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "problem"]
+
+    def add(self, check: str, message: str, severity: str = "problem", fixable: bool = False) -> None:
+        self.findings.append(Finding(check, severity, message, fixable))
+
+    def render(self) -> str:
+        lines = ["checked: " + ", ".join(f"{k} {v}" for k, v in self.checked.items())]
+        for finding in self.findings:
+            mark = "PROBLEM" if finding.severity == "problem" else "info"
+            hint = " (--fix repairs this)" if finding.fixable else ""
+            lines.append(f"{mark:7} {finding.check}: {finding.message}{hint}")
+        lines.extend(f"fixed   {item}" for item in self.fixed)
+        lines.append("no problems found" if not self.problems else f"{len(self.problems)} problem(s) found")
+        return "\n".join(lines)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def run(settings: Settings, fix: bool = False, verify_hashes: bool = True,
+        move_recovery: Callable[[sqlite3.Connection, Settings], list[str]] | None = None) -> Report:  # fmt: skip
+    report = Report()
+    if not settings.db_path.exists():
+        report.add("database", f"no database at {settings.db_path}")
+        return report
+    conn = connect_sync(settings.db_path)
+    try:
+        _integrity(conn, report)
+        _migrations(conn, report, fix)
+        _search_index(conn, report, fix)
+        _files(conn, settings, report, verify_hashes)
+        _untracked(conn, settings, report)
+        _moves(conn, settings, report, fix, move_recovery)
+        _jobs(conn, report, fix)
+    finally:
+        conn.close()
+    return report
+
+
+def _integrity(conn: sqlite3.Connection, report: Report) -> None:
+    rows = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+    if rows != ["ok"]:
+        report.add("integrity", "; ".join(rows[:5]))
+
+
+def _migrations(conn: sqlite3.Connection, report: Report, fix: bool) -> None:
+    missing = pending(conn)
+    if missing:
+        report.add("migrations", "not applied: " + ", ".join(missing), fixable=True)
+        if fix:
+            from bookshelf.db.migrate import apply_pending
+
+            apply_pending(conn)
+            report.fixed.append("applied migrations " + ", ".join(missing))
+
+
+def _search_index(conn: sqlite3.Connection, report: Report, fix: bool) -> None:
+    try:
+        conn.execute("INSERT INTO books_fts(books_fts, rank) VALUES ('integrity-check', 1)")
+        return
+    except sqlite3.DatabaseError as exc:
+        report.add("search index", f"out of step with the books table ({exc})", fixable=True)
+    if fix:
+        conn.execute("INSERT INTO books_fts(books_fts) VALUES ('rebuild')")
+        report.fixed.append("rebuilt the search index")
+
+
+def _files(conn: sqlite3.Connection, settings: Settings, report: Report, verify_hashes: bool) -> None:
+    roots = {"incoming": settings.incoming_dir, "library": settings.library_dir}
+    count = 0
+    for row in conn.execute("SELECT id, book_id, root, path, size, sha256 FROM files"):
+        count += 1
+        base = roots.get(row["root"])
+        path = Path(row["path"]) if base is None else base / row["path"]
+        if not path.is_file():
+            report.add("files", f"file {row['id']} of book {row['book_id']} is missing: {path}")
+            continue
+        size = path.stat().st_size
+        if size != row["size"]:
+            report.add("files", f"{path} is {size} bytes, the database says {row['size']}")
+        elif verify_hashes and sha256_of(path) != row["sha256"]:
+            report.add("files", f"{path} does not match its recorded SHA-256")
+    report.checked["files"] = count
+
+
+def _untracked(conn: sqlite3.Connection, settings: Settings, report: Report) -> None:
+    known = {(row[0], row[1]) for row in conn.execute("SELECT root, path FROM files")}
+    for root, base in (("library", settings.library_dir), ("incoming", settings.incoming_dir)):
+        if not base.is_dir():
+            continue
+        for path in base.rglob("*"):
+            if path.is_file() and (root, path.relative_to(base).as_posix()) not in known:
+                # Listed, never deleted: it may be a file kept on purpose (keepFiles) or a user's own.
+                report.add("untracked", f"{path} has no database row", severity="info")
+
+
+def _moves(conn: sqlite3.Connection, settings: Settings, report: Report, fix: bool,
+           move_recovery: Callable[[sqlite3.Connection, Settings], list[str]] | None) -> None:  # fmt: skip
+    rows = conn.execute("SELECT id, src_path, dst_path FROM file_moves WHERE state = 'planned'").fetchall()
+    for row in rows:
+        report.add("moves", f"interrupted move {row['id']}: {row['src_path']} -> {row['dst_path']}",
+                   fixable=move_recovery is not None)  # fmt: skip
+    if fix and rows and move_recovery is not None:
+        report.fixed.extend(move_recovery(conn, settings))
+
+
+def _jobs(conn: sqlite3.Connection, report: Report, fix: bool) -> None:
+    cutoff = clock.iso(clock.now() - STUCK_AFTER)
+    stuck = conn.execute(
+        "SELECT id, queue, task FROM jobs WHERE state = 'active' AND updated_at < ?", (cutoff,)
+    ).fetchall()
+    for row in stuck:
+        report.add("jobs", f"job {row['id']} ({row['queue']}/{row['task']}) has been active for over an hour",
+                   fixable=True)  # fmt: skip
+    if fix and stuck:
+        conn.execute("UPDATE jobs SET state = 'waiting' WHERE state = 'active' AND updated_at < ?", (cutoff,))
+        report.fixed.append(f"requeued {len(stuck)} stuck job(s); they run at the next start")
+    report.checked["jobs"] = conn.execute("SELECT count(*) FROM jobs").fetchone()[0]
