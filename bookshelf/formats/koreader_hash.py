@@ -43,7 +43,7 @@ def sha256_file(path: Path | str) -> str:
 
 
 def file_hashes(path: Path | str) -> tuple[str, str]:
-    """(koreader partial md5, sha256) in one pass: the samples are taken from the streamed chunks."""
+    """(koreader partial md5, sha256) in one pass: samples are cut from the streamed chunks."""
     sha = hashlib.sha256()
     md5 = hashlib.md5()
     pending = list(SAMPLE_OFFSETS)

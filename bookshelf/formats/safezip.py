@@ -45,7 +45,8 @@ class SafeZip:
         try:
             self._zf = zipfile.ZipFile(path)
         except zipfile.BadZipFile as exc:
-            raise FormatError(f"The {kind} is not a valid zip archive ({exc}).", "not_a_zip") from exc
+            raise FormatError(f"The {kind} is not a valid zip archive ({exc}).",
+                              "not_a_zip") from exc
         except (OSError, EOFError, ValueError) as exc:
             raise FormatError(f"The {kind} zip archive is truncated or unreadable ({exc}).",
                               "truncated") from exc
@@ -65,7 +66,8 @@ class SafeZip:
             raise FormatError(f"The {self.kind} would unpack to {total // MiB} MiB, over the "
                               f"{lim.max_total // MiB} MiB limit.", "zip_bomb")
         for i in infos:
-            if i.file_size > lim.ratio_floor and i.file_size > lim.max_ratio * max(i.compress_size, 1):
+            ratio = i.file_size / max(i.compress_size, 1)
+            if i.file_size > lim.ratio_floor and ratio > lim.max_ratio:
                 raise FormatError(f"The {self.kind} entry {i.filename!r} is compressed more than "
                                   f"{lim.max_ratio}:1, which only zip bombs do.", "zip_bomb")
         # Unsafe names are ignored rather than fatal: we never extract, so they are just noise.
