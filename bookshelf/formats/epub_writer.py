@@ -213,7 +213,8 @@ def _insert_manifest_item(opf: str, item: str) -> str:
     close = opf.rfind("<", 0, close + 1) if close >= 0 else -1
     if close < 0:
         raise FormatError("The EPUB package document has no <manifest>.", "bad_xml")
-    return opf[:close] + item + "\n  " + opf[close:]
+    head = opf[:close].rstrip()
+    return head + item + opf[len(head):]
 
 
 def _expected(meta: EpubMetadata) -> dict[str, Any]:

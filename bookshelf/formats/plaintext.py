@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 import re
 
-_BLOCK_END = re.compile(r"<\s*(br|/p|/div|/li|/h[1-6]|/tr|/blockquote)\b[^>]*>", re.I)
+_PARA_END = re.compile(r"<\s*(/p|/div|/h[1-6]|/blockquote|/ul|/ol|/table)\b[^>]*>", re.I)
+_LINE_END = re.compile(r"<\s*(br|/li|/tr)\b[^>]*>", re.I)
 _LIST_ITEM = re.compile(r"<\s*li\b[^>]*>", re.I)
 _DROP = re.compile(r"<\s*(script|style)\b.*?<\s*/\s*\1\s*>", re.I | re.S)
 _TAG = re.compile(r"<[^>]*>", re.S)
@@ -18,7 +19,8 @@ def html_to_text(fragment: str | None) -> str | None:
         return None
     text = _DROP.sub("", fragment)
     text = _LIST_ITEM.sub("\n• ", text)
-    text = _BLOCK_END.sub("\n", text)
+    text = _PARA_END.sub("\n\n", text)
+    text = _LINE_END.sub("\n", text)
     text = _TAG.sub("", text)
     text = html.unescape(text)
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]

@@ -26,6 +26,11 @@ def _fail(exc: Exception) -> FormatError:
     return FormatError(f"The RAR archive is damaged or truncated ({text}).", "truncated")
 
 
+def _is_file(entry: Any) -> bool:
+    # Windows-made archives carry DOS attributes, so "not a dir or link" beats "is a file".
+    return not entry.isdir and not entry.issym and not entry.islnk
+
+
 def _entries(archive: Any, limits: ZipLimits) -> Any:
     count = 0
     for entry in archive:
@@ -49,7 +54,7 @@ def list_rar(path: Path, limits: ZipLimits = COMIC_LIMITS) -> dict[str, int]:
                 if total > limits.max_total:
                     raise FormatError(f"The RAR archive would unpack to more than "
                                       f"{limits.max_total // MiB} MiB.", "zip_bomb")
-                if entry.isfile and is_safe_name(entry.pathname or ""):
+                if _is_file(entry) and is_safe_name(entry.pathname or ""):
                     sizes[entry.pathname] = size
     except lib.ArchiveError as exc:
         raise _fail(exc) from exc
@@ -63,7 +68,7 @@ def read_rar(path: Path, wanted: set[str], cap: int = 64 * MiB) -> dict[str, byt
     try:
         with lib.file_reader(str(path)) as archive:
             for entry in _entries(archive, COMIC_LIMITS):
-                if entry.pathname not in wanted or not entry.isfile:
+                if entry.pathname not in wanted or not _is_file(entry):
                     continue
                 chunks, size = [], 0
                 for block in entry.get_blocks():
