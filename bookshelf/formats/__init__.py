@@ -74,8 +74,8 @@ def read_book(path: Path | str) -> ParsedBook:
         raise FormatError(f"{path.name} is nested too deeply to read.", "corrupt") from exc
     except Exception as exc:  # a parser bug on odd input must not escape as a traceback
         log.warning("unexpected error reading %s", path, exc_info=True)
-        raise FormatError(f"{path.name} could not be read: {type(exc).__name__}: {exc}",
-                          "corrupt") from exc
+        raise FormatError(f"{path.name} could not be read because of an unexpected problem "
+                          f"({type(exc).__name__}: {exc}).", "corrupt") from exc
     if not book.title:
         _fill_from_filename(book, path)
     return book

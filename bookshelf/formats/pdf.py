@@ -52,6 +52,8 @@ def open_pdf(path: Path | str) -> Iterator[Any]:
         if doc.page_count < 1:
             raise FormatError("The PDF has no pages.", "corrupt")
         yield doc
+    except RuntimeError as exc:  # MuPDF reports damage lazily, as pages are touched
+        raise FormatError(f"The PDF is damaged ({exc}).", "corrupt") from exc
     finally:
         doc.close()
 

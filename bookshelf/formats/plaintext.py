@@ -6,7 +6,7 @@ import html
 import re
 
 _PARA_END = re.compile(r"<\s*(/p|/div|/h[1-6]|/blockquote|/ul|/ol|/table)\b[^>]*>", re.I)
-_LINE_END = re.compile(r"<\s*(br|/li|/tr)\b[^>]*>", re.I)
+_LINE_END = re.compile(r"<\s*(br|/tr)\b[^>]*>", re.I)
 _LIST_ITEM = re.compile(r"<\s*li\b[^>]*>", re.I)
 _DROP = re.compile(r"<\s*(script|style)\b.*?<\s*/\s*\1\s*>", re.I | re.S)
 _TAG = re.compile(r"<[^>]*>", re.S)
