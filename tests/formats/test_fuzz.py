@@ -1,4 +1,4 @@
-"""Property tests: whatever bytes a real book file is mutated into, read_book raises only FormatError."""
+"""Property tests: a mutated real book file makes read_book raise FormatError or succeed."""
 
 from __future__ import annotations
 
