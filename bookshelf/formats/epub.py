@@ -214,13 +214,13 @@ def _cover_candidates(zf: SafeZip, pkg: Package) -> list[str | None]:
     meta = [pkg.href_path(item["href"])] if item and item.get("href") else []
     guide = [pkg.href_path(attr(el, "href") or "") for el in pkg.root.iter()
              if local(el.tag) == "reference" and (el.get("type") or "").lower() == "cover"]
-    guide = [g if g.lower().endswith((".jpg", ".jpeg", ".png", ".gif", ".webp"))
-             else _image_in_document(zf, pkg, g) for g in guide if g]
+    guide_images = [g if g.lower().endswith((".jpg", ".jpeg", ".png", ".gif", ".webp"))
+                    else _image_in_document(zf, pkg, g) for g in guide if g]
     spine = next((el for el in pkg.root if local(el.tag) == "spine"), None)
     first = next((pkg.manifest.get(ref.get("idref", ""), {}).get("href") for ref in spine or []
                   if local(ref.tag) == "itemref"), None)
     spine_img = [_image_in_document(zf, pkg, pkg.href_path(first))] if first else []
-    return [*props, *meta, *guide, *spine_img]
+    return [*props, *meta, *guide_images, *spine_img]
 
 
 def find_cover(zf: SafeZip, pkg: Package) -> tuple[bytes, str] | None:
