@@ -22,7 +22,6 @@ MiB = 1024 * 1024
 FONT_OBFUSCATION = {"http://www.idpf.org/2008/embedding", "http://ns.adobe.com/pdf/enc#RC"}
 _IMG_REF = re.compile(
     r"<(?:\w+:)?(?:img|image)\b[^>]*?\b(?:src|(?:xlink:)?href)\s*=\s*[\"']([^\"']+)", re.I | re.S)
-_IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 
 
 @dataclass
