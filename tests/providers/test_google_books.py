@@ -161,3 +161,19 @@ async def test_from_books_catalogue(clock, make_google):
     [found] = await make_google(target=fake).lookup(LookupQuery(isbn="9780441478125"))
     assert (found.title, found.published_year, found.cover_url, found.description) == (
         "The Left Hand of Darkness", 1987, None, None)
+
+
+async def test_the_key_never_reaches_the_logs(fake, asgi_client, caplog):
+    import logging
+
+    from bookshelf.providers.transport import make_client
+
+    client = make_client(transport=asgi_client(fake.app)._transport)
+    with caplog.at_level(logging.DEBUG):
+        await GoogleBooks(client, GOOGLE_URL, "good-key").lookup(LookupQuery(title="Dune"))
+        with pytest.raises(UpstreamError):
+            await GoogleBooks(client, GOOGLE_URL, "sekrit-key").lookup(LookupQuery(title="x"))
+    await client.aclose()
+    assert any("key=***" in r.getMessage() for r in caplog.records)
+    assert not any("good-key" in r.getMessage() or "sekrit-key" in r.getMessage()
+                   for r in caplog.records)
