@@ -163,12 +163,14 @@ async def test_from_books_catalogue(clock, make_google):
         "The Left Hand of Darkness", 1987, None, None)
 
 
-async def test_the_key_never_reaches_the_logs(fake, asgi_client, caplog):
+async def test_the_key_never_reaches_the_logs(fake, caplog):
     import logging
+
+    import httpx
 
     from bookshelf.providers.transport import make_client
 
-    client = make_client(transport=asgi_client(fake.app)._transport)
+    client = make_client(transport=httpx.ASGITransport(app=fake.app))
     with caplog.at_level(logging.DEBUG):
         await GoogleBooks(client, GOOGLE_URL, "good-key").lookup(LookupQuery(title="Dune"))
         with pytest.raises(UpstreamError):

@@ -266,3 +266,15 @@ async def test_provider_prefers_isbn_then_falls_back_to_search(fake_hardcover, a
                                               authors=["Frank Herbert"]))
     assert [c.title for c in found] == ["Dune Messiah"]
     assert fake_hardcover.requests[-1].json["variables"]["q"] == "Dune Messiah Frank Herbert"
+
+
+async def test_a_token_that_worked_can_fail_later(fake_hardcover, hardcover_api):
+    assert (await hardcover_api.me()).id == 48213
+    fake_hardcover.fail_unauthorized()
+    with pytest.raises(UpstreamError) as caught:
+        await hardcover_api.user_book(312460)
+    assert caught.value.reason == "unauthorized"
+    fake_hardcover.fail_missing_scope("read:library")
+    with pytest.raises(UpstreamError, match="read:library") as caught:
+        await hardcover_api.user_book(312460)
+    assert caught.value.reason == "missing_scope"
