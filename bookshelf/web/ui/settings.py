@@ -19,7 +19,7 @@ SERVICES = (
     ("hardcover", "Hardcover", "token"),
     ("google_books", "Google Books", "apiKey"),
 )
-SECRET_FIELD = {kind: kind for _, _, kind in SERVICES}
+SECRET_FIELD = {name: kind for name, _, kind in SERVICES}
 
 
 def _base_url(request: Request) -> str:
