@@ -16,6 +16,7 @@ from bookshelf.services.credentials import CredentialService
 from bookshelf.services.keys import KeyService
 from bookshelf.services.preferences import PreferenceService
 from bookshelf.services.secrets_box import SealBox, SecretKeyError, load_or_create_key
+from bookshelf.services.sessions import SessionService
 from bookshelf.settings import Settings
 from bookshelf.web.ratelimit import FailureLimiter
 
@@ -59,7 +60,7 @@ class Runtime:
         self.keys: KeyService
         self.credentials: CredentialService
         self.preferences: PreferenceService
-        self.sessions: Any = None
+        self.sessions: SessionService
 
     @classmethod
     async def open(cls, settings: Settings, *, background: bool = True) -> Runtime:
@@ -86,6 +87,10 @@ class Runtime:
         self._stack.push_async_callback(self.keys.flush_usage)
         self.credentials = CredentialService(self.db, settings, self.box)
         self.preferences = PreferenceService(self.db, settings)
+        try:
+            self.sessions = SessionService(self.db, self.keys, settings.data_dir / "session.key")
+        except (SecretKeyError, OSError) as exc:
+            raise DataDirError(str(exc)) from None
         await self.preferences.load()
         if background:
             self.every(60, self.keys.flush_usage, "key usage flush")

@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
@@ -24,6 +24,7 @@ from bookshelf.web.http import error_body, error_response, ok
 from bookshelf.web.middleware import AccessLog, ApiAuth, ProxyHeaders
 from bookshelf.web.openapi import build_spec
 from bookshelf.web.routing import routes_for
+from bookshelf.web.ui.headers import UiHeaders
 
 log = logging.getLogger("bookshelf")
 STATIC_DIR = Path(__file__).parent / "ui" / "static"
@@ -54,6 +55,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             Middleware(ProxyHeaders, trusted=settings.trusted_proxies),
             Middleware(AccessLog),
             Middleware(ApiAuth),
+            Middleware(UiHeaders),
         ],
         exception_handlers={
             BookshelfError: _bookshelf_error,
@@ -102,4 +104,4 @@ async def _unhandled(request: Request, exc: Exception) -> Response:
     log.error("unhandled error on %s %s: %s", request.method, request.url.path, type(exc).__name__, exc_info=exc)
     if _surface(request) == "api":
         return ok(error_body("internal", "Internal error"), 500)
-    return PlainTextResponse("Internal error", status_code=500)
+    return endpoint_table.surface_error(_surface(request), request, BookshelfError("Internal error"))

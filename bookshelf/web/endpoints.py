@@ -9,6 +9,8 @@ from bookshelf.errors import BookshelfError
 from bookshelf.runtime import Runtime
 from bookshelf.web.api import credentials, keys, meta, preferences
 from bookshelf.web.routing import Endpoint
+from bookshelf.web.ui import routes as ui_routes
+from bookshelf.web.ui.errors import error_page
 
 
 def all_endpoints() -> list[Endpoint]:
@@ -17,6 +19,7 @@ def all_endpoints() -> list[Endpoint]:
         *keys.ENDPOINTS,
         *credentials.ENDPOINTS,
         *preferences.ENDPOINTS,
+        *ui_routes.ENDPOINTS,
     ]
 
 
@@ -26,4 +29,6 @@ async def start_surfaces(rt: Runtime) -> None:
 
 def surface_error(surface: str, request: Request, exc: BookshelfError) -> Response:
     """Errors outside /api: each surface speaks its own way."""
+    if surface == "ui":
+        return error_page(request, exc)
     return PlainTextResponse(exc.message, status_code=exc.status, headers=exc.headers)

@@ -102,7 +102,10 @@ class ApiAuth:
             return
         if _presented_credentials(scope):
             rt.auth_limiter.fail(address)
-        await error_response(Unauthorized("A valid API key is required"))(scope, receive, send)
+        message = "A valid API key is required"
+        if scope.get("bookshelf.csrf_failed"):
+            message = "A signed-in browser must send its X-CSRF-Token header with this request"
+        await error_response(Unauthorized(message))(scope, receive, send)
 
     async def _identify(self, scope: Scope, rt: Any) -> str | None:
         raw = None

@@ -1,0 +1,121 @@
+"""Rendering UI pages: the Jinja environment, the signed-in guard, form parsing and CSRF checks."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from bookshelf import __version__
+from bookshelf.errors import InvalidInput, PayloadTooLarge
+from bookshelf.services.sessions import COOKIE, Session
+
+TEMPLATES = Path(__file__).parent / "templates"
+MAX_FORM_BYTES = 64 * 1024
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html", "svg"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_env.globals["version"] = __version__
+
+NAV = (
+    ("dashboard", "/", "Dashboard"),
+    ("inbox", "/inbox", "Inbox"),
+    ("library", "/library", "Library"),
+    ("reading", "/reading", "Reading"),
+    ("stats", "/stats", "Stats"),
+    ("jobs", "/jobs", "Jobs"),
+    ("settings", "/settings", "Settings"),
+)
+_env.globals["nav"] = NAV
+
+
+def runtime(request: Request) -> Any:
+    return request.app.state.runtime
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    session: Session | None = getattr(request.state, "session", None)
+    html = _env.get_template(template).render(
+        request=request, session=session, csrf=session.csrf if session else "", **context
+    )
+    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+def redirect(url: str, status: int = 303) -> RedirectResponse:
+    return RedirectResponse(url, status_code=status)
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths, so sign-in can never bounce the user to another host."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def secure_cookies(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+PageHandler = Callable[[Request], Awaitable[Response]]
+
+
+def page(handler: PageHandler) -> PageHandler:
+    """Signed-in pages: first run goes to setup, no session goes to sign-in; POSTs need the CSRF token."""
+
+    @functools.wraps(handler)
+    async def guarded(request: Request) -> Response:
+        rt = runtime(request)
+        session = await rt.sessions.from_cookie(request.cookies.get(COOKIE))
+        if session is None:
+            if await rt.keys.count() == 0:
+                return redirect("/setup")
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return redirect("/signin?next=" + quote(target, safe=""))
+        request.state.session = session
+        if request.method == "POST":
+            form = await read_form(request)
+            if form.get("csrf") != session.csrf:
+                raise InvalidInput("This form has expired; reload the page and try again")
+            request.state.form = form
+        return await handler(request)
+
+    return guarded
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """A small urlencoded form, last value per name; bigger bodies are refused, not buffered."""
+    if hasattr(request.state, "form"):
+        return request.state.form
+    raw = b""
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_FORM_BYTES:
+            raise PayloadTooLarge("Form is too large")
+    try:
+        parsed = parse_qs(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=200)
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidInput("Form could not be read") from None
+    form = {name: values[-1] for name, values in parsed.items()}
+    request.state.form = form
+    return form
+
+
+def form(request: Request) -> dict[str, str]:
+    return request.state.form
+
+
+def ui_endpoint(method: str, path: str, handler: PageHandler, summary: str) -> Any:
+    """A UI route in the one routing table, kept out of the OpenAPI spec."""
+    from bookshelf.web.routing import Endpoint
+
+    return Endpoint(method, path, handler, summary, "ui", auth=False, in_spec=False)

@@ -1,0 +1,8 @@
+"""Every UI page route, in the order the routing table needs (static paths before {id})."""
+
+from __future__ import annotations
+
+from bookshelf.web.routing import Endpoint
+from bookshelf.web.ui import auth, pages, settings, stats
+
+ENDPOINTS: list[Endpoint] = [*auth.ENDPOINTS, *pages.ENDPOINTS, *stats.ENDPOINTS, *settings.ENDPOINTS]

@@ -1,0 +1,71 @@
+// Library: search as you type, facets, sorts, grid/list views and pages; the URL keeps the state.
+import { api, coverImg, debounce, el, pager, showError } from "./lib.js";
+
+const form = document.querySelector("[data-library-filter]");
+const list = document.querySelector("[data-library-books]");
+const nav = document.querySelector("[data-pager]");
+const total = document.querySelector("[data-library-total]");
+const facetSelects = [...document.querySelectorAll("[data-facet]")];
+const FACETS = { author: "authors", genre: "genres", series: "series", language: "languages", format: "formats" };
+const params = new URLSearchParams(location.search);
+let page = Number(params.get("page") || 1);
+
+form.q.value = params.get("q") || "";
+form.sort.value = params.get("sort") || "";
+for (const s of facetSelects) s.dataset.want = params.get(s.dataset.facet) || "";
+const view = localStorage.getItem("libraryView") || "grid";
+form.querySelector(`[name=view][value=${view}]`).checked = true;
+
+function query() {
+  const q = new URLSearchParams();
+  if (form.q.value.trim()) q.set("q", form.q.value.trim());
+  if (form.sort.value) q.set("sort", form.sort.value);
+  for (const s of facetSelects) if (s.value || s.dataset.want) q.set(s.dataset.facet, s.value || s.dataset.want);
+  return q;
+}
+
+async function loadFacets() {
+  const q = query();
+  q.delete("sort");
+  try {
+    const facets = await api(`/api/library/facets?${q}`);
+    for (const s of facetSelects) {
+      const want = s.value || s.dataset.want;
+      const values = facets[FACETS[s.dataset.facet]] || [];
+      s.replaceChildren(el("option", { value: "" }, "Any"),
+        ...values.map((v) => el("option", { value: v.name, selected: v.name === want }, `${v.name} (${v.count})`)));
+      if (want && !values.some((v) => v.name === want)) s.append(el("option", { value: want, selected: true }, want));
+      delete s.dataset.want;
+    }
+  } catch { /* facets are optional; the list still works */ }
+}
+
+async function load() {
+  const q = query();
+  if (page > 1) q.set("page", page);
+  history.replaceState(null, "", `?${q}`);
+  q.set("limit", "48");
+  try {
+    const data = await api(`/api/library?${q}`);
+    total.textContent = `(${data.total})`;
+    list.classList.toggle("as-list", form.querySelector("[name=view]:checked").value === "list");
+    list.replaceChildren(...(data.data.length ? data.data.map((b) => el("li", {},
+      el("a", { href: `/books/${b.id}` }, coverImg(b), el("span", {}, el("span", { class: "t" }, b.title),
+        el("span", { class: "a" }, b.author))))) : [el("li", { class: "muted" }, "No books match.")]));
+    pager(nav, data.page, data.totalPages, (p) => { page = p; load(); window.scrollTo(0, 0); });
+  } catch (error) {
+    showError(list, error);
+  }
+}
+
+const refresh = debounce(() => { page = 1; load(); loadFacets(); }, 180);
+form.q.addEventListener("input", refresh);
+form.addEventListener("submit", (e) => { e.preventDefault(); refresh(); });
+form.sort.addEventListener("change", () => { page = 1; load(); });
+for (const s of facetSelects) s.addEventListener("change", refresh);
+form.querySelectorAll("[name=view]").forEach((r) => r.addEventListener("change", () => {
+  localStorage.setItem("libraryView", r.value);
+  list.classList.toggle("as-list", r.value === "list");
+}));
+load();
+loadFacets();
