@@ -67,7 +67,7 @@ class StatsService:
         now = self.reading.now()
         today = datetime.fromtimestamp(now, zone).date()
         async with self.db.read() as conn:
-            buckets = await rows.activity(conn, 0)
+            buckets = await rows.activity(conn)
             finishes = await rows.finishes(conn)
             genres = await rows.genre_distribution(conn, self.reading.active_since())
         days: dict[date, list[float]] = defaultdict(lambda: [0, 0.0])
