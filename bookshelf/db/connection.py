@@ -101,6 +101,11 @@ class Database:
         async with self._write_lock:
             return await self._writer._execute(_transaction, self._writer._conn, work)  # type: ignore[attr-defined]
 
+    async def run_read(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work`` on a pooled reader's plain connection in one trip to its thread (hot paths)."""
+        async with self.read() as conn:
+            return await conn._execute(work, conn._conn)  # type: ignore[attr-defined]
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
         """A connection for reads; statements see a consistent snapshot per statement."""

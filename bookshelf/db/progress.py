@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import aiosqlite
 
-from bookshelf.db.connection import fetchall, fetchone
+from bookshelf.db.connection import fetchall
 from bookshelf.models import Progress
 
 
@@ -50,11 +50,11 @@ def save(conn: sqlite3.Connection, update: Progress) -> None:
     )
 
 
-async def latest(conn: aiosqlite.Connection, document: str) -> Progress | None:
+def latest(conn: sqlite3.Connection, document: str) -> Progress | None:
     """The most recent write for a document across devices (latest wins, even if behind)."""
-    row = await fetchone(
-        conn, "SELECT * FROM progress WHERE document = ? ORDER BY timestamp DESC, rowid DESC LIMIT 1", (document,)
-    )
+    row = conn.execute(
+        "SELECT * FROM progress WHERE document = ? ORDER BY timestamp DESC, rowid DESC LIMIT 1", (document,)
+    ).fetchone()
     return row_to_progress(row) if row else None
 
 

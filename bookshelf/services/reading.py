@@ -136,8 +136,7 @@ class ReadingService:
                 rows.save_state(conn, state, now)
 
     async def latest(self, document: str) -> Progress | None:
-        async with self.db.read() as conn:
-            return await progress_rows.latest(conn, document)
+        return await self.db.run_read(lambda conn: progress_rows.latest(conn, document))
 
     # -- unmatched documents ----------------------------------------------------------
     async def unmatched(self) -> list[dict[str, Any]]:
