@@ -76,14 +76,30 @@ class GroupCommit:
             batch, self._pending = self._pending, []
             try:
                 await self.db.run_write(self._applier([update for update, _ in batch]))
-            except Exception as exc:  # every writer in the batch hears of it; none is left waiting
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
+            except Exception as exc:
+                if len(batch) == 1:
+                    _settle(batch[0][1], exc)
+                    continue
+                # One write that cannot be stored must not cost the others theirs: retry each alone.
+                for update, future in batch:
+                    try:
+                        await self.db.run_write(self._applier([update]))
+                    except Exception as single:
+                        _settle(future, single)
+                    else:
+                        _settle(future, None)
             else:
                 for _, future in batch:
-                    if not future.done():
-                        future.set_result(None)
+                    _settle(future, None)
+
+
+def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
+    if future.done():  # the request went away (client disconnected); its write stands
+        return
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(error)
 
 
 class ReadingService:

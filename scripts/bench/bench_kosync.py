@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=10_000, help="requests per run (default 10000)")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv or [])  # run_all.py calls main() with its own argv in sys.argv
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         with running_server(data) as server:
@@ -213,4 +213,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 import uuid
 
 import httpx
@@ -237,3 +239,15 @@ async def test_annotate_fills_many_books(runtime: Runtime) -> None:
     assert (reading.reading_status, reading.progress) == ("reading", 0.42)
     assert (unread.reading_status, unread.progress) == ("unread", None)
     assert reading.to_json()["readingStatus"] == "reading"
+
+
+async def test_a_write_that_cannot_be_stored_does_not_lose_its_batch(runtime: Runtime) -> None:
+    good = [Progress(f"{n:032x}", "kobo", 0.1 * n, str(n), device_id="K" * 32) for n in range(5)]
+    bad = Progress("f" * 32, None, 0.5, "1")  # type: ignore[arg-type]  # violates NOT NULL in the database
+    results = await asyncio.gather(
+        *(runtime.reading.record(update) for update in [*good[:2], bad, *good[2:]]), return_exceptions=True
+    )
+    assert isinstance(results[2], sqlite3.IntegrityError)
+    assert all(isinstance(r, int) for n, r in enumerate(results) if n != 2)
+    stored = await runtime.db.fetchall("SELECT document FROM reading_history ORDER BY id")
+    assert [row[0] for row in stored] == [update.document for update in good]
