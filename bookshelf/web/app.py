@@ -21,6 +21,7 @@ from bookshelf.runtime import Runtime
 from bookshelf.settings import Settings
 from bookshelf.web import endpoints as endpoint_table
 from bookshelf.web.http import error_body, error_response, ok
+from bookshelf.web.kosync import KosyncPaths
 from bookshelf.web.middleware import AccessLog, ApiAuth, ProxyHeaders
 from bookshelf.web.openapi import build_spec
 from bookshelf.web.routing import routes_for
@@ -56,6 +57,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             Middleware(AccessLog),
             Middleware(ApiAuth),
             Middleware(UiHeaders),
+            Middleware(KosyncPaths),
         ],
         exception_handlers={
             BookshelfError: _bookshelf_error,
@@ -102,6 +104,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _unhandled(request: Request, exc: Exception) -> Response:
     log.error("unhandled error on %s %s: %s", request.method, request.url.path, type(exc).__name__, exc_info=exc)
-    if _surface(request) == "api":
+    surface = _surface(request)
+    if surface == "api":
         return ok(error_body("internal", "Internal error"), 500)
-    return endpoint_table.surface_error(_surface(request), request, BookshelfError("Internal error"))
+    return endpoint_table.surface_error(surface, request, BookshelfError("Internal error"))

@@ -7,7 +7,8 @@ from starlette.responses import PlainTextResponse, Response
 
 from bookshelf.errors import BookshelfError
 from bookshelf.runtime import Runtime
-from bookshelf.web.api import credentials, keys, meta, preferences
+from bookshelf.web import kosync
+from bookshelf.web.api import credentials, keys, meta, preferences, reading, stats
 from bookshelf.web.routing import Endpoint
 from bookshelf.web.ui import routes as ui_routes
 from bookshelf.web.ui.errors import error_page
@@ -20,6 +21,9 @@ def all_endpoints() -> list[Endpoint]:
         *credentials.ENDPOINTS,
         *preferences.ENDPOINTS,
         *ui_routes.ENDPOINTS,
+        *reading.ENDPOINTS,
+        *stats.ENDPOINTS,
+        *kosync.ENDPOINTS,
     ]
 
 
@@ -31,4 +35,6 @@ def surface_error(surface: str, request: Request, exc: BookshelfError) -> Respon
     """Errors outside /api: each surface speaks its own way."""
     if surface == "ui":
         return error_page(request, exc)
+    if surface == "kosync":
+        return kosync.error_response(exc)
     return PlainTextResponse(exc.message, status_code=exc.status, headers=exc.headers)
