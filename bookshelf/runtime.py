@@ -12,9 +12,12 @@ from typing import Any
 
 from bookshelf.db import Database
 from bookshelf.db.migrate import migrate
+from bookshelf.services.catalog import CatalogService
 from bookshelf.services.credentials import CredentialService
 from bookshelf.services.keys import KeyService
+from bookshelf.services.page_stream import PageService
 from bookshelf.services.preferences import PreferenceService
+from bookshelf.services.search import SearchService
 from bookshelf.services.secrets_box import SealBox, SecretKeyError, load_or_create_key
 from bookshelf.settings import Settings
 from bookshelf.web.ratelimit import FailureLimiter
@@ -59,6 +62,9 @@ class Runtime:
         self.keys: KeyService
         self.credentials: CredentialService
         self.preferences: PreferenceService
+        self.search: SearchService
+        self.catalog: CatalogService
+        self.pages: PageService
         self.sessions: Any = None
 
     @classmethod
@@ -87,6 +93,9 @@ class Runtime:
         self.credentials = CredentialService(self.db, settings, self.box)
         self.preferences = PreferenceService(self.db, settings)
         await self.preferences.load()
+        self.search = SearchService(self.db)
+        self.catalog = CatalogService(self.db, settings, self.search)
+        self.pages = PageService(settings.cache_dir)
         if background:
             self.every(60, self.keys.flush_usage, "key usage flush")
 

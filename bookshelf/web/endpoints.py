@@ -7,6 +7,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from bookshelf.errors import BookshelfError
 from bookshelf.runtime import Runtime
+from bookshelf.web import opds
 from bookshelf.web.api import credentials, keys, meta, preferences
 from bookshelf.web.routing import Endpoint
 
@@ -17,6 +18,7 @@ def all_endpoints() -> list[Endpoint]:
         *keys.ENDPOINTS,
         *credentials.ENDPOINTS,
         *preferences.ENDPOINTS,
+        *opds.ENDPOINTS,
     ]
 
 
@@ -26,4 +28,6 @@ async def start_surfaces(rt: Runtime) -> None:
 
 def surface_error(surface: str, request: Request, exc: BookshelfError) -> Response:
     """Errors outside /api: each surface speaks its own way."""
+    if surface == "opds":
+        return opds.error_response(request, exc)
     return PlainTextResponse(exc.message, status_code=exc.status, headers=exc.headers)
