@@ -244,6 +244,10 @@ async def stream_page(request: Request) -> Response:
     return Response(data, media_type=image_type(data), headers={"Cache-Control": "private, max-age=86400"})
 
 
+async def unknown(request: Request) -> Response:
+    raise NotFound("No such OPDS page")
+
+
 def query_int_path(request: Request, name: str) -> int:
     raw = request.path_params[name]
     if not raw.isdigit() or len(raw) > 9:
@@ -301,4 +305,6 @@ ENDPOINTS = [
         {200: IMAGES, 400: TEXT, 404: TEXT, **ERRORS},
         params=(path_param("id", "Book id"), path_param("n", "Page number from 0", schema={"type": "integer",
                 "minimum": 0}), query_param("maxWidth", {"type": "integer", "minimum": 1}, "Widest image wanted"))),
+    # Last: any other /opds URL is a 404, but only to a signed-in client.
+    _ep("/opds/{rest:path}", unknown, "Unknown OPDS URL", {404: TEXT, **ERRORS}, in_spec=False),
 ]  # fmt: skip

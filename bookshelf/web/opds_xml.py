@@ -96,21 +96,24 @@ def _el(parent: ET.Element, tag: str, text: object = None, **attrs: object) -> E
 
 
 def _link(parent: ET.Element, rel: str | None, href: str, type_: str, **attrs: object) -> ET.Element:
-    return _el(parent, f"{{{ATOM}}}link", rel=rel, href=href, type=type_, **attrs)
+    return _el(parent, "link", rel=rel, href=href, type=type_, **attrs)
 
 
-def serialize(root: ET.Element) -> bytes:
-    body = ET.tostring(root, encoding="unicode", default_namespace=ATOM if root.tag.startswith("{" + ATOM) else None)
-    return DECLARATION + body.encode("utf-8")
+def serialize(root: ET.Element, namespace: str = ATOM) -> bytes:
+    """UTF-8 with our own declaration. Atom (or OpenSearch) elements are built unqualified and the
+    root declares their namespace as the default: ElementTree's own default_namespace option
+    refuses unprefixed attributes, and clients need these elements unprefixed."""
+    root.set("xmlns", namespace)
+    return DECLARATION + ET.tostring(root, encoding="unicode").encode("utf-8")
 
 
 def _feed(urls: Urls, info: FeedInfo, state: CatalogState, page: Page | None) -> ET.Element:
-    feed = ET.Element(f"{{{ATOM}}}feed")
-    _el(feed, f"{{{ATOM}}}id", info.id)
-    _el(feed, f"{{{ATOM}}}title", info.title)
-    _el(feed, f"{{{ATOM}}}updated", rfc3339(state.changed_at, ""))
-    author = _el(feed, f"{{{ATOM}}}author")
-    _el(author, f"{{{ATOM}}}name", "bookshelf")
+    feed = ET.Element("feed")
+    _el(feed, "id", info.id)
+    _el(feed, "title", info.title)
+    _el(feed, "updated", rfc3339(state.changed_at, ""))
+    author = _el(feed, "author")
+    _el(author, "name", "bookshelf")
     current = page.page if page else 1
     _link(feed, "self", urls(info.path, **info.query, page=current if current > 1 else None), info.kind)
     _link(feed, "start", urls("/opds"), NAVIGATION, title="Home")
@@ -145,11 +148,11 @@ def navigation_feed(
     feed = _feed(urls, info, state, page)
     updated = rfc3339(state.changed_at, "")
     for item in entries:
-        entry = _el(feed, f"{{{ATOM}}}entry")
-        _el(entry, f"{{{ATOM}}}title", item.title)
-        _el(entry, f"{{{ATOM}}}id", item.id)
-        _el(entry, f"{{{ATOM}}}updated", updated)
-        _el(entry, f"{{{ATOM}}}content", item.content, type="text")
+        entry = _el(feed, "entry")
+        _el(entry, "title", item.title)
+        _el(entry, "id", item.id)
+        _el(entry, "updated", updated)
+        _el(entry, "content", item.content, type="text")
         _link(entry, item.rel, urls(item.path), item.kind, title=item.title)
     return serialize(feed)
 
@@ -177,37 +180,37 @@ def acquisition_feed(urls: Urls, info: FeedInfo, state: CatalogState, page: Page
 
 
 def entry_document(urls: Urls, item: Entry) -> bytes:
-    root = ET.Element(f"{{{ATOM}}}entry")
+    root = ET.Element("entry")
     _book(root, urls, item, complete=True)
     return serialize(root)
 
 
 def _book(parent: ET.Element, urls: Urls, item: Entry, complete: bool) -> None:
     book = item.book
-    entry = parent if complete else _el(parent, f"{{{ATOM}}}entry")
+    entry = parent if complete else _el(parent, "entry")
     page_url = urls(f"/opds/books/{book.id}")
-    _el(entry, f"{{{ATOM}}}title", book.title or "Untitled")
-    _el(entry, f"{{{ATOM}}}id", f"urn:uuid:{book.id}")
-    _el(entry, f"{{{ATOM}}}updated", rfc3339(book.updated_at, book.created_at))
+    _el(entry, "title", book.title or "Untitled")
+    _el(entry, "id", f"urn:uuid:{book.id}")
+    _el(entry, "updated", rfc3339(book.updated_at, book.created_at))
     if book.organized_at:
-        _el(entry, f"{{{ATOM}}}published", rfc3339(book.organized_at, book.created_at))
+        _el(entry, "published", rfc3339(book.organized_at, book.created_at))
     names = item.links.authors or [(None, name) for name in book.authors]
     for author_id, name in names:
-        author = _el(entry, f"{{{ATOM}}}author")
-        _el(author, f"{{{ATOM}}}name", name)
+        author = _el(entry, "author")
+        _el(author, "name", name)
         if author_id is not None:
-            _el(author, f"{{{ATOM}}}uri", urls(f"/opds/authors/{author_id}"))
+            _el(author, "uri", urls(f"/opds/authors/{author_id}"))
     _dublin_core(entry, item)
     for genre in book.genres:
-        _el(entry, f"{{{ATOM}}}category", term=genre, label=genre)
+        _el(entry, "category", term=genre, label=genre)
     for tag in book.tags:
-        _el(entry, f"{{{ATOM}}}category", term=tag, label=tag, scheme="urn:bookshelf:tag")
+        _el(entry, "category", term=tag, label=tag, scheme="urn:bookshelf:tag")
     if book.description:
         text = book.description
         summary = text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1].rstrip() + "…"
-        _el(entry, f"{{{ATOM}}}summary", summary, type="text")
+        _el(entry, "summary", summary, type="text")
         if complete:
-            _el(entry, f"{{{ATOM}}}content", text, type="text")
+            _el(entry, "content", text, type="text")
     _link(entry, "self" if complete else "alternate", page_url, ENTRY, title="Full entry")
     for author_id, name in item.links.authors:
         _link(entry, "related", urls(f"/opds/authors/{author_id}"), ACQUISITION, title=f"More by {name}")
@@ -243,12 +246,11 @@ def _dublin_core(entry: ET.Element, item: Entry) -> None:
 
 
 def opensearch_description(urls: Urls) -> bytes:
-    root = ET.Element(f"{{{OPENSEARCH}}}OpenSearchDescription")
-    _el(root, f"{{{OPENSEARCH}}}ShortName", "Bookshelf")
-    _el(root, f"{{{OPENSEARCH}}}Description", "Search the library")
-    _el(root, f"{{{OPENSEARCH}}}InputEncoding", "UTF-8")
-    _el(root, f"{{{OPENSEARCH}}}OutputEncoding", "UTF-8")
+    root = ET.Element("OpenSearchDescription")
+    _el(root, "ShortName", "Bookshelf")
+    _el(root, "Description", "Search the library")
+    _el(root, "InputEncoding", "UTF-8")
+    _el(root, "OutputEncoding", "UTF-8")
     # Only {searchTerms}: KOReader replaces that one and would send any other placeholder literally.
-    _el(root, f"{{{OPENSEARCH}}}Url", type=ACQUISITION, template=urls("/opds/search") + "?q={searchTerms}")
-    body = ET.tostring(root, encoding="unicode", default_namespace=OPENSEARCH)
-    return DECLARATION + body.encode("utf-8")
+    _el(root, "Url", type=ACQUISITION, template=urls("/opds/search") + "?q={searchTerms}")
+    return serialize(root, OPENSEARCH)
