@@ -13,6 +13,7 @@ from bookshelf.db import catalog as rows
 from bookshelf.db.catalog import BookLinks, CatalogState, NavItem
 from bookshelf.errors import NotFound
 from bookshelf.models import Book, BookFile
+from bookshelf.services.feed_cache import FeedCache
 from bookshelf.services.files import cover_path, file_path
 from bookshelf.services.search import SearchService
 from bookshelf.settings import Settings
@@ -104,6 +105,7 @@ class CatalogService:
         self._nav_lock = asyncio.Lock()
         # Covers are content-addressed, so a type once sniffed never changes.
         self._image_types: dict[Path, str] = {}
+        self.rendered = FeedCache()
 
     async def state(self) -> CatalogState:
         async with self.db.read() as conn:

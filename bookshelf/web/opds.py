@@ -73,6 +73,26 @@ def guarded(handler: Handler) -> Handler:
     return run
 
 
+def cached(handler: Handler) -> Handler:
+    """Serve a feed rendered earlier for the same URL while the catalog's generation is unchanged."""
+
+    async def run(request: Request) -> Response:
+        catalog = _catalog(request)
+        state = await catalog.state()
+        key = f"{_urls(request).base}|{request.url.path}?{request.url.query}"
+        hit = catalog.rendered.get(state.generation, key)
+        if hit is not None:
+            return _feed(hit[0], hit[1], state)
+        response = await handler(request)
+        if response.status_code == 200:
+            media_type = response.headers["content-type"].split("; charset", 1)[0]
+            catalog.rendered.put(state.generation, key, bytes(response.body), media_type)
+        return response
+
+    run.__name__ = handler.__name__
+    return run
+
+
 def error_response(request: Request, exc: BookshelfError) -> Response:
     """/opds errors as short plain text; a 401 always carries the Basic challenge."""
     headers = dict(exc.headers)
@@ -272,26 +292,30 @@ def _ep(path: str, handler: Handler, summary: str, responses: dict[int, Any], **
     return Endpoint("GET", path, guarded(handler), summary, "opds", responses=responses, **extra)
 
 
+def _feed_ep(path: str, handler: Handler, summary: str, responses: dict[int, Any], **extra: Any) -> Endpoint:
+    return _ep(path, cached(handler), summary, responses, **extra)
+
+
 def _id_param(name: str, what: str) -> dict[str, Any]:
     return path_param(name, what, schema={"type": "integer", "minimum": 1})
 
 
 ENDPOINTS = [
-    _ep("/opds", root, "Root navigation feed", {200: FEED, **ERRORS}),
-    _ep("/opds/", root, "Root navigation feed (same as /opds)", {200: FEED, **ERRORS}, in_spec=False),
-    _ep("/opds/all", all_books, "All books by title", {200: ACQ, **PAGED_ERRORS}, params=(PAGE,)),
-    _ep("/opds/new", new_books, "Newest books first", {200: ACQ, **PAGED_ERRORS}, params=(PAGE,)),
-    _ep("/opds/search", search, "OpenSearch description, or results with q",
+    _feed_ep("/opds", root, "Root navigation feed", {200: FEED, **ERRORS}),
+    _feed_ep("/opds/", root, "Root navigation feed (same as /opds)", {200: FEED, **ERRORS}, in_spec=False),
+    _feed_ep("/opds/all", all_books, "All books by title", {200: ACQ, **PAGED_ERRORS}, params=(PAGE,)),
+    _feed_ep("/opds/new", new_books, "Newest books first", {200: ACQ, **PAGED_ERRORS}, params=(PAGE,)),
+    _feed_ep("/opds/search", search, "OpenSearch description, or results with q",
         {200: {"content": {xml.OPENSEARCH_TYPE: {"schema": {"type": "string"}}, ACQUISITION: {"schema": {
             "type": "string"}}}}, **PAGED_ERRORS},
         params=(query_param("q", {"type": "string", "maxLength": 500}, "Search words"), PAGE)),
     *(ep for table, param in (("authors", "authorId"), ("genres", "genreId"), ("series", "seriesId")) for ep in (
-        _ep(f"/opds/{table}", _nav_list(table), f"{NAV_TITLES[table]} with book counts", {200: FEED, **PAGED_ERRORS},
-            params=(PAGE,)),
-        _ep(f"/opds/{table}/{{{param}}}", _nav_books(table, param), f"Books of one of the {table}",
+        _feed_ep(f"/opds/{table}", _nav_list(table), f"{NAV_TITLES[table]} with book counts",
+                 {200: FEED, **PAGED_ERRORS}, params=(PAGE,)),
+        _feed_ep(f"/opds/{table}/{{{param}}}", _nav_books(table, param), f"Books of one of the {table}",
             {200: ACQ, 404: TEXT, **PAGED_ERRORS}, params=(_id_param(param, "Its id"), PAGE)),
     )),
-    _ep("/opds/books/{id}", book, "Complete entry of one book",
+    _feed_ep("/opds/books/{id}", book, "Complete entry of one book",
         {200: {"content": {xml.ENTRY: {"schema": {"type": "string"}}}}, 404: TEXT, **ERRORS},
         params=(path_param("id", "Book id"),)),
     _ep("/opds/books/{id}/cover", _artwork(False), "Cover image", {200: IMAGES, 304: None, 404: TEXT, **ERRORS},

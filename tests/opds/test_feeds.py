@@ -247,3 +247,19 @@ async def test_wrong_methods_and_unknown_paths(opds: httpx.AsyncClient, method: 
     assert response.headers["content-type"].startswith("text/plain")
     missing = await opds.get("/opds/nothing/here")
     assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/plain")
+
+
+async def test_rendered_feeds_never_outlive_a_change(opds: httpx.AsyncClient, runtime) -> None:
+    first = await add_book(runtime, "Cached One", ["Same Writer"])
+    for _ in range(2):  # the second answer comes from the rendered-feed cache
+        assert len(ids_of(parse((await opds.get("/opds/all")).content))) == 1
+    await add_book(runtime, "Cached Two", ["Same Writer"])
+    assert len(ids_of(parse((await opds.get("/opds/all")).content))) == 2
+    assert "2 books" in (await opds.get("/opds/authors")).text
+    async with runtime.db.write() as conn:
+        await conn.execute("UPDATE books SET title = 'Renamed' WHERE id = ?", (first.book.id,))
+    assert "Renamed" in (await opds.get(f"/opds/books/{first.book.id}")).text
+    async with runtime.db.write() as conn:
+        await conn.execute("DELETE FROM books WHERE id = ?", (first.book.id,))
+    assert len(ids_of(parse((await opds.get("/opds/all")).content))) == 1
+    assert (await opds.get(f"/opds/books/{first.book.id}")).status_code == 404
