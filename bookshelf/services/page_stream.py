@@ -94,7 +94,7 @@ class PageService:
         return sum(entry.stat().st_size for entry in self._entries())
 
     def _entries(self) -> list[os.DirEntry[str]]:
-        found = []
+        found: list[os.DirEntry[str]] = []
         if not self.dir.is_dir():
             return found
         for bucket in os.scandir(self.dir):

@@ -185,8 +185,9 @@ def _nav_books(table: str, param: str) -> Handler:
     async def handler(request: Request) -> Response:
         item_id = _id(request, param)
         name = await _catalog(request).name_of(table, item_id)
-        flt = BookFilter(**{f"{table.rstrip('s') if table != 'series' else 'series'}_id": item_id})
         singular = {"authors": "author", "genres": "genre", "series": "series"}[table]
+        flt = BookFilter()
+        setattr(flt, f"{singular}_id", item_id)  # author_id, genre_id or series_id
         info = FeedInfo(f"urn:bookshelf:{singular}:{item_id}", name, f"/opds/{table}/{item_id}", ACQUISITION,
                         up=f"/opds/{table}")  # fmt: skip
         return await _books(request, info, FEED_SORT[table], flt)
@@ -240,7 +241,7 @@ def _artwork(thumb: bool) -> Handler:
 
 async def download(request: Request) -> Response:
     catalog = _catalog(request)
-    file_id = _book_id_like(request, "fileId")
+    file_id = _file_id(request)
     path, filename, media_type = await catalog.download(_book_id(request), file_id)
     response = download_response(request, path, filename, media_type)
     if request.method == "GET" and response.status_code == 200:
@@ -249,15 +250,15 @@ async def download(request: Request) -> Response:
     return response
 
 
-def _book_id_like(request: Request, name: str) -> str:
+def _file_id(request: Request) -> str:
     try:
-        return path_uuid(request, name)
+        return path_uuid(request, "fileId")
     except InvalidInput:
         raise NotFound("File not found") from None
 
 
 async def stream_page(request: Request) -> Response:
-    index = query_int_path(request, "n")
+    index = _page_index(request)
     max_width = query_int(request, "maxWidth", 0, 0, 1_000_000) or None
     path, file = await _catalog(request).stream_file(_book_id(request))
     data = await request.app.state.runtime.pages.page(path, file, index, max_width)
@@ -268,10 +269,10 @@ async def unknown(request: Request) -> Response:
     raise NotFound("No such OPDS page")
 
 
-def query_int_path(request: Request, name: str) -> int:
-    raw = request.path_params[name]
+def _page_index(request: Request) -> int:
+    raw = request.path_params["n"]
     if not raw.isdigit() or len(raw) > 9:
-        raise InvalidInput(f"{name} must be a page number from 0")
+        raise InvalidInput("The page number must be a whole number from 0")
     return int(raw)
 
 

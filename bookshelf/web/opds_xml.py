@@ -194,7 +194,7 @@ def _book(parent: ET.Element, urls: Urls, item: Entry, complete: bool) -> None:
     _el(entry, "updated", rfc3339(book.updated_at, book.created_at))
     if book.organized_at:
         _el(entry, "published", rfc3339(book.organized_at, book.created_at))
-    names = item.links.authors or [(None, name) for name in book.authors]
+    names: list[tuple[int | None, str]] = list(item.links.authors) or [(None, name) for name in book.authors]
     for author_id, name in names:
         author = _el(entry, "author")
         _el(author, "name", name)
