@@ -9,6 +9,7 @@ import aiosqlite
 
 from bookshelf.db.books import fold
 from bookshelf.db.connection import fetchall, fetchone
+from bookshelf.db.library import SORTS, BookFilter
 
 NAV_TABLES = ("authors", "genres", "series")
 _LINK_TABLES = {"authors": ("book_authors", "author_id"), "genres": ("book_genres", "genre_id"),
@@ -85,6 +86,26 @@ async def links_of(conn: aiosqlite.Connection, nums: Sequence[int]) -> dict[int,
     for row in rows:
         links[row[0]].series_id = int(row[1])
     return links
+
+
+async def page_ids(conn: aiosqlite.Connection, flt: BookFilter, sort: str, limit: int, offset: int) -> list[str]:
+    """One page of book ids with library.py's filters and sorts, without its count (counted once per change)."""
+    where, params = flt.where()
+    rows = await fetchall(
+        conn,
+        f"SELECT b.id FROM books b WHERE {where} ORDER BY {SORTS[sort]} LIMIT ? OFFSET ?",
+        (*params, limit, offset),
+    )
+    return [row[0] for row in rows]
+
+
+async def ordered_nums(conn: aiosqlite.Connection, flt: BookFilter, sort: str) -> list[int]:
+    """Every matching row number in ``sort`` order (read from the sort's index, no table rows)."""
+    where, params = flt.where()
+    cursor = await conn.execute(f"SELECT b.num FROM books b WHERE {where} ORDER BY {SORTS[sort]}", tuple(params))
+    rows = await cursor.fetchall()
+    await cursor.close()
+    return [row[0] for row in rows]
 
 
 async def ids_for_nums(conn: aiosqlite.Connection, nums: Sequence[int]) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -20,6 +21,7 @@ from bookshelf.settings import Settings
 
 PAGE_SIZE = 50
 SEARCH_LIMIT = 1000
+DEEP_OFFSET = 2500  # rows; beyond this whole-library pages come from a cached ordering
 # OPDS.md's table: the bare type KOReader maps to a download button. Never octet-stream.
 ACQUISITION_TYPES = {
     "epub": "application/epub+zip",
@@ -95,10 +97,11 @@ def download_name(book: Book, file: BookFile) -> str:
 
 
 class CatalogService:
-    def __init__(self, db: Database, settings: Settings, search: SearchService) -> None:
+    def __init__(self, db: Database, settings: Settings, search: SearchService, deep_offset: int = DEEP_OFFSET) -> None:
         self.db = db
         self.settings = settings
         self.search_service = search
+        self.deep_offset = deep_offset
         # Navigation lists with counts cost a GROUP BY over the library; they are kept until
         # the catalog's generation (bumped by triggers on every change) moves on.
         self._nav: dict[str, tuple[int, list[NavItem]]] = {}
@@ -106,6 +109,10 @@ class CatalogService:
         # Covers are content-addressed, so a type once sniffed never changes.
         self._image_types: dict[Path, str] = {}
         self.rendered = FeedCache()
+        self._counts: dict[tuple[int, str], int] = {}
+        self._orders: dict[str, tuple[int, array[int]]] = {}
+        self._order_lock = asyncio.Lock()
+        self._searches: dict[tuple[int, str], list[int]] = {}
 
     async def state(self) -> CatalogState:
         async with self.db.read() as conn:
@@ -147,18 +154,64 @@ class CatalogService:
     # -- book lists ----------------------------------------------------------------
     async def books(self, page: int, sort: str, flt: library.BookFilter | None = None) -> Page[Entry]:
         flt = flt or library.BookFilter()
+        start = (page - 1) * PAGE_SIZE
+        if start >= self.deep_offset and flt == library.BookFilter():
+            # Deep into the whole library: rows ordered once per catalog change, so page 2,000 costs
+            # what page 1 does (OFFSET would walk 100,000 index entries). Shallow pages, the ones
+            # browsed most, use OFFSET and never wait for that ordering after a change.
+            order = await self._ordering(sort)
+            async with self.db.read() as conn:
+                ids = await rows.ids_for_nums(conn, order[start : start + PAGE_SIZE])
+                entries = await self._entries(conn, ids)
+            return Page(entries, page, len(order))
+        generation = (await self.state()).generation
+        count_key = (generation, repr(flt))
         async with self.db.read() as conn:
-            ids, total = await library.list_ids(conn, flt, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+            total = self._counts.get(count_key)
+            if total is None:
+                total = await library.count(conn, flt)
+                self._counts = {k: v for k, v in self._counts.items() if k[0] == generation}
+                self._counts[count_key] = total
+            ids = await rows.page_ids(conn, flt, sort, PAGE_SIZE, start) if total else []
             entries = await self._entries(conn, ids)
         return Page(entries, page, total)
 
+    async def _ordering(self, sort: str) -> array[int]:
+        generation = (await self.state()).generation
+        cached = self._orders.get(sort)
+        if cached and cached[0] == generation:
+            return cached[1]
+        async with self._order_lock:
+            cached = self._orders.get(sort)
+            if cached and cached[0] == generation:
+                return cached[1]
+            async with self.db.read() as conn:
+                generation = (await rows.state(conn)).generation
+                order = array("q", await rows.ordered_nums(conn, library.BookFilter(), sort))
+            self._orders[sort] = (generation, order)
+            return order
+
     async def search(self, query: str, page: int) -> Page[Entry]:
-        nums = await self.search_service.match(query, ("organized",), limit=SEARCH_LIMIT) if query.strip() else []
+        nums = await self._search_nums(query.strip())
         start = (page - 1) * PAGE_SIZE
         async with self.db.read() as conn:
             ids = await rows.ids_for_nums(conn, nums[start : start + PAGE_SIZE])
             entries = await self._entries(conn, ids)
         return Page(entries, page, len(nums))
+
+    async def _search_nums(self, query: str) -> list[int]:
+        """Ranked rows for ``query``, remembered per catalog generation so paging on costs no new search."""
+        if not query:
+            return []
+        generation = (await self.state()).generation
+        key = (generation, query)
+        nums = self._searches.get(key)
+        if nums is None:
+            nums = await self.search_service.match(query, ("organized",), limit=SEARCH_LIMIT)
+            if len(self._searches) >= 64 or any(k[0] != generation for k in self._searches):
+                self._searches.clear()
+            self._searches[key] = nums
+        return nums
 
     async def entry(self, book_id: str) -> Entry:
         async with self.db.read() as conn:

@@ -263,3 +263,22 @@ async def test_rendered_feeds_never_outlive_a_change(opds: httpx.AsyncClient, ru
         await conn.execute("DELETE FROM books WHERE id = ?", (first.book.id,))
     assert len(ids_of(parse((await opds.get("/opds/all")).content))) == 1
     assert (await opds.get(f"/opds/books/{first.book.id}")).status_code == 404
+
+
+async def test_deep_pages_from_the_cached_ordering_match_offset_paging(runtime) -> None:
+    from bookshelf.services.catalog import CatalogService
+
+    made = await library_of(runtime, 120)
+    ordered = CatalogService(runtime.db, runtime.settings, runtime.search, deep_offset=0)
+    for round_ in range(2):
+        for sort in ("title_asc", "organized_newest"):
+            for page in (1, 2, 3, 4):
+                expected = await runtime.catalog.books(page, sort)
+                got = await ordered.books(page, sort)
+                assert [e.book.id for e in got.items] == [e.book.id for e in expected.items], (sort, page)
+                assert got.total == expected.total == 120 + round_
+        await add_book(runtime, "Aaa first by title", organized_at="2030-01-01T00:00:00Z")  # a change
+    removed = made[0].book.id
+    async with runtime.db.write() as conn:
+        await conn.execute("DELETE FROM books WHERE id = ?", (removed,))
+    assert removed not in [e.book.id for p in (1, 2, 3) for e in (await ordered.books(p, "title_asc")).items]
