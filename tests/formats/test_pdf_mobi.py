@@ -13,9 +13,9 @@ from tests.builders import make_jpeg, make_mobi, make_pdf
 
 
 def test_pdf_metadata_and_cover(tmp_path: Path) -> None:
-    book = read_book(make_pdf(tmp_path / "b.pdf", title="Война и мир", author="Лев Толстой; 村上 春樹",
-                              pages=4, subject="A novel", keywords="War, Russia",
-                              language="ru-RU"))
+    book = read_book(make_pdf(tmp_path / "b.pdf", title="Война и мир",
+                              author="Лев Толстой; 村上 春樹", pages=4,
+                              subject="A novel", keywords="War, Russia", language="ru-RU"))
     assert book.format == "pdf"
     assert book.title == "Война и мир"
     assert book.authors == ["Лев Толстой", "村上 春樹"]
