@@ -18,14 +18,16 @@ from bookshelf.services.catalog import ACQUISITION_TYPES, CatalogService
 from bookshelf.services.page_stream import image_type
 from bookshelf.web import opds_xml as xml
 from bookshelf.web.download import content_disposition, download_response
-from bookshelf.web.http import path_uuid, query_int, query_text
+from bookshelf.web.http import path_uuid, query_choice, query_int, query_text
 from bookshelf.web.middleware import client_address
-from bookshelf.web.opds_xml import ACQUISITION, NAVIGATION, FeedInfo, NavEntry
+from bookshelf.web.opds_xml import ACQUISITION, NAVIGATION, Facet, FeedInfo, NavEntry
 from bookshelf.web.routing import Endpoint, Handler, path_param, query_param
 
 CHALLENGE = 'Basic realm="bookshelf", charset="UTF-8"'
 MAX_PAGE = 1_000_000
 NAV_TITLES = {"authors": "Authors", "genres": "Genres", "series": "Series"}
+# /opds/all?sort=: facet key -> (label, library sort)
+ALL_SORTS = {"title": ("Title", "title_asc"), "author": ("Author", "author_asc"), "new": ("Newest", "organized_newest")}
 FEED_SORT = {"authors": "title_asc", "genres": "title_asc", "series": "series_index"}
 
 
@@ -153,7 +155,12 @@ async def root(request: Request) -> Response:
 
 
 async def all_books(request: Request) -> Response:
-    return await _books(request, FeedInfo("urn:bookshelf:opds:all", "All books", "/opds/all", ACQUISITION), "title_asc")
+    chosen = query_choice(request, "sort", tuple(ALL_SORTS), "title") or "title"
+    query = {} if chosen == "title" else {"sort": chosen}
+    facets = [Facet("Sort by", label, "/opds/all", {} if key == "title" else {"sort": key}, key == chosen)
+              for key, (label, _) in ALL_SORTS.items()]  # fmt: skip
+    info = FeedInfo("urn:bookshelf:opds:all", "All books", "/opds/all", ACQUISITION, query=query, facets=facets)
+    return await _books(request, info, ALL_SORTS[chosen][1])
 
 
 async def new_books(request: Request) -> Response:
@@ -304,7 +311,9 @@ def _id_param(name: str, what: str) -> dict[str, Any]:
 ENDPOINTS = [
     _feed_ep("/opds", root, "Root navigation feed", {200: FEED, **ERRORS}),
     _feed_ep("/opds/", root, "Root navigation feed (same as /opds)", {200: FEED, **ERRORS}, in_spec=False),
-    _feed_ep("/opds/all", all_books, "All books by title", {200: ACQ, **PAGED_ERRORS}, params=(PAGE,)),
+    _feed_ep("/opds/all", all_books, "All books, by title unless sorted otherwise", {200: ACQ, **PAGED_ERRORS},
+             params=(PAGE, query_param("sort", {"type": "string", "enum": list(ALL_SORTS), "default": "title"},
+                                       "Order (offered to clients as facets)"))),
     _feed_ep("/opds/new", new_books, "Newest books first", {200: ACQ, **PAGED_ERRORS}, params=(PAGE,)),
     _feed_ep("/opds/search", search, "OpenSearch description, or results with q",
         {200: {"content": {xml.OPENSEARCH_TYPE: {"schema": {"type": "string"}}, ACQUISITION: {"schema": {

@@ -28,6 +28,7 @@ OPENSEARCH_TYPE = "application/opensearchdescription+xml"
 REL_ACQUISITION = "http://opds-spec.org/acquisition"
 REL_IMAGE = "http://opds-spec.org/image"
 REL_THUMBNAIL = "http://opds-spec.org/image/thumbnail"
+REL_FACET = "http://opds-spec.org/facet"
 REL_STREAM = "http://vaemendis.net/opds-pse/stream"
 DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 SUMMARY_CHARS = 1200
@@ -76,6 +77,18 @@ class FeedInfo:
     kind: str  # NAVIGATION or ACQUISITION
     up: str | None = "/opds"
     query: dict[str, str] = field(default_factory=dict)
+    facets: list[Facet] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Facet:
+    """Another view of the same feed (OPDS 1.2 section 4): one group, at most one active."""
+
+    group: str
+    title: str
+    path: str
+    query: dict[str, str]
+    active: bool
 
 
 @dataclass(frozen=True)
@@ -122,6 +135,9 @@ def _feed(urls: Urls, info: FeedInfo, state: CatalogState, page: Page | None) ->
     _link(feed, "search", urls("/opds/search"), OPENSEARCH_TYPE, title="Search")
     if page is not None:
         _pagination(feed, urls, info, page)
+    for facet in info.facets:
+        attrs = {f"{{{OPDS}}}facetGroup": facet.group, f"{{{OPDS}}}activeFacet": "true" if facet.active else None}
+        _link(feed, REL_FACET, urls(facet.path, **facet.query), info.kind, title=facet.title, **attrs)
     return feed
 
 

@@ -282,3 +282,23 @@ async def test_deep_pages_from_the_cached_ordering_match_offset_paging(runtime) 
     async with runtime.db.write() as conn:
         await conn.execute("DELETE FROM books WHERE id = ?", (removed,))
     assert removed not in [e.book.id for p in (1, 2, 3) for e in (await ordered.books(p, "title_asc")).items]
+
+
+async def test_sort_facets_on_all_books(opds: httpx.AsyncClient, runtime) -> None:
+    await library_of(runtime, 60)
+    await add_book(runtime, "Zzz newest", ["Aaron 0"], organized_at="2031-01-01T00:00:00Z")
+    body = (await opds.get("/opds/all")).content
+    assert b"opds:facetGroup=" in body  # KOReader reads the attribute by this literal prefix
+    root = assert_feed(body)
+    facets = links(root, "http://opds-spec.org/facet")
+    assert [f.get("title") for f in facets] == ["Title", "Author", "Newest"]
+    group, active = "{http://opds-spec.org/2010/catalog}facetGroup", "{http://opds-spec.org/2010/catalog}activeFacet"
+    assert {f.get(group) for f in facets} == {"Sort by"} and all(f.get("type") == ACQUISITION for f in facets)
+    assert [f.get(active) for f in facets] == ["true", None, None]
+    by_author = assert_feed((await opds.get(facets[1].get("href"))).content)
+    assert by_author.find("a:entry/a:author/a:name", NS).text == "Aaron 0"  # surname "0" sorts first
+    assert link_href(by_author, "next").endswith("/opds/all?sort=author&page=2")
+    assert [f.get(active) for f in links(by_author, "http://opds-spec.org/facet")] == [None, "true", None]
+    newest = assert_feed((await opds.get("/opds/all?sort=new")).content)
+    assert newest.find("a:entry/a:title", NS).text == "Zzz newest"
+    assert (await opds.get("/opds/all?sort=shuffle")).status_code == 400
