@@ -12,8 +12,10 @@ from typing import Any
 
 from bookshelf.db import Database
 from bookshelf.db.migrate import migrate
+from bookshelf.services.catalog import CatalogService
 from bookshelf.services.credentials import CredentialService
 from bookshelf.services.keys import KeyService
+from bookshelf.services.page_stream import PageService
 from bookshelf.services.preferences import PreferenceService
 from bookshelf.services.reading import ReadingService
 from bookshelf.services.search import SearchService
@@ -67,6 +69,8 @@ class Runtime:
         self.search: SearchService
         self.reading: ReadingService
         self.stats: StatsService
+        self.catalog: CatalogService
+        self.pages: PageService
 
     @classmethod
     async def open(cls, settings: Settings, *, background: bool = True) -> Runtime:
@@ -101,6 +105,8 @@ class Runtime:
         self.search = SearchService(self.db)
         self.reading = ReadingService(self.db, self.preferences, self.search)
         self.stats = StatsService(self.db, self.preferences, self.reading)
+        self.catalog = CatalogService(self.db, settings, self.search)
+        self.pages = PageService(settings.cache_dir)
         if background:
             self.every(60, self.keys.flush_usage, "key usage flush")
             self.every(1800, self._automatic_backup, "automatic backup")

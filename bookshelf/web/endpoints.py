@@ -7,7 +7,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from bookshelf.errors import BookshelfError
 from bookshelf.runtime import Runtime
-from bookshelf.web import kosync
+from bookshelf.web import kosync, opds
 from bookshelf.web.api import credentials, keys, meta, preferences, reading, stats
 from bookshelf.web.routing import Endpoint
 from bookshelf.web.ui import routes as ui_routes
@@ -24,6 +24,7 @@ def all_endpoints() -> list[Endpoint]:
         *reading.ENDPOINTS,
         *stats.ENDPOINTS,
         *kosync.ENDPOINTS,
+        *opds.ENDPOINTS,
     ]
 
 
@@ -37,4 +38,6 @@ def surface_error(surface: str, request: Request, exc: BookshelfError) -> Respon
         return error_page(request, exc)
     if surface == "kosync":
         return kosync.error_response(exc)
+    if surface == "opds":
+        return opds.error_response(request, exc)
     return PlainTextResponse(exc.message, status_code=exc.status, headers=exc.headers)

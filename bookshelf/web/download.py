@@ -1,0 +1,178 @@
+"""File downloads for every surface: RFC 6266 Content-Disposition, ETag, and single byte ranges.
+
+The API and OPDS both send book files through :func:`download_response`. The
+file is opened before the response starts, so a file that vanished is a clean
+404 rather than a broken stream, and the open handle is what gets streamed
+(a rename under our feet cannot swap the bytes mid-download).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import stat
+import unicodedata
+from email.utils import formatdate
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import quote
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from bookshelf.errors import BookshelfError, NotFound
+
+CHUNK = 64 * 1024
+MEDIA_TYPES = {
+    "epub": "application/epub+zip",
+    "pdf": "application/pdf",
+    "mobi": "application/x-mobipocket-ebook",
+    "azw3": "application/vnd.amazon.ebook",
+    "cbz": "application/vnd.comicbook+zip",
+    "cbr": "application/vnd.comicbook-rar",
+}
+_RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
+_UNSAFE_ASCII = re.compile(r"[^A-Za-z0-9 !#$&+,.;=@^_`{}~()\[\]\'-]")
+
+
+class RangeNotSatisfiable(BookshelfError):
+    status = 416
+    code = "invalid_input"
+
+
+def media_type_for(fmt: str) -> str:
+    return MEDIA_TYPES.get(fmt.lower(), "application/octet-stream")
+
+
+def content_disposition(filename: str, disposition: str = "attachment") -> str:
+    """``attachment; filename="ascii"; filename*=UTF-8''percent-encoded`` (RFC 6266 / 8187)."""
+    name = os.path.basename(filename.replace("\\", "/")) or "download"
+    decomposed = unicodedata.normalize("NFKD", name)
+    ascii_name = "".join(c for c in decomposed if not unicodedata.combining(c)).encode("ascii", "ignore").decode()
+    ascii_name = _UNSAFE_ASCII.sub("_", ascii_name).strip() or "download"
+    encoded = quote(name, safe="")
+    return f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{encoded}"
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """(start, end inclusive) for one satisfiable byte range; None means send the whole file.
+
+    Malformed and multi-part ranges are ignored (RFC 9110 lets a server send
+    200 instead); a well-formed range starting past the end raises 416.
+    """
+    if not header:
+        return None
+    match = _RANGE.match(header)
+    if not match:
+        return None
+    first, last = match.groups()
+    if not first and not last:
+        return None
+    if not first:  # suffix: the last N bytes
+        length = int(last)
+        if length == 0:
+            raise _unsatisfiable(size)
+        return max(0, size - length), size - 1
+    start = int(first)
+    end = int(last) if last else size - 1
+    if end < start:
+        return None
+    if start >= size:
+        raise _unsatisfiable(size)
+    return start, min(end, size - 1)
+
+
+def _unsatisfiable(size: int) -> RangeNotSatisfiable:
+    return RangeNotSatisfiable("Requested range is outside the file", headers={"Content-Range": f"bytes */{size}"})
+
+
+def file_etag(st: os.stat_result) -> str:
+    digest = hashlib.md5(f"{st.st_mtime_ns}-{st.st_size}-{st.st_ino}".encode(), usedforsecurity=False)
+    return f'"{digest.hexdigest()}"'
+
+
+def _open_regular(path: Path) -> tuple[BinaryIO, os.stat_result]:
+    try:
+        handle = open(path, "rb")  # closed by the response once streamed
+    except OSError:
+        raise NotFound("File is missing") from None
+    st = os.fstat(handle.fileno())
+    if not stat.S_ISREG(st.st_mode):
+        handle.close()
+        raise NotFound("File is missing")
+    return handle, st
+
+
+def _etag_matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    return "*" in tags or etag in tags
+
+
+class _OpenFileResponse(Response):
+    """Streams ``length`` bytes from ``offset`` of an already open file, then closes it."""
+
+    def __init__(self, handle: BinaryIO, offset: int, length: int, status: int, headers: dict[str, str]) -> None:
+        super().__init__(status_code=status, headers=headers)
+        self.handle = handle
+        self.offset = offset
+        self.length = length
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+            if scope["method"] == "HEAD" or self.length == 0:
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                return
+            await anyio.to_thread.run_sync(self.handle.seek, self.offset)
+            remaining = self.length
+            while remaining > 0:
+                chunk = await anyio.to_thread.run_sync(self.handle.read, min(CHUNK, remaining))
+                if not chunk:  # the file shrank underneath us; end the body honestly short
+                    break
+                remaining -= len(chunk)
+                await send({"type": "http.response.body", "body": chunk, "more_body": remaining > 0})
+            if remaining > 0:
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            self.handle.close()
+
+
+def download_response(request: Request, path: Path, filename: str, media_type: str) -> Response:
+    """The file at ``path`` (already resolved safely by the caller) as an attachment named ``filename``.
+
+    Honours ``Range`` (one range -> 206 with Content-Range, past the end -> 416),
+    ``If-Range`` and ``If-None-Match`` (304). Raises NotFound when the file is gone.
+    """
+    handle, st = _open_regular(path)
+    etag = file_etag(st)
+    headers = {
+        "Content-Disposition": content_disposition(filename),
+        "Accept-Ranges": "bytes",
+        "ETag": etag,
+        "Last-Modified": formatdate(st.st_mtime, usegmt=True),
+        "Cache-Control": "private, no-cache",
+        "Content-Type": media_type,
+    }
+    if _etag_matches(request.headers.get("if-none-match"), etag):
+        handle.close()
+        return Response(status_code=304, headers={k: v for k, v in headers.items() if k != "Content-Type"})
+    size = st.st_size
+    if_range = request.headers.get("if-range")
+    use_range = if_range is None or if_range.strip() in (etag, headers["Last-Modified"])
+    try:
+        span = parse_range(request.headers.get("range"), size) if use_range else None
+    except RangeNotSatisfiable:
+        handle.close()
+        raise
+    if span is None:
+        headers["Content-Length"] = str(size)
+        return _OpenFileResponse(handle, 0, size, 200, headers)
+    start, end = span
+    headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    headers["Content-Length"] = str(end - start + 1)
+    return _OpenFileResponse(handle, start, end - start + 1, 206, headers)
