@@ -14,7 +14,9 @@ from bookshelf.db import Database
 from bookshelf.db.migrate import migrate
 from bookshelf.services.credentials import CredentialService
 from bookshelf.services.keys import KeyService
+from bookshelf.services.library import LibraryService
 from bookshelf.services.preferences import PreferenceService
+from bookshelf.services.search import SearchService
 from bookshelf.services.secrets_box import SealBox, SecretKeyError, load_or_create_key
 from bookshelf.settings import Settings
 from bookshelf.web.ratelimit import FailureLimiter
@@ -59,6 +61,8 @@ class Runtime:
         self.keys: KeyService
         self.credentials: CredentialService
         self.preferences: PreferenceService
+        self.search: SearchService
+        self.library: LibraryService
         self.sessions: Any = None
 
     @classmethod
@@ -87,7 +91,13 @@ class Runtime:
         self.credentials = CredentialService(self.db, settings, self.box)
         self.preferences = PreferenceService(self.db, settings)
         await self.preferences.load()
+        self.search = SearchService(self.db)
+        self._stack.push_async_callback(self.search.close)
+        await self.search.ensure_index()
+        self.library = LibraryService(self.db, settings, self.search)
         if background:
+            # Build the typo vocabulary now rather than on the first search.
+            self.search.refresh_soon()
             self.every(60, self.keys.flush_usage, "key usage flush")
 
     def every(self, seconds: float, job: Any, name: str) -> None:
