@@ -111,10 +111,11 @@ async def add_book(
         book.cover_sha256 = write_cover(rt)
     root = "library" if status == "organized" else "incoming"
     base: Path = rt.settings.library_dir if root == "library" else rt.settings.incoming_dir
-    folder = f"{(authors or ['Unknown'])[0]}/{title} [{book.id[:8]}]"
+    safe_title = title.replace("/", "_")
+    folder = f"{(authors or ['Unknown'])[0].replace('/', '_')}/{safe_title} [{book.id[:8]}]"
     for fmt in formats:
         data = file_bytes if file_bytes is not None else minimal_epub(title, ", ".join(authors), description or "")
-        relative = f"{folder}/{title}.{fmt}"
+        relative = f"{folder}/{safe_title}.{fmt}"
         (base / folder).mkdir(parents=True, exist_ok=True)
         (base / relative).write_bytes(data)
         book.files.append(

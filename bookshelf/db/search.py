@@ -79,23 +79,24 @@ def versions(conn: sqlite3.Connection) -> tuple[int, int]:
     return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
-def vocabulary(conn: sqlite3.Connection) -> tuple[int, list[tuple[str, int]]]:
+def vocabulary(conn: sqlite3.Connection, max_terms: int) -> tuple[int, list[tuple[str, int]]]:
     """(search_version, [(term, documents)]) read in one snapshot.
 
-    Kept: every word of a title, author or series, and description words found
-    in at least two books. A word in one description only is more often a typo
-    or a name than something people search for, and leaving those out keeps
-    the typo index small on big libraries.
+    Every term is kept while there are at most ``max_terms``. Past that (a very
+    large library), description words found in one book only are left out: such
+    a word is more often a name or a typo than something people search for,
+    and every title, author and series word stays.
     """
     conn.execute("BEGIN")
     try:
         version = versions(conn)[0]
         rows = conn.execute(
-            "SELECT term, sum(doc) AS docs, max(col <> 'description') AS named FROM books_vocab_col "
-            "GROUP BY term HAVING named OR docs >= 2"
+            "SELECT term, sum(doc), max(col <> 'description') FROM books_vocab_col GROUP BY term"
         ).fetchall()
     finally:
         conn.execute("COMMIT")
+    if len(rows) > max_terms:
+        rows = [r for r in rows if r[2] or r[1] >= 2]
     return version, [(r[0], int(r[1])) for r in rows]
 
 

@@ -16,7 +16,7 @@ from bookshelf.db.library import SORTS, BookFilter, list_ids
 from bookshelf.errors import NotFound
 from bookshelf.models import Book, BookFile
 from bookshelf.services import files
-from bookshelf.services.search import SearchService
+from bookshelf.services.search import SearchService, words_of
 from bookshelf.settings import Settings
 
 LIBRARY_SORTS = ("title_asc", "title_desc", "author_asc", "author_desc", "added_newest", "added_oldest")
@@ -43,7 +43,11 @@ class LibraryService:
     async def list(
         self, flt: BookFilter, query: str | None, sort: str | None, limit: int, offset: int
     ) -> tuple[list[Book], int]:
-        """One page of organized books; with ``query`` and no sort, by relevance."""
+        """One page of organized books; with ``query`` and no sort, by relevance.
+
+        A query without a single word (blank, or only punctuation) filters nothing.
+        """
+        query = query if query and words_of(query) else None
         if query and (sort is None or sort == RELEVANCE):
             ids, total = await self.search.page(query, flt, limit, offset)
         elif query:
@@ -64,6 +68,7 @@ class LibraryService:
 
     async def facets(self, flt: BookFilter, query: str | None, limit: int) -> dict[str, Any]:
         """Top ``limit`` values of each facet among the books ``flt`` (and ``query``) select, with totals."""
+        query = query if query and words_of(query) else None
         search_version, library_version = await self.search.read(search_sql.versions)
         expression = await self.search.filter_expression(query) if query else None
         if query and expression is None:

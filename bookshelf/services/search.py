@@ -39,6 +39,7 @@ RANK_LIMIT = 5000  # above this many matches, rank the title/author/series tier 
 TIMEOUT_SECONDS = 2.0
 INLINE_BUILD_SECONDS = 0.25  # a vocabulary this quick to build is rebuilt before answering
 REBUILD_INTERVAL_SECONDS = 10.0
+FULL_VOCABULARY_TERMS = 200_000  # beyond this, one-book description words are not corrected towards
 SUGGEST_STATUSES = ("organized", "review")
 _TOKEN = re.compile(r"[^\W_]+")
 _STRONG_COLUMNS = "{title authors series}"
@@ -90,15 +91,14 @@ def build_plan(query: str, vocabulary: Vocabulary | None, columns: str | None = 
     prefix_last = len(words[last]) >= 2  # a one-letter prefix would scan half the index
     groups: list[list[str]] = []
     corrections: dict[str, list[str]] = {}
-    for i, word in enumerate(words):
+    for word in words:
         alternatives = [word]
+        # Known words get their near neighbours too (hunter also finds Hunger), ranked after exact matches.
         if vocabulary is not None and allowed_typos(word):
-            known = vocabulary.has_prefix(word) if i == last and prefix_last else word in vocabulary
-            if not known:
-                near = vocabulary.near(word, allowed_typos(word), MAX_CORRECTIONS)
-                if near:
-                    corrections[word] = near
-                    alternatives += near
+            near = vocabulary.near(word, allowed_typos(word), MAX_CORRECTIONS)
+            if near:
+                corrections[word] = near
+                alternatives += near
         groups.append(alternatives)
 
     def expression(use_corrections: bool) -> str:
@@ -299,7 +299,7 @@ class SearchService:
 def _load_vocabulary(db: Database) -> Vocabulary:
     conn = connect_sync(db.path)
     try:
-        version, terms = sql.vocabulary(conn)
+        version, terms = sql.vocabulary(conn, FULL_VOCABULARY_TERMS)
     finally:
         conn.close()
     return Vocabulary(terms, version)
