@@ -65,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_startup_flags(create, DATA_FLAGS)
     create.set_defaults(handler=cmd_keys_create)
 
+    reindex = commands.add_parser("reindex", help="rebuild the full-text search index from the books table")
+    _add_startup_flags(reindex, DATA_FLAGS)
+    reindex.set_defaults(handler=cmd_reindex)
+
     for register in _EXTRA_COMMANDS:
         register(commands)
     return parser
@@ -145,6 +149,33 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
     except BookshelfError as exc:
         raise CliError(exc.message) from None
     print(raw)
+    return 0
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    import time
+
+    from bookshelf.db import search
+    from bookshelf.db.connection import connect_sync
+    from bookshelf.db.migrate import migrate
+
+    settings = prepared(args)
+    migrate(settings.db_path)
+    started = time.perf_counter()
+    conn = connect_sync(settings.db_path)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            search.rebuild(conn)
+            search.optimize(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        books = conn.execute("SELECT count(*) FROM books").fetchone()[0]
+    finally:
+        conn.close()
+    print(f"reindexed {books} books in {time.perf_counter() - started:.1f}s")
     return 0
 
 

@@ -78,8 +78,8 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
         return max(0, size - length), size - 1
     start = int(first)
     end = int(last) if last else size - 1
-    if end < start:
-        return None
+    if last and end < start:
+        return None  # malformed: ignored
     if start >= size:
         raise _unsatisfiable(size)
     return start, min(end, size - 1)
