@@ -174,3 +174,19 @@ async def test_suggest(shelf: Runtime, api: httpx.AsyncClient) -> None:
     assert len((await api.get("/api/search/suggest", params={"q": "c"})).json()["data"]) == 8
     for bad in ({}, {"q": ""}, {"q": "x" * 501}):
         assert (await api.get("/api/search/suggest", params=bad)).status_code == 400
+
+
+async def test_relevance_pages_skip_inbox_books(runtime: Runtime, api: httpx.AsyncClient) -> None:
+    # Organized and review books interleaved, all matching: pages must hold organized ones only, none twice.
+    for i in range(6):
+        await add_book(runtime, f"Lantern {i}", ["Keeper"], status="organized" if i % 2 else "review")
+        await add_book(runtime, f"Lantern Story {i}", ["Keeper"], status="review" if i % 2 else "organized")
+    seen: list[str] = []
+    for page in (1, 2, 3, 4):
+        body = (await api.get("/api/library", params={"q": "lantern", "limit": 2, "page": page})).json()
+        assert body["total"] == 6
+        assert all(b["status"] == "organized" for b in body["data"])
+        seen += [b["id"] for b in body["data"]]
+    assert len(seen) == len(set(seen)) == 6
+    assert len(await runtime.search.match("lantern", ("review",))) == 6
+    assert len(await runtime.search.match("lantern", ("organized", "review"), limit=5)) == 5

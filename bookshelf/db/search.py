@@ -63,6 +63,37 @@ def unranked(
     return [(r[0], r[1]) for r in conn.execute(sql, (expression, *params, limit, offset))]
 
 
+def fts_count(conn: sqlite3.Connection, expression: str) -> int:
+    """Matches in the index alone: no join, so about 0.1 us a row instead of 1 us."""
+    return int(conn.execute("SELECT count(*) FROM books_fts WHERE books_fts MATCH ?", (expression,)).fetchone()[0])
+
+
+def fts_count_among(conn: sqlite3.Connection, expression: str, statuses: tuple[str, ...]) -> int:
+    """Matches whose book has one of ``statuses`` (meant for the few inbox books)."""
+    marks = ",".join("?" * len(statuses))
+    sql = (
+        "SELECT count(*) FROM books_fts WHERE books_fts MATCH ? "
+        f"AND rowid IN (SELECT num FROM books WHERE status IN ({marks}))"
+    )
+    return int(conn.execute(sql, (expression, *statuses)).fetchone()[0])
+
+
+def fts_nums(conn: sqlite3.Connection, expression: str, ranked: bool, limit: int) -> list[int]:
+    """Rows of the index alone: best bm25 first, or newest first."""
+    order = f"{_BM25}, rowid" if ranked else "rowid DESC"
+    sql = f"SELECT rowid FROM books_fts WHERE books_fts MATCH ? ORDER BY {order} LIMIT ?"
+    return [r[0] for r in conn.execute(sql, (expression, limit))]
+
+
+def ids_with_status(conn: sqlite3.Connection, nums: list[int], statuses: tuple[str, ...]) -> dict[int, str]:
+    """num -> id for those of ``nums`` whose book has one of ``statuses``."""
+    if not nums:
+        return {}
+    marks = ",".join("?" * len(statuses))
+    sql = f"SELECT num, id FROM books WHERE num IN (SELECT value FROM json_each(?)) AND status IN ({marks})"
+    return {r[0]: r[1] for r in conn.execute(sql, ("[" + ",".join(map(str, nums)) + "]", *statuses))}
+
+
 def title_prefix(conn: sqlite3.Connection, prefix: str, statuses: tuple[str, ...], limit: int) -> list[tuple[int, str]]:
     """Books whose sort title starts with ``prefix`` (already folded), through the (status, sort_title) index."""
     marks = ",".join("?" * len(statuses))
@@ -128,10 +159,9 @@ def brief_rows(conn: sqlite3.Connection, nums: list[int]) -> list[sqlite3.Row]:
 
 def sorted_page(
     conn: sqlite3.Connection, where: str, params: list[Any], order: str, limit: int, offset: int
-) -> tuple[list[str], int]:
-    """(book ids of one page in ``order``, total): a list filtered by a match and sorted by a column."""
+) -> list[str]:
+    """Book ids of one page of a filtered list in ``order``."""
     rows = conn.execute(
         f"SELECT b.id FROM books b WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?", (*params, limit, offset)
     ).fetchall()
-    total = conn.execute(f"SELECT count(*) FROM books b WHERE {where}", params).fetchone()
-    return [r[0] for r in rows], int(total[0])
+    return [r[0] for r in rows]

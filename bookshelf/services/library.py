@@ -12,7 +12,7 @@ from bookshelf.db import Database
 from bookshelf.db import books as book_rows
 from bookshelf.db import facets as facet_sql
 from bookshelf.db import search as search_sql
-from bookshelf.db.library import SORTS, BookFilter, list_ids
+from bookshelf.db.library import SORTS, BookFilter
 from bookshelf.errors import NotFound
 from bookshelf.models import Book, BookFile
 from bookshelf.services import files
@@ -22,6 +22,7 @@ from bookshelf.settings import Settings
 LIBRARY_SORTS = ("title_asc", "title_desc", "author_asc", "author_desc", "added_newest", "added_oldest")
 RELEVANCE = "relevance"
 _FACET_CACHE_SIZE = 64
+_COUNT_CACHE_SIZE = 256
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class LibraryService:
         # Facet answers keyed by the change counters they were computed under; a
         # write bumps a counter in the same transaction, so a stale hit is impossible.
         self._facets: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+        self._counts: OrderedDict[tuple[Any, ...], int] = OrderedDict()
 
     async def list(
         self, flt: BookFilter, query: str | None, sort: str | None, limit: int, offset: int
@@ -50,21 +52,31 @@ class LibraryService:
         query = query if query and words_of(query) else None
         if query and (sort is None or sort == RELEVANCE):
             ids, total = await self.search.page(query, flt, limit, offset)
-        elif query:
-            expression = await self.search.filter_expression(query)
-            if expression is None:
-                return [], 0
-            where, params = _with_match(flt, expression).where()
-            order = SORTS[sort or "title_asc"]
-            ids, total = await self.search.read(
-                lambda conn: search_sql.sorted_page(conn, where, params, order, limit, offset)
-            )
         else:
-            async with self.db.read() as conn:
-                ids, total = await list_ids(conn, flt, sort or "title_asc", limit, offset)
+            expression = await self.search.filter_expression(query) if query else None
+            where, params = _with_match(flt, expression).where()
+            order = SORTS[sort if sort in SORTS else "title_asc"]
+
+            def run(conn: sqlite3.Connection) -> tuple[list[str], int]:
+                ids = search_sql.sorted_page(conn, where, params, order, limit, offset)
+                return ids, self._count(conn, where, params)
+
+            ids, total = await self.search.read(run)
         async with self.db.read() as conn:
             books = await book_rows.get_many(conn, ids)
         return books, total
+
+    def _count(self, conn: sqlite3.Connection, where: str, params: list[Any]) -> int:
+        """Books passing a filter, remembered until the library changes (a count walks every row)."""
+        search_version, library_version = search_sql.versions(conn)
+        key = (library_version, search_version, where, repr(params))
+        total = self._counts.get(key)
+        if total is None:
+            total = facet_sql.count_books(conn, where, params)
+            self._counts[key] = total
+            while len(self._counts) > _COUNT_CACHE_SIZE:
+                self._counts.popitem(last=False)
+        return total
 
     async def facets(self, flt: BookFilter, query: str | None, limit: int) -> dict[str, Any]:
         """Top ``limit`` values of each facet among the books ``flt`` (and ``query``) select, with totals."""

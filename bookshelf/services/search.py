@@ -25,7 +25,7 @@ from bookshelf.db import search as sql
 from bookshelf.db.connection import connect_sync
 from bookshelf.db.library import BookFilter
 from bookshelf.errors import Unavailable
-from bookshelf.models import INBOX_STATUSES, Book
+from bookshelf.models import BOOK_STATUSES, INBOX_STATUSES, Book
 from bookshelf.services.vocabulary import Vocabulary, allowed_typos
 
 log = logging.getLogger("bookshelf.search")
@@ -112,30 +112,82 @@ def build_plan(query: str, vocabulary: Vocabulary | None, columns: str | None = 
     return Plan(words, expression(False), expression(True) if corrections else None, corrections)
 
 
-def _tiers(conn: sqlite3.Connection, plan: Plan, where: str, params: list[Any]) -> list[tuple[str, bool, int]]:
+class Scope:
+    """Which books a search may return, as a SQL filter joined to the index."""
+
+    def __init__(self, flt: BookFilter) -> None:
+        self.where, self.params = flt.where()
+
+    def count(self, conn: sqlite3.Connection, expression: str) -> int:
+        return sql.count_matches(conn, expression, self.where, self.params)
+
+    def fetch(
+        self, conn: sqlite3.Connection, expression: str, ranked: bool, limit: int, offset: int
+    ) -> list[tuple[int, str]]:
+        fetch = sql.ranked if ranked else sql.unranked
+        return fetch(conn, expression, self.where, self.params, limit, offset)
+
+
+class StatusScope(Scope):
+    """Only a status filter: count and rank in the index alone, then drop the few books of other statuses.
+
+    Joining every match to the books table costs about ten times more than the
+    index lookup itself; inbox books are few, so subtracting them is cheaper.
+    """
+
+    def __init__(self, statuses: tuple[str, ...]) -> None:
+        super().__init__(BookFilter(statuses=statuses))
+        self.statuses = statuses
+        self.others = tuple(s for s in BOOK_STATUSES if s not in statuses)
+        self._excluded: dict[str, int] = {}
+
+    def count(self, conn: sqlite3.Connection, expression: str) -> int:
+        excluded = sql.fts_count_among(conn, expression, self.others) if self.others else 0
+        self._excluded[expression] = excluded
+        return sql.fts_count(conn, expression) - excluded
+
+    def fetch(
+        self, conn: sqlite3.Connection, expression: str, ranked: bool, limit: int, offset: int
+    ) -> list[tuple[int, str]]:
+        excluded = self._excluded.get(expression)
+        if excluded is None:
+            excluded = self._excluded[expression] = sql.fts_count_among(conn, expression, self.others)
+        nums = sql.fts_nums(conn, expression, ranked, offset + limit + excluded)
+        ids = sql.ids_with_status(conn, nums, self.statuses)
+        kept = [(num, ids[num]) for num in nums if num in ids]
+        return kept[offset : offset + limit]
+
+
+def scope_for(flt: BookFilter) -> Scope:
+    only_statuses = BookFilter(statuses=flt.statuses) == flt and set(flt.statuses) <= set(BOOK_STATUSES)
+    return StatusScope(flt.statuses) if only_statuses else Scope(flt)
+
+
+def _tiers(conn: sqlite3.Connection, plan: Plan, scope: Scope) -> list[tuple[str, bool, int]]:
     """(expression, ranked?, total) in answer order: exact before corrected, big sets split by column."""
     sources = [plan.exact]
     if plan.corrected:
         sources.append(f"({plan.corrected}) NOT ({plan.exact})")
     tiers: list[tuple[str, bool, int]] = []
     for expression in sources:
-        total = sql.count_matches(conn, expression, where, params)
+        total = scope.count(conn, expression)
         if total <= RANK_LIMIT:
             tiers.append((expression, True, total))
             continue
         # Too many to rank within budget: books matching in title/author/series come first.
         strong = f"{_STRONG_COLUMNS} : ({expression})"
-        strong_total = sql.count_matches(conn, strong, where, params)
+        strong_total = scope.count(conn, strong)
+        weak = f"({expression}) NOT ({strong})"
         tiers.append((strong, strong_total <= RANK_LIMIT, strong_total))
-        tiers.append((f"({expression}) NOT ({strong})", False, total - strong_total))
+        tiers.append((weak, False, total - strong_total))
     return tiers
 
 
 def run_plan(
-    conn: sqlite3.Connection, plan: Plan, where: str, params: list[Any], limit: int, offset: int
+    conn: sqlite3.Connection, plan: Plan, scope: Scope, limit: int, offset: int
 ) -> tuple[list[tuple[int, str]], int]:
     """One page of (num, id) across the tiers, and the total."""
-    tiers = _tiers(conn, plan, where, params)
+    tiers = _tiers(conn, plan, scope)
     rows: list[tuple[int, str]] = []
     skip = offset
     for expression, ranked, total in tiers:
@@ -144,8 +196,7 @@ def run_plan(
         if skip >= total:
             skip -= total
             continue
-        fetch = sql.ranked if ranked else sql.unranked
-        rows += fetch(conn, expression, where, params, limit - len(rows), skip)
+        rows += scope.fetch(conn, expression, ranked, limit - len(rows), skip)
         skip = 0
     return rows, sum(t[2] for t in tiers)
 
@@ -228,8 +279,8 @@ class SearchService:
         plan = await self.plan(query)
         if plan is None:
             return [], 0
-        where, params = flt.where()
-        rows, total = await self.read(lambda conn: run_plan(conn, plan, where, params, limit, offset))
+        scope = scope_for(flt)
+        rows, total = await self.read(lambda conn: run_plan(conn, plan, scope, limit, offset))
         return [book_id for _, book_id in rows], total
 
     async def match(self, query: str, statuses: tuple[str, ...], limit: int = 1000) -> list[int]:
@@ -237,8 +288,8 @@ class SearchService:
         plan = await self.plan(query)
         if plan is None:
             return []
-        where, params = BookFilter(statuses=statuses).where()
-        rows, _ = await self.read(lambda conn: run_plan(conn, plan, where, params, limit, 0))
+        scope = scope_for(BookFilter(statuses=statuses))
+        rows, _ = await self.read(lambda conn: run_plan(conn, plan, scope, limit, 0))
         return [num for num, _ in rows]
 
     async def filter_expression(self, query: str) -> str | None:
@@ -251,7 +302,7 @@ class SearchService:
         plan = await self.plan(query, columns="{title authors}")
         if plan is None:
             return []
-        where, params = BookFilter(statuses=SUGGEST_STATUSES).where()
+        scope = scope_for(BookFilter(statuses=SUGGEST_STATUSES))
         single_letter = len(plan.words) == 1 and len(plan.words[0]) == 1
 
         def run(conn: sqlite3.Connection) -> list[sqlite3.Row]:
@@ -259,7 +310,7 @@ class SearchService:
             if single_letter:  # titles starting with the letter, straight from the title index
                 rows = sql.title_prefix(conn, plan.words[0], SUGGEST_STATUSES, limit)
             if len(rows) < limit:
-                more, _ = run_plan(conn, plan, where, params, limit, 0)
+                more, _ = run_plan(conn, plan, scope, limit, 0)
                 rows += [r for r in more if r not in rows]
             order = {num: i for i, (num, _) in enumerate(rows[:limit])}
             found = sql.brief_rows(conn, list(order))
