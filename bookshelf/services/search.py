@@ -91,11 +91,14 @@ def build_plan(query: str, vocabulary: Vocabulary | None, columns: str | None = 
     prefix_last = len(words[last]) >= 2  # a one-letter prefix would scan half the index
     groups: list[list[str]] = []
     corrections: dict[str, list[str]] = {}
-    for word in words:
+    for i, word in enumerate(words):
         alternatives = [word]
         # Known words get their near neighbours too (hunter also finds Hunger), ranked after exact matches.
         if vocabulary is not None and allowed_typos(word):
-            near = vocabulary.near(word, allowed_typos(word), MAX_CORRECTIONS)
+            near = vocabulary.near(word, allowed_typos(word), MAX_CORRECTIONS + 2)
+            if prefix_last and i == last:  # the prefix already finds longer words starting with it
+                near = [n for n in near if not n.startswith(word)]
+            near = near[:MAX_CORRECTIONS]
             if near:
                 corrections[word] = near
                 alternatives += near
@@ -165,12 +168,15 @@ def scope_for(flt: BookFilter) -> Scope:
 
 def _tiers(conn: sqlite3.Connection, plan: Plan, scope: Scope) -> list[tuple[str, bool, int]]:
     """(expression, ranked?, total) in answer order: exact before corrected, big sets split by column."""
-    sources = [plan.exact]
+    exact_total = scope.count(conn, plan.exact)
+    sources = [(plan.exact, exact_total)]
     if plan.corrected:
-        sources.append(f"({plan.corrected}) NOT ({plan.exact})")
+        # The corrected expression contains the exact one, so its extra books are a difference of counts
+        # (cheaper than counting the NOT expression, which evaluates both sides).
+        extra = scope.count(conn, plan.corrected) - exact_total
+        sources.append((f"({plan.corrected}) NOT ({plan.exact})", extra))
     tiers: list[tuple[str, bool, int]] = []
-    for expression in sources:
-        total = scope.count(conn, expression)
+    for expression, total in sources:
         if total <= RANK_LIMIT:
             tiers.append((expression, True, total))
             continue
