@@ -42,7 +42,7 @@ class LibraryService:
         self._facets: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
         self._counts: OrderedDict[tuple[Any, ...], int] = OrderedDict()
 
-    async def list(
+    async def list_books(
         self, flt: BookFilter, query: str | None, sort: str | None, limit: int, offset: int
     ) -> tuple[list[Book], int]:
         """One page of organized books; with ``query`` and no sort, by relevance.

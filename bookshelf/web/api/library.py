@@ -38,7 +38,7 @@ async def list_library(request: Request) -> Response:
     flt = _filter(request)
     query = query_text(request, "q", MAX_QUERY)
     sort = query_choice(request, "sort", (*LIBRARY_SORTS, RELEVANCE), None)
-    books, total = await runtime(request).library.list(flt, query, sort, limit, (page - 1) * limit)
+    books, total = await runtime(request).library.list_books(flt, query, sort, limit, (page - 1) * limit)
     return ok(paged([b.to_json() for b in books], page, limit, total))
 
 
