@@ -81,13 +81,16 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--quick", action="store_true", help="skip hashing every file")
     _add_startup_flags(doctor, DATA_FLAGS)
     doctor.set_defaults(handler=cmd_doctor)
+    reindex = commands.add_parser("reindex", help="rebuild the full-text search index from the books table")
+    _add_startup_flags(reindex, DATA_FLAGS)
+    reindex.set_defaults(handler=cmd_reindex)
 
     for register in _EXTRA_COMMANDS:
         register(commands)
     return parser
 
 
-# Other modules add subcommands (import, reindex, backup, doctor...) here.
+# Other modules add subcommands (import...) here.
 _EXTRA_COMMANDS: list[Callable[[Any], None]] = []
 
 
@@ -212,6 +215,33 @@ def _move_recovery() -> Any:
     except ImportError:
         return None
     return recover_moves_sync
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    import time
+
+    from bookshelf.db import search
+    from bookshelf.db.connection import connect_sync
+    from bookshelf.db.migrate import migrate
+
+    settings = prepared(args)
+    migrate(settings.db_path)
+    started = time.perf_counter()
+    conn = connect_sync(settings.db_path)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            search.rebuild(conn)
+            search.optimize(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        books = conn.execute("SELECT count(*) FROM books").fetchone()[0]
+    finally:
+        conn.close()
+    print(f"reindexed {books} books in {time.perf_counter() - started:.1f}s")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,6 +15,7 @@ from bookshelf.db.migrate import migrate
 from bookshelf.services.catalog import CatalogService
 from bookshelf.services.credentials import CredentialService
 from bookshelf.services.keys import KeyService
+from bookshelf.services.library import LibraryService
 from bookshelf.services.page_stream import PageService
 from bookshelf.services.preferences import PreferenceService
 from bookshelf.services.reading import ReadingService
@@ -71,6 +72,7 @@ class Runtime:
         self.stats: StatsService
         self.catalog: CatalogService
         self.pages: PageService
+        self.library: LibraryService
 
     @classmethod
     async def open(cls, settings: Settings, *, background: bool = True) -> Runtime:
@@ -107,7 +109,12 @@ class Runtime:
         self.stats = StatsService(self.db, self.preferences, self.reading)
         self.catalog = CatalogService(self.db, settings, self.search)
         self.pages = PageService(settings.cache_dir)
+        self._stack.push_async_callback(self.search.close)
+        await self.search.ensure_index()
+        self.library = LibraryService(self.db, settings, self.search)
         if background:
+            # Build the typo vocabulary now rather than on the first search.
+            self.search.refresh_soon()
             self.every(60, self.keys.flush_usage, "key usage flush")
             self.every(1800, self._automatic_backup, "automatic backup")
 

@@ -23,7 +23,6 @@ def configure(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA temp_store=MEMORY")
     conn.execute("PRAGMA cache_size=-16000")
-    conn.execute("PRAGMA mmap_size=134217728")
 
 
 def connect_sync(path: Path) -> sqlite3.Connection:

@@ -39,6 +39,7 @@ class BookFilter:
     language: str | None = None
     format: str | None = None
     nums: list[int] | None = None  # restrict to these rows (search results)
+    match: str | None = None  # an FTS5 expression from SearchService.filter_expression, never raw user text
 
     def where(self) -> tuple[str, list[Any]]:
         clauses = [f"b.status IN ({','.join('?' * len(self.statuses))})"]
@@ -75,6 +76,9 @@ class BookFilter:
         if self.nums is not None:
             clauses.append("b.num IN (SELECT value FROM json_each(?))")
             params.append("[" + ",".join(str(n) for n in self.nums) + "]")
+        if self.match is not None:
+            clauses.append("b.num IN (SELECT rowid FROM books_fts WHERE books_fts MATCH ?)")
+            params.append(self.match)
         return " AND ".join(clauses), params
 
 

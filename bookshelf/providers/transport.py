@@ -27,8 +27,7 @@ class _RedactSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(redact(str(a)) if isinstance(a, str | httpx.URL) else a
-                                for a in record.args)
+            record.args = tuple(redact(str(a)) if isinstance(a, str | httpx.URL) else a for a in record.args)
         if isinstance(record.msg, str):
             record.msg = redact(record.msg)
         return True
@@ -45,14 +44,16 @@ def protect_logs() -> None:
             logger.addFilter(_REDACT)
 
 
-def make_client(timeout: float | httpx.Timeout = 15.0, *, transport: httpx.AsyncBaseTransport
-                | None = None) -> httpx.AsyncClient:
+def make_client(
+    timeout: float | httpx.Timeout = 15.0, *, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
     """The shared client: explicit timeouts, redirects never followed implicitly, our User-Agent."""
     protect_logs()
     if not isinstance(timeout, httpx.Timeout):
         timeout = httpx.Timeout(timeout, connect=min(timeout, 5.0))
-    return httpx.AsyncClient(timeout=timeout, follow_redirects=False, transport=transport,
-                             headers={"User-Agent": USER_AGENT})
+    return httpx.AsyncClient(
+        timeout=timeout, follow_redirects=False, transport=transport, headers={"User-Agent": USER_AGENT}
+    )
 
 
 def redact(text: str) -> str:
@@ -93,17 +94,24 @@ def json_body(response: httpx.Response) -> Any:
 class RetryPolicy:
     """How often a transient failure (429, 503, timeout) is retried before it is reported."""
 
-    attempts: int = 3           # total tries, the first included
-    backoff: float = 2.0        # seconds before the first retry without Retry-After; doubles
+    attempts: int = 3  # total tries, the first included
+    backoff: float = 2.0  # seconds before the first retry without Retry-After; doubles
     retry_timeouts: bool = False
 
 
 Classifier = Callable[[httpx.Response], UpstreamError | None]
 
 
-async def send(client: httpx.AsyncClient, request: httpx.Request, *, limiter: RateLimiter,
-               classify: Classifier, provider: str, cost: float = 1.0,
-               policy: RetryPolicy | None = None) -> httpx.Response:
+async def send(
+    client: httpx.AsyncClient,
+    request: httpx.Request,
+    *,
+    limiter: RateLimiter,
+    classify: Classifier,
+    provider: str,
+    cost: float = 1.0,
+    policy: RetryPolicy | None = None,
+) -> httpx.Response:
     """Send ``request`` under ``limiter``; map failures to UpstreamError and retry transient ones.
 
     ``classify`` turns a response into an error (or None for success). Only errors it
@@ -123,8 +131,9 @@ async def send(client: httpx.AsyncClient, request: httpx.Request, *, limiter: Ra
             if not policy.retry_timeouts:
                 raise error from None
         except httpx.TransportError as exc:
-            raise UpstreamError(f"{where} failed: {redact(type(exc).__name__)}",
-                                reason="unavailable", transient=True) from None
+            raise UpstreamError(
+                f"{where} failed: {redact(type(exc).__name__)}", reason="unavailable", transient=True
+            ) from None
         else:
             classified = classify(response)
             if classified is None:

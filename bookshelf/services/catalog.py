@@ -13,6 +13,7 @@ from bookshelf.db import books as book_rows
 from bookshelf.db import catalog as rows
 from bookshelf.db.catalog import BookLinks, CatalogState, NavItem
 from bookshelf.errors import NotFound
+from bookshelf.formats.detect import MEDIA_TYPES
 from bookshelf.models import Book, BookFile
 from bookshelf.services.feed_cache import FeedCache
 from bookshelf.services.files import cover_path, file_path
@@ -23,20 +24,7 @@ PAGE_SIZE = 50
 SEARCH_LIMIT = 1000
 DEEP_OFFSET = 2500  # rows; beyond this whole-library pages come from a cached ordering
 # OPDS.md's table: the bare type KOReader maps to a download button. Never octet-stream.
-ACQUISITION_TYPES = {
-    "epub": "application/epub+zip",
-    "pdf": "application/pdf",
-    "mobi": "application/x-mobipocket-ebook",
-    "prc": "application/x-mobipocket-ebook",
-    "azw3": "application/vnd.amazon.mobi8-ebook",
-    "cbz": "application/vnd.comicbook+zip",
-    "cbr": "application/vnd.comicbook-rar",
-    "fb2": "application/fb2",
-    "djvu": "image/vnd.djvu",
-    "txt": "text/plain",
-    "rtf": "application/rtf",
-    "html": "text/html",
-}
+ACQUISITION_TYPES = MEDIA_TYPES
 STREAMABLE = ("cbz", "cbr", "pdf")  # formats with fixed pages (Page Streaming Extension)
 T = TypeVar("T")
 _IMAGE_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"GIF8", "image/gif"))

@@ -1,51 +1,375 @@
-"""Search: turns what a reader typed into a safe FTS5 query and ranked book rows."""
+"""Search: what a reader typed -> a safe FTS5 query with typo corrections -> ranked books.
+
+``q`` means the same everywhere (API.md, Search): words match title, authors,
+series and description (title weighs most), accents and case fold, the last
+word matches as a prefix, words of 5+ letters may carry one typo and 9+ two,
+and exact matches rank above corrected ones. Every query expression is built
+by :func:`phrase`, the one place text is quoted, so no input is FTS syntax.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
 import re
 import sqlite3
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from bookshelf.db import Database
-from bookshelf.db.connection import fetchall
+from bookshelf.db import search as sql
+from bookshelf.db.connection import connect_sync
+from bookshelf.db.library import BookFilter
+from bookshelf.errors import Unavailable
+from bookshelf.models import BOOK_STATUSES, INBOX_STATUSES, Book
+from bookshelf.services.vocabulary import Vocabulary, allowed_typos
 
+log = logging.getLogger("bookshelf.search")
+T = TypeVar("T")
+
+MAX_QUERY_CHARS = 2000
 MAX_WORDS = 12
-_WORD = re.compile(r"\w+", re.UNICODE)
-# bm25 weights for title, authors, series, description.
-WEIGHTS = (10.0, 6.0, 4.0, 1.0)
+MAX_WORD_CHARS = 64
+MAX_CORRECTIONS = 3
+RANK_LIMIT = 5000  # above this many matches, rank the title/author/series tier only
+TIMEOUT_SECONDS = 2.0
+INLINE_BUILD_SECONDS = 0.25  # a vocabulary this quick to build is rebuilt before answering
+REBUILD_INTERVAL_SECONDS = 10.0
+FULL_VOCABULARY_TERMS = 200_000  # beyond this, one-book description words are not corrected towards
+SUGGEST_STATUSES = ("organized", "review")
+_TOKEN = re.compile(r"[^\W_]+")
+_STRONG_COLUMNS = "{title authors series}"
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, the way the index's unicode61 tokenizer sees text."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
 def words_of(query: str) -> list[str]:
-    return _WORD.findall(query or "")[:MAX_WORDS]
+    """The query's words as the index tokenizes them (letters and digits), at most MAX_WORDS."""
+    words = _TOKEN.findall(fold((query or "")[:MAX_QUERY_CHARS]))
+    return [w[:MAX_WORD_CHARS] for w in words[:MAX_WORDS]]
 
 
-def fts_query(words: list[str]) -> str:
-    """Every word quoted (so no input is FTS syntax), the last one as a prefix."""
+def phrase(word: str, prefix: bool = False) -> str:
+    """The ONE quoting function: any text becomes a single FTS5 string, optionally a prefix."""
+    quoted = '"' + word.replace('"', '""') + '"'
+    return quoted + "*" if prefix else quoted
+
+
+def _group(alternatives: list[str], prefix_first: bool) -> str:
+    parts = [phrase(w, prefix=prefix_first and i == 0) for i, w in enumerate(alternatives)]
+    return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+
+
+@dataclass
+class Plan:
+    """A query ready to run: the exact expression and, when some word had near misses, a corrected one."""
+
+    words: list[str]
+    exact: str
+    corrected: str | None = None
+    corrections: dict[str, list[str]] = field(default_factory=dict)
+
+    def superset(self) -> str:
+        """Every book either expression matches: the filter for lists sorted by something else."""
+        return self.corrected or self.exact
+
+
+def build_plan(query: str, vocabulary: Vocabulary | None, columns: str | None = None) -> Plan | None:
+    """Turn ``query`` into expressions; None when it holds no word at all."""
+    words = words_of(query)
     if not words:
-        return ""
-    quoted = ['"' + w.replace('"', '""') + '"' for w in words]
-    quoted[-1] += "*"
-    return " AND ".join(quoted)
+        return None
+    last = len(words) - 1
+    prefix_last = len(words[last]) >= 2  # a one-letter prefix would scan half the index
+    groups: list[list[str]] = []
+    corrections: dict[str, list[str]] = {}
+    for i, word in enumerate(words):
+        alternatives = [word]
+        # Known words get their near neighbours too (hunter also finds Hunger), ranked after exact matches.
+        if vocabulary is not None and allowed_typos(word):
+            near = vocabulary.near(word, allowed_typos(word), MAX_CORRECTIONS + 2)
+            if prefix_last and i == last:  # the prefix already finds longer words starting with it
+                near = [n for n in near if not n.startswith(word)]
+            near = near[:MAX_CORRECTIONS]
+            if near:
+                corrections[word] = near
+                alternatives += near
+        groups.append(alternatives)
+
+    def expression(use_corrections: bool) -> str:
+        parts = [
+            _group(g if use_corrections else g[:1], prefix_first=prefix_last and i == last)
+            for i, g in enumerate(groups)
+        ]
+        body = " AND ".join(parts)
+        return f"{columns} : ({body})" if columns else body
+
+    return Plan(words, expression(False), expression(True) if corrections else None, corrections)
+
+
+class Scope:
+    """Which books a search may return, as a SQL filter joined to the index."""
+
+    def __init__(self, flt: BookFilter) -> None:
+        self.where, self.params = flt.where()
+
+    def count(self, conn: sqlite3.Connection, expression: str) -> int:
+        return sql.count_matches(conn, expression, self.where, self.params)
+
+    def fetch(
+        self, conn: sqlite3.Connection, expression: str, ranked: bool, limit: int, offset: int
+    ) -> list[tuple[int, str]]:
+        fetch = sql.ranked if ranked else sql.unranked
+        return fetch(conn, expression, self.where, self.params, limit, offset)
+
+
+class StatusScope(Scope):
+    """Only a status filter: count and rank in the index alone, then drop the few books of other statuses.
+
+    Joining every match to the books table costs about ten times more than the
+    index lookup itself; inbox books are few, so subtracting them is cheaper.
+    """
+
+    def __init__(self, statuses: tuple[str, ...]) -> None:
+        super().__init__(BookFilter(statuses=statuses))
+        self.statuses = statuses
+        self.others = tuple(s for s in BOOK_STATUSES if s not in statuses)
+        self._excluded: dict[str, int] = {}
+
+    def count(self, conn: sqlite3.Connection, expression: str) -> int:
+        excluded = sql.fts_count_among(conn, expression, self.others) if self.others else 0
+        self._excluded[expression] = excluded
+        return sql.fts_count(conn, expression) - excluded
+
+    def fetch(
+        self, conn: sqlite3.Connection, expression: str, ranked: bool, limit: int, offset: int
+    ) -> list[tuple[int, str]]:
+        excluded = self._excluded.get(expression)
+        if excluded is None:
+            excluded = self._excluded[expression] = sql.fts_count_among(conn, expression, self.others)
+        nums = sql.fts_nums(conn, expression, ranked, offset + limit + excluded)
+        ids = sql.ids_with_status(conn, nums, self.statuses)
+        kept = [(num, ids[num]) for num in nums if num in ids]
+        return kept[offset : offset + limit]
+
+
+def scope_for(flt: BookFilter) -> Scope:
+    only_statuses = BookFilter(statuses=flt.statuses) == flt and set(flt.statuses) <= set(BOOK_STATUSES)
+    return StatusScope(flt.statuses) if only_statuses else Scope(flt)
+
+
+def _tiers(conn: sqlite3.Connection, plan: Plan, scope: Scope) -> list[tuple[str, bool, int]]:
+    """(expression, ranked?, total) in answer order: exact before corrected, big sets split by column."""
+    exact_total = scope.count(conn, plan.exact)
+    sources = [(plan.exact, exact_total)]
+    if plan.corrected:
+        # The corrected expression contains the exact one, so its extra books are a difference of counts
+        # (cheaper than counting the NOT expression, which evaluates both sides).
+        extra = scope.count(conn, plan.corrected) - exact_total
+        sources.append((f"({plan.corrected}) NOT ({plan.exact})", extra))
+    tiers: list[tuple[str, bool, int]] = []
+    for expression, total in sources:
+        if total <= RANK_LIMIT:
+            tiers.append((expression, True, total))
+            continue
+        # Too many to rank within budget: books matching in title/author/series come first.
+        strong = f"{_STRONG_COLUMNS} : ({expression})"
+        strong_total = scope.count(conn, strong)
+        weak = f"({expression}) NOT ({strong})"
+        tiers.append((strong, strong_total <= RANK_LIMIT, strong_total))
+        tiers.append((weak, False, total - strong_total))
+    return tiers
+
+
+def run_plan(
+    conn: sqlite3.Connection, plan: Plan, scope: Scope, limit: int, offset: int
+) -> tuple[list[tuple[int, str]], int]:
+    """One page of (num, id) across the tiers, and the total."""
+    tiers = _tiers(conn, plan, scope)
+    rows: list[tuple[int, str]] = []
+    skip = offset
+    for expression, ranked, total in tiers:
+        if len(rows) >= limit:
+            break
+        if skip >= total:
+            skip -= total
+            continue
+        rows += scope.fetch(conn, expression, ranked, limit - len(rows), skip)
+        skip = 0
+    return rows, sum(t[2] for t in tiers)
 
 
 class SearchService:
-    def __init__(self, db: Database) -> None:
+    """Ranked, typo-tolerant search over books; owns the in-memory vocabulary snapshot."""
+
+    def __init__(self, db: Database, timeout: float = TIMEOUT_SECONDS) -> None:
         self.db = db
+        self.timeout = timeout
+        self._vocabulary: Vocabulary | None = None
+        self._build_seconds = 0.0
+        self._build_lock = asyncio.Lock()
+        self._background: asyncio.Task[None] | None = None
+        self._last_build = 0.0
+
+    # -- vocabulary ---------------------------------------------------------
+
+    async def vocabulary(self) -> Vocabulary | None:
+        """The current snapshot, rebuilt first when that is quick, otherwise refreshed in the background."""
+        version = await self.read(lambda conn: sql.versions(conn)[0])
+        current = self._vocabulary
+        if current is not None and current.version == version:
+            return current
+        if current is None or self._build_seconds < INLINE_BUILD_SECONDS:
+            return await self.refresh()
+        self._refresh_later()
+        return current
+
+    async def refresh(self) -> Vocabulary:
+        """Rebuild the vocabulary snapshot now (one build at a time; waiters share its result)."""
+        async with self._build_lock:
+            version = await self.read(lambda conn: sql.versions(conn)[0])
+            if self._vocabulary is not None and self._vocabulary.version == version:
+                return self._vocabulary
+            started = time.perf_counter()
+            vocabulary = await asyncio.to_thread(_load_vocabulary, self.db)
+            self._build_seconds = time.perf_counter() - started
+            self._last_build = time.monotonic()
+            self._vocabulary = vocabulary
+            log.debug("search vocabulary: %d terms in %.2fs", len(vocabulary), self._build_seconds)
+            return vocabulary
+
+    def refresh_soon(self) -> None:
+        """Build the vocabulary in the background now (at start, so the first search need not wait)."""
+        self._refresh_later(0.0)
+
+    def _refresh_later(self, delay: float | None = None) -> None:
+        if self._background is not None and not self._background.done():
+            return
+        if delay is None:  # at most one rebuild per interval while the library is changing
+            delay = max(0.0, self._last_build + REBUILD_INTERVAL_SECONDS - time.monotonic())
+
+        async def later() -> None:
+            await asyncio.sleep(delay)
+            try:
+                await self.refresh()
+            except Exception:
+                log.exception("search vocabulary refresh failed")
+
+        self._background = asyncio.get_running_loop().create_task(later(), name="search vocabulary")
+
+    async def close(self) -> None:
+        if self._background is not None:
+            self._background.cancel()
+            try:
+                await self._background
+            except (asyncio.CancelledError, Exception):
+                pass
+
+    # -- queries ------------------------------------------------------------
+
+    async def plan(self, query: str, columns: str | None = None) -> Plan | None:
+        if not words_of(query):
+            return None
+        return build_plan(query, await self.vocabulary(), columns)
+
+    async def page(self, query: str, flt: BookFilter, limit: int, offset: int) -> tuple[list[str], int]:
+        """Book ids of one page ranked by relevance within ``flt``, and the total that match."""
+        plan = await self.plan(query)
+        if plan is None:
+            return [], 0
+        scope = scope_for(flt)
+        rows, total = await self.read(lambda conn: run_plan(conn, plan, scope, limit, offset))
+        return [book_id for _, book_id in rows], total
 
     async def match(self, query: str, statuses: tuple[str, ...], limit: int = 1000) -> list[int]:
-        """Book rows (num) matching ``query`` among ``statuses``, best first."""
-        expression = fts_query(words_of(query))
-        if not expression:
+        """Book rows (num) matching ``query`` among ``statuses``, best first (used by inbox, OPDS, lists)."""
+        plan = await self.plan(query)
+        if plan is None:
             return []
-        marks = ",".join("?" * len(statuses))
-        weights = ", ".join(str(w) for w in WEIGHTS)
-        sql = (
-            f"SELECT b.num FROM books_fts f JOIN books b ON b.num = f.rowid "
-            f"WHERE books_fts MATCH ? AND b.status IN ({marks}) "
-            f"ORDER BY bm25(books_fts, {weights}) LIMIT ?"
-        )
+        scope = scope_for(BookFilter(statuses=statuses))
+        rows, _ = await self.read(lambda conn: run_plan(conn, plan, scope, limit, 0))
+        return [num for num, _ in rows]
+
+    async def filter_expression(self, query: str) -> str | None:
+        """An FTS expression for BookFilter.match: every book the query finds, typos included."""
+        plan = await self.plan(query)
+        return plan.superset() if plan else None
+
+    async def suggest(self, query: str, limit: int = 8) -> list[dict[str, Any]]:
+        """Up to ``limit`` organized or review books whose title/author words start with what was typed."""
+        plan = await self.plan(query, columns="{title authors}")
+        if plan is None:
+            return []
+        scope = scope_for(BookFilter(statuses=SUGGEST_STATUSES))
+        single_letter = len(plan.words) == 1 and len(plan.words[0]) == 1
+
+        def run(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+            rows: list[tuple[int, str]] = []
+            if single_letter:  # titles starting with the letter, straight from the title index
+                rows = sql.title_prefix(conn, plan.words[0], SUGGEST_STATUSES, limit)
+            if len(rows) < limit:
+                more, _ = run_plan(conn, plan, scope, limit, 0)
+                rows += [r for r in more if r not in rows]
+            order = {num: i for i, (num, _) in enumerate(rows[:limit])}
+            found = sql.brief_rows(conn, list(order))
+            return sorted(found, key=lambda r: order[r["num"]])
+
+        return [_suggestion(row) for row in await self.read(run)]
+
+    # -- index maintenance --------------------------------------------------
+
+    async def ensure_index(self) -> bool:
+        """Rebuild the index if it disagrees with the books table; True when it had to."""
+        agrees = await self.read(sql.index_agrees)
+        if agrees:
+            return False
+        log.warning("search index disagrees with the books table; rebuilding it")
+        await self.reindex()
+        return True
+
+    async def reindex(self) -> None:
+        async with self.db.write() as conn:
+            await conn._execute(sql.rebuild, conn._conn)  # type: ignore[attr-defined]
+
+    async def read(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work`` in a reader's own thread, in one hop, under the time box."""
+
+        def boxed(raw: sqlite3.Connection) -> T:
+            with sql.time_box(raw, self.timeout):
+                return work(raw)
+
         async with self.db.read() as conn:
             try:
-                rows = await fetchall(conn, sql, (expression, *statuses, limit))
-            except sqlite3.OperationalError:
-                return []
-        return [row[0] for row in rows]
+                return await conn._execute(boxed, conn._conn)  # type: ignore[attr-defined]
+            except sql.QueryTimeout:
+                raise Unavailable("Search took too long; try more specific words") from None
+
+
+def _load_vocabulary(db: Database) -> Vocabulary:
+    conn = connect_sync(db.path)
+    try:
+        version, terms = sql.vocabulary(conn, FULL_VOCABULARY_TERMS)
+    finally:
+        conn.close()
+    return Vocabulary(terms, version)
+
+
+def _suggestion(row: sqlite3.Row) -> dict[str, Any]:
+    book = Book(id=row["id"], status=row["status"], title=row["title"], cover_sha256=row["cover_sha256"])
+    authors = json.loads(row["authors"] or "[]")
+    return {
+        "id": book.id,
+        "title": book.title,
+        "author": ", ".join(authors),
+        "status": book.status,
+        "coverUrl": book.cover_url(),
+        "kind": "inbox" if book.status in INBOX_STATUSES else "library",
+    }

@@ -24,16 +24,9 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from bookshelf.errors import BookshelfError, NotFound
+from bookshelf.formats.detect import MEDIA_TYPES
 
 CHUNK = 64 * 1024
-MEDIA_TYPES = {
-    "epub": "application/epub+zip",
-    "pdf": "application/pdf",
-    "mobi": "application/x-mobipocket-ebook",
-    "azw3": "application/vnd.amazon.ebook",
-    "cbz": "application/vnd.comicbook+zip",
-    "cbr": "application/vnd.comicbook-rar",
-}
 _RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
 _UNSAFE_ASCII = re.compile(r"[^A-Za-z0-9 !#$&+,.;=@^_`{}~()\[\]\'-]")
 
@@ -78,8 +71,8 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
         return max(0, size - length), size - 1
     start = int(first)
     end = int(last) if last else size - 1
-    if end < start:
-        return None
+    if last and end < start:
+        return None  # malformed: ignored
     if start >= size:
         raise _unsatisfiable(size)
     return start, min(end, size - 1)

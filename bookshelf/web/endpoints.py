@@ -8,7 +8,7 @@ from starlette.responses import PlainTextResponse, Response
 from bookshelf.errors import BookshelfError
 from bookshelf.runtime import Runtime
 from bookshelf.web import kosync, opds
-from bookshelf.web.api import credentials, keys, meta, preferences, reading, stats
+from bookshelf.web.api import credentials, keys, library, meta, preferences, reading, search, stats
 from bookshelf.web.routing import Endpoint
 from bookshelf.web.ui import routes as ui_routes
 from bookshelf.web.ui.errors import error_page
@@ -25,6 +25,8 @@ def all_endpoints() -> list[Endpoint]:
         *stats.ENDPOINTS,
         *kosync.ENDPOINTS,
         *opds.ENDPOINTS,
+        *library.ENDPOINTS,
+        *search.ENDPOINTS,
     ]
 
 

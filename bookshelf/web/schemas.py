@@ -99,3 +99,49 @@ COMPONENTS: dict[str, Any] = {
     ),
     "Deleted": obj({"deleted": {"type": "boolean"}, "id": {"type": "string"}}, ["deleted"]),
 }
+
+_UUID = {"type": "string", "format": "uuid"}
+BOOK_STATUS = {"type": "string", "enum": ["processing", "review", "organized", "failed"]}
+COMPONENTS["BookFile"] = obj(
+    {
+        "id": _UUID,
+        "format": {"type": "string", "enum": ["epub", "pdf", "mobi", "azw3", "cbz", "cbr"]},
+        "filename": {"type": "string"},
+        "size": {"type": "integer"},
+        "koreaderHash": {"type": "string"},
+        "addedAt": TIMESTAMP,
+    },
+    ["id", "format", "filename", "size", "koreaderHash", "addedAt"],
+)
+COMPONENTS["Book"] = obj(
+    {
+        "id": _UUID,
+        "status": BOOK_STATUS,
+        "title": {"type": "string"},
+        "subtitle": nullable("string"),
+        "authors": {"type": "array", "items": {"type": "string"}},
+        "author": {"type": "string", "description": "Display join of authors (read-only)."},
+        "series": nullable("string"),
+        "seriesIndex": nullable("number"),
+        "isbn10": nullable("string"),
+        "isbn13": nullable("string"),
+        "publisher": nullable("string"),
+        "publishedYear": nullable("integer"),
+        "language": nullable("string"),
+        "description": nullable("string"),
+        "pageCount": nullable("integer"),
+        "genres": {"type": "array", "items": {"type": "string"}},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "hasCover": {"type": "boolean"},
+        "coverUrl": nullable("string", description="With ?v=<cover sha256 prefix>, cacheable as immutable."),
+        "files": {"type": "array", "items": ref("BookFile")},
+        "readingStatus": {"type": "string", "enum": ["unread", "reading", "finished", "paused"]},
+        "progress": nullable("number"),
+        "possibleDuplicateOf": nullable("string"),
+        "error": nullable("string"),
+        "createdAt": TIMESTAMP,
+        "updatedAt": TIMESTAMP,
+        "organizedAt": nullable("string", format="date-time"),
+    },
+    ["id", "status", "title", "authors", "author", "files", "hasCover", "coverUrl", "createdAt", "updatedAt"],
+)

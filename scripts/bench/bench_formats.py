@@ -33,11 +33,20 @@ def generate_epubs(folder: Path, count: int) -> list[Path]:
     paths = []
     for i in range(count):
         filler = rng.randbytes(max(0, rng.randint(300_000, 2_000_000) - len(cover)))
-        paths.append(make_epub(folder / f"book{i}.epub", title=f"Book {i}",
-                               authors=[f"Author {i}"], series="Bench", series_index=i,
-                               isbn="9780306406157", description="<p>Bench</p>" * 20,
-                               cover=cover, body_bytes=50_000,
-                               extra_entries={"OEBPS/images/filler.bin": filler}))
+        paths.append(
+            make_epub(
+                folder / f"book{i}.epub",
+                title=f"Book {i}",
+                authors=[f"Author {i}"],
+                series="Bench",
+                series_index=i,
+                isbn="9780306406157",
+                description="<p>Bench</p>" * 20,
+                cover=cover,
+                body_bytes=50_000,
+                extra_entries={"OEBPS/images/filler.bin": filler},
+            )
+        )
     return paths
 
 
@@ -47,8 +56,7 @@ def timed(label: str, paths: list[Path], work: object) -> None:
         work(path)  # type: ignore[operator]
     elapsed = time.perf_counter() - start
     size = sum(p.stat().st_size for p in paths) / len(paths) / 1024
-    print(f"{label:<42} {len(paths) / elapsed:8.1f} files/s  ({len(paths)} files, "
-          f"avg {size:.0f} KiB)")
+    print(f"{label:<42} {len(paths) / elapsed:8.1f} files/s  ({len(paths)} files, avg {size:.0f} KiB)")
 
 
 def read_and_hash(path: Path) -> None:
@@ -77,20 +85,30 @@ def write_large_pdf(path: Path, megabytes: int) -> None:
         for i in range(pages):
             page, content, img = 3 + i * 3, 4 + i * 3, 5 + i * 3
             draw = b"q 600 0 0 600 0 0 cm /Im0 Do Q"
-            obj(page, (f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 600 600] "
-                       f"/Resources << /XObject << /Im0 {img} 0 R >> >> "
-                       f"/Contents {content} 0 R >>").encode())
+            obj(
+                page,
+                (
+                    f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 600 600] "
+                    f"/Resources << /XObject << /Im0 {img} 0 R >> >> "
+                    f"/Contents {content} 0 R >>"
+                ).encode(),
+            )
             obj(content, f"<< /Length {len(draw)} >>".encode(), draw)
-            obj(img, (f"<< /Type /XObject /Subtype /Image /Width 2000 /Height 2000 "
-                      f"/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode "
-                      f"/Length {len(image)} >>").encode(), image)
+            obj(
+                img,
+                (
+                    f"<< /Type /XObject /Subtype /Image /Width 2000 /Height 2000 "
+                    f"/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode "
+                    f"/Length {len(image)} >>"
+                ).encode(),
+                image,
+            )
         info = 3 + pages * 3
         obj(info, b"<< /Title (A Very Large PDF) /Author (Bench Author) >>")
         xref = out.tell()
         out.write(f"xref\n0 {info + 1}\n0000000000 65535 f \n".encode())
         out.write(b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets))
-        out.write(f"trailer\n<< /Size {info + 1} /Root 1 0 R /Info {info} 0 R >>\n"
-                  f"startxref\n{xref}\n%%EOF\n".encode())
+        out.write(f"trailer\n<< /Size {info + 1} /Root 1 0 R /Info {info} 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
 
 
 def measure_large(path: Path) -> None:
@@ -100,9 +118,11 @@ def measure_large(path: Path) -> None:
     hashes = file_hashes(path)
     elapsed = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"large PDF {path.stat().st_size / 1024**2:.0f} MiB, {book.page_count} pages: "
-          f"read_book+hashes {elapsed:.2f} s, peak RSS {peak:.0f} MiB "
-          f"(title {book.title!r}, cover {len(book.cover or b'')} bytes, md5 {hashes[0][:8]})")
+    print(
+        f"large PDF {path.stat().st_size / 1024**2:.0f} MiB, {book.page_count} pages: "
+        f"read_book+hashes {elapsed:.2f} s, peak RSS {peak:.0f} MiB "
+        f"(title {book.title!r}, cover {len(book.cover or b'')} bytes, md5 {hashes[0][:8]})"
+    )
 
 
 def main() -> None:
@@ -118,21 +138,29 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bookshelf-bench-") as tmp:
         folder = Path(tmp)
         epubs = generate_epubs(folder, args.epubs)
-        pdfs = [make_pdf(folder / f"doc{i}.pdf", title=f"Doc {i}", pages=20)
-                for i in range(args.pdfs)]
+        pdfs = [make_pdf(folder / f"doc{i}.pdf", title=f"Doc {i}", pages=20) for i in range(args.pdfs)]
         read_book(epubs[0])  # import the format libraries before timing
         read_book(pdfs[0])
         timed("EPUB read_book + file_hashes", epubs, read_and_hash)
         timed("PDF read_book + file_hashes", pdfs, read_and_hash)
-        meta = EpubMetadata(title="Rewritten", authors=["New Author"], series="S",
-                            series_index=2, isbn13="9780306406157", language="en",
-                            description="New text", genres=["x"])
-        timed("EPUB write_epub_metadata (checked)", epubs[:50],
-              lambda p: write_epub_metadata(p, meta))
+        meta = EpubMetadata(
+            title="Rewritten",
+            authors=["New Author"],
+            series="S",
+            series_index=2,
+            isbn13="9780306406157",
+            language="en",
+            description="New text",
+            genres=["x"],
+        )
+        timed("EPUB write_epub_metadata (checked)", epubs[:50], lambda p: write_epub_metadata(p, meta))
         large = folder / "large.pdf"
         write_large_pdf(large, args.large_mb)
-        subprocess.run([sys.executable, __file__, "--measure-large", str(large)], check=True,
-                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+        subprocess.run(
+            [sys.executable, __file__, "--measure-large", str(large)],
+            check=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
 
 
 if __name__ == "__main__":

@@ -109,9 +109,15 @@ class FakeBase:
         query: dict[str, list[str]] = {}
         for key, value in request.query_params.multi_items():
             query.setdefault(key, []).append(value)
-        entry = RecordedRequest(method=request.method, path=request.url.path, query=query,
-                                headers={k.lower(): v for k, v in request.headers.items()},
-                                body=body, at=self.now(), raw_query=request.url.query)
+        entry = RecordedRequest(
+            method=request.method,
+            path=request.url.path,
+            query=query,
+            headers={k.lower(): v for k, v in request.headers.items()},
+            body=body,
+            at=self.now(),
+            raw_query=request.url.query,
+        )
         self.requests.append(entry)
         return entry
 

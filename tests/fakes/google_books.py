@@ -15,9 +15,11 @@ from tests.fakes.common import FakeBase, FakeClock, Fault, example
 
 _CT = "application/json; charset=UTF-8"
 _TOKEN = re.compile(r'(\w+):"([^"]*)"|(\w+):(\S+)|"([^"]*)"|(\S+)')
-ANONYMOUS_POOL_MESSAGE = ("Quota exceeded for quota metric 'Queries' and limit 'Queries per day' "
-                          "of service 'books.googleapis.com' for consumer "
-                          "'project_number:624717413613'.")
+ANONYMOUS_POOL_MESSAGE = (
+    "Quota exceeded for quota metric 'Queries' and limit 'Queries per day' "
+    "of service 'books.googleapis.com' for consumer "
+    "'project_number:624717413613'."
+)
 
 
 def _error(name: str, **changes: Any) -> dict[str, Any]:
@@ -29,35 +31,64 @@ def _error(name: str, **changes: Any) -> dict[str, Any]:
     return body
 
 
-def volume(id: str, title: str, authors: list[str] | None = None, *, isbn13: str | None = None,
-           isbn10: str | None = None, subtitle: str | None = None, publisher: str | None = None,
-           published: str | None = None, description: str | None = None,
-           pages: int | None = None, categories: list[str] | None = None,
-           language: str | None = "en", thumbnail: str | None = None) -> dict[str, Any]:
+def volume(
+    id: str,
+    title: str,
+    authors: list[str] | None = None,
+    *,
+    isbn13: str | None = None,
+    isbn10: str | None = None,
+    subtitle: str | None = None,
+    publisher: str | None = None,
+    published: str | None = None,
+    description: str | None = None,
+    pages: int | None = None,
+    categories: list[str] | None = None,
+    language: str | None = "en",
+    thumbnail: str | None = None,
+) -> dict[str, Any]:
     """A volume in the API's shape; fields left as None are left out, as real volumes do."""
     info: dict[str, Any] = {"title": title}
-    optional = {"subtitle": subtitle, "authors": authors, "publisher": publisher,
-                "publishedDate": published, "description": description, "pageCount": pages,
-                "categories": categories, "language": language}
+    optional = {
+        "subtitle": subtitle,
+        "authors": authors,
+        "publisher": publisher,
+        "publishedDate": published,
+        "description": description,
+        "pageCount": pages,
+        "categories": categories,
+        "language": language,
+    }
     info.update({k: v for k, v in optional.items() if v is not None})
-    identifiers = [{"type": t, "identifier": v} for t, v in (("ISBN_13", isbn13),
-                                                               ("ISBN_10", isbn10)) if v]
+    identifiers = [{"type": t, "identifier": v} for t, v in (("ISBN_13", isbn13), ("ISBN_10", isbn10)) if v]
     if identifiers:
         info["industryIdentifiers"] = identifiers
     if thumbnail:
         info["imageLinks"] = {"smallThumbnail": thumbnail, "thumbnail": thumbnail}
-    return {"kind": "books#volume", "id": id, "etag": "fake",
-            "selfLink": f"https://www.googleapis.com/books/v1/volumes/{id}", "volumeInfo": info}
+    return {
+        "kind": "books#volume",
+        "id": id,
+        "etag": "fake",
+        "selfLink": f"https://www.googleapis.com/books/v1/volumes/{id}",
+        "volumeInfo": info,
+    }
 
 
 class FakeGoogleBooks(FakeBase):
     """Catalogue of volumes, key checking, day and minute quotas, and fault switches."""
 
-    def __init__(self, volumes: list[dict[str, Any]] | None = None, *,
-                 details: dict[str, dict[str, Any]] | None = None, key_mode: str = "optional",
-                 valid_keys: set[str] | None = None, daily_limit: int | None = None,
-                 per_minute_limit: int | None = None, legacy_daily: bool = False,
-                 clock: FakeClock | None = None) -> None:
+    def __init__(
+        self,
+        volumes: list[dict[str, Any]] | None = None,
+        *,
+        details: dict[str, dict[str, Any]] | None = None,
+        key_mode: str = "optional",
+        valid_keys: set[str] | None = None,
+        daily_limit: int | None = None,
+        per_minute_limit: int | None = None,
+        legacy_daily: bool = False,
+        clock: FakeClock | None = None,
+    ) -> None:
         super().__init__(clock)
         if volumes is None:
             volumes = example("google_books_search.json")["items"]
@@ -70,10 +101,12 @@ class FakeGoogleBooks(FakeBase):
         self.per_minute_limit = per_minute_limit
         self.legacy_daily = legacy_daily
         self.served = 0
-        self.app = Starlette(routes=[
-            Route("/books/v1/volumes", self.search),
-            Route("/books/v1/volumes/{volume_id}", self.get_volume),
-        ])
+        self.app = Starlette(
+            routes=[
+                Route("/books/v1/volumes", self.search),
+                Route("/books/v1/volumes/{volume_id}", self.get_volume),
+            ]
+        )
 
     @classmethod
     def from_books(cls, books: list[dict[str, Any]], **kwargs: Any) -> FakeGoogleBooks:
@@ -88,11 +121,9 @@ class FakeGoogleBooks(FakeBase):
         self.fail_next(Fault(403, example("google_books_error_403_api_disabled.json")), times)
 
     def fail_daily_legacy(self, times: int = 1) -> None:
-        self.fail_next(Fault(403, example("google_books_error_403_daily_limit_legacy.json")),
-                       times)
+        self.fail_next(Fault(403, example("google_books_error_403_daily_limit_legacy.json")), times)
 
-    def fail_quota(self, per: str = "day", retry_after: float | None = None,
-                   times: int = 1) -> None:
+    def fail_quota(self, per: str = "day", retry_after: float | None = None, times: int = 1) -> None:
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         self.fail_next(Fault(429, self._quota_body(per), headers), times)
 
@@ -106,8 +137,10 @@ class FakeGoogleBooks(FakeBase):
     def _quota_body(per: str) -> dict[str, Any]:
         if per == "day":
             return example("google_books_error_429_quota.json")
-        message = ("Quota exceeded for quota metric 'Queries' and limit 'Queries per minute' of "
-                   "service 'books.googleapis.com' for consumer 'project_number:123456789012'.")
+        message = (
+            "Quota exceeded for quota metric 'Queries' and limit 'Queries per minute' of "
+            "service 'books.googleapis.com' for consumer 'project_number:123456789012'."
+        )
         body = _error("google_books_error_429_quota.json", message=message)
         body["error"]["details"][0]["metadata"]["quota_limit"] = "defaultPerMinutePerProject"
         return body
@@ -121,8 +154,7 @@ class FakeGoogleBooks(FakeBase):
         if self.key_mode == "disabled-api":
             return _json(403, example("google_books_error_403_api_disabled.json"))
         if key is None and self.key_mode == "required":
-            return _json(429, _error("google_books_error_429_quota.json",
-                                     message=ANONYMOUS_POOL_MESSAGE))
+            return _json(429, _error("google_books_error_429_quota.json", message=ANONYMOUS_POOL_MESSAGE))
         if key is not None and key not in self.valid_keys:
             return _json(400, example("google_books_error_400_bad_key.json"))
         if self.daily_limit is not None and self.served >= self.daily_limit:
@@ -149,7 +181,7 @@ class FakeGoogleBooks(FakeBase):
             return _json(400, _error("google_books_error_400_max_results.json", message=message))
         start = int(request.query_params.get("startIndex", "0") or 0)
         matches = [v for v in self.volumes if _matches(v, q)]
-        page = matches[start:start + int(raw_max)]
+        page = matches[start : start + int(raw_max)]
         body: dict[str, Any] = {"kind": "books#volumes", "totalItems": len(matches)}
         if page:  # with no items, the key is left out altogether
             body["items"] = copy.deepcopy(page)
@@ -160,8 +192,7 @@ class FakeGoogleBooks(FakeBase):
         if refused is not None:
             return refused
         volume_id = request.path_params["volume_id"]
-        found = self.details.get(volume_id) or next(
-            (v for v in self.volumes if v.get("id") == volume_id), None)
+        found = self.details.get(volume_id) or next((v for v in self.volumes if v.get("id") == volume_id), None)
         if found is None:
             return _json(404, example("google_books_error_404_volume.json"))
         return _json(200, copy.deepcopy(found))
@@ -179,8 +210,7 @@ def _matches(volume: dict[str, Any], q: str) -> bool:
     haystack = " ".join([title, authors, (info.get("description") or "").casefold()])
     for m in _TOKEN.finditer(q):
         op = (m.group(1) or m.group(3) or "").lower()
-        value = (m.group(2) if m.group(1) else m.group(4) if m.group(3) else
-                 m.group(5) or m.group(6) or "").casefold()
+        value = (m.group(2) if m.group(1) else m.group(4) if m.group(3) else m.group(5) or m.group(6) or "").casefold()
         if op == "isbn":
             if value.replace("-", "").upper() not in {i.upper() for i in isbns}:
                 return False

@@ -32,13 +32,29 @@ from tests.fakes.hardcover_search import make_book
 from tests.fakes.hardcover_store import Store, default_books, default_user, select
 
 GOOD_TOKEN = "hc_pat_fake_good_token"
-DISABLED_OPERATORS = {"_like", "_nlike", "_ilike", "_nilike", "_niregex", "_nregex", "_iregex",
-                      "_regex", "_nsimilar", "_similar"}
+DISABLED_OPERATORS = {
+    "_like",
+    "_nlike",
+    "_ilike",
+    "_nilike",
+    "_niregex",
+    "_nregex",
+    "_iregex",
+    "_regex",
+    "_nsimilar",
+    "_similar",
+}
 # Scope each root field needs (the library-write scope name is [UNCERTAIN] upstream).
-FIELD_SCOPES = {"me": "read:me", "search": "read:catalog:search", "books": "read:catalog:data",
-                "books_by_pk": "read:catalog:data", "editions": "read:catalog:data",
-                "editions_by_pk": "read:catalog:data", "user_books": "read:library",
-                "user_book_reads": "read:library"}
+FIELD_SCOPES = {
+    "me": "read:me",
+    "search": "read:catalog:search",
+    "books": "read:catalog:data",
+    "books_by_pk": "read:catalog:data",
+    "editions": "read:catalog:data",
+    "editions_by_pk": "read:catalog:data",
+    "user_books": "read:library",
+    "user_book_reads": "read:library",
+}
 WRITE_SCOPE = "write:library"
 
 
@@ -55,8 +71,7 @@ class Token:
 
     def allows(self, scope: str) -> bool:
         # A parent scope covers its children, "all" covers everything.
-        return "all" in self.scopes or any(scope == s or scope.startswith(s + ":")
-                                           for s in self.scopes)
+        return "all" in self.scopes or any(scope == s or scope.startswith(s + ":") for s in self.scopes)
 
 
 def _hasura_error(message: str, path: str = "$", code: str = "validation-failed") -> dict:
@@ -78,11 +93,20 @@ def _translate(error: GraphQLError) -> dict[str, Any]:
 class FakeHardcover(FakeBase):
     """Auth, scopes, proxy limits, a token bucket, schema validation and a stateful library."""
 
-    def __init__(self, books: list[dict[str, Any]] | None = None, *,
-                 tokens: dict[str, Token] | None = None, clock: FakeClock | None = None,
-                 burst: int = 10, per_minute: int = 60, daily_limit: int = 5000,
-                 legacy_401: bool = False, legacy_429: bool = False,
-                 scope_error: str = "403", search_alone: bool = False) -> None:
+    def __init__(
+        self,
+        books: list[dict[str, Any]] | None = None,
+        *,
+        tokens: dict[str, Token] | None = None,
+        clock: FakeClock | None = None,
+        burst: int = 10,
+        per_minute: int = 60,
+        daily_limit: int = 5000,
+        legacy_401: bool = False,
+        legacy_429: bool = False,
+        scope_error: str = "403",
+        search_alone: bool = False,
+    ) -> None:
         super().__init__(clock)
         user = default_user()
         self.user_id = user["id"]
@@ -121,8 +145,7 @@ class FakeHardcover(FakeBase):
         self.fail_next(Fault(status, example(name), dict(headers)), times)
 
     def fail_unauthorized(self, times: int = 1) -> None:
-        name = ("hardcover_error_401_legacy.json" if self.legacy_401
-                else "hardcover_error_401_invalid_token.json")
+        name = "hardcover_error_401_legacy.json" if self.legacy_401 else "hardcover_error_401_invalid_token.json"
         self.fail_with(name, 401, times)
 
     def fail_missing_scope(self, scope: str = WRITE_SCOPE, times: int = 1) -> None:
@@ -130,8 +153,7 @@ class FakeHardcover(FakeBase):
         body["scope"] = scope
         self.fail_next(Fault(403, body), times)
 
-    def fail_graphql(self, name: str = "hardcover_error_graphql_validation.json",
-                     times: int = 1) -> None:
+    def fail_graphql(self, name: str = "hardcover_error_graphql_validation.json", times: int = 1) -> None:
         self.fail_with(name, 200, times)
 
     def fail_rate_limited(self, retry_after: float = 6, times: int = 1) -> None:
@@ -159,11 +181,9 @@ class FakeHardcover(FakeBase):
             document = parse(body["query"])
         except GraphQLError as exc:
             return JSONResponse({"error": "invalid_query", "error_description": exc.message}, 400)
-        operation = next((d for d in document.definitions
-                          if isinstance(d, OperationDefinitionNode)), None)
+        operation = next((d for d in document.definitions if isinstance(d, OperationDefinitionNode)), None)
         if operation is None:
-            return JSONResponse({"error": "invalid_query",
-                                 "error_description": "no operation"}, 400)
+            return JSONResponse({"error": "invalid_query", "error_description": "no operation"}, 400)
         variables = body.get("variables") or {}
         fields = [s for s in operation.selection_set.selections if isinstance(s, FieldNode)]
         refused = self._proxy_limits(operation, fields, variables, body["query"])
@@ -186,14 +206,15 @@ class FakeHardcover(FakeBase):
             return token
         if value.startswith("eyJ"):  # a legacy JWT that expired answers in-band
             return self._json(200, example("hardcover_error_graphql_invalid_jwt.json"))
-        name = ("hardcover_error_401_legacy.json" if self.legacy_401
-                else "hardcover_error_401_invalid_token.json")
+        name = "hardcover_error_401_legacy.json" if self.legacy_401 else "hardcover_error_401_invalid_token.json"
         return self._json(401, example(name))
 
-    def _proxy_limits(self, operation: OperationDefinitionNode, fields: list[FieldNode],
-                      variables: dict[str, Any], query: str) -> Response | None:
-        used = DISABLED_OPERATORS & (set(re.findall(r"\b_\w+", query))
-                                     | set(re.findall(r"\b_\w+", json.dumps(variables))))
+    def _proxy_limits(
+        self, operation: OperationDefinitionNode, fields: list[FieldNode], variables: dict[str, Any], query: str
+    ) -> Response | None:
+        used = DISABLED_OPERATORS & (
+            set(re.findall(r"\b_\w+", query)) | set(re.findall(r"\b_\w+", json.dumps(variables)))
+        )
         if used:
             op = sorted(used)[0]
             return self._json(403, {"error": f"The {op} operator is not allowed for API requests."})
@@ -201,18 +222,20 @@ class FakeHardcover(FakeBase):
         if searches > 1 or (searches and self.search_alone and len(fields) > 1):
             return self._json(403, {"errors": ["search_query_limit_exceeded"]})
         if len(fields) > 5:
-            code = ("top_level_mutation_limit_exceeded"
-                    if operation.operation == OperationType.MUTATION
-                    else "top_level_query_limit_exceeded")
+            code = (
+                "top_level_mutation_limit_exceeded"
+                if operation.operation == OperationType.MUTATION
+                else "top_level_query_limit_exceeded"
+            )
             return self._json(403, {"errors": [code]})
         return None
 
-    def _scope(self, token: Token, operation: OperationDefinitionNode,
-               fields: list[FieldNode]) -> Response | None:
+    def _scope(self, token: Token, operation: OperationDefinitionNode, fields: list[FieldNode]) -> Response | None:
         for f in fields:
             name = f.name.value
-            needed = (WRITE_SCOPE if operation.operation == OperationType.MUTATION
-                      else FIELD_SCOPES.get(name, "read:catalog"))
+            needed = (
+                WRITE_SCOPE if operation.operation == OperationType.MUTATION else FIELD_SCOPES.get(name, "read:catalog")
+            )
             if token.allows(needed):
                 continue
             if self.scope_error == "403":
@@ -221,29 +244,33 @@ class FakeHardcover(FakeBase):
                 return self._json(403, body)
             if self.scope_error == "empty_me" and name == "me":
                 return self._json(200, example("hardcover_me_empty.json"))
-            root = ("mutation_root" if operation.operation == OperationType.MUTATION
-                    else "query_root")
-            return self._json(200, _hasura_error(f"field '{name}' not found in type: '{root}'",
-                                                 f"$.selectionSet.{name}"))
+            root = "mutation_root" if operation.operation == OperationType.MUTATION else "query_root"
+            return self._json(
+                200, _hasura_error(f"field '{name}' not found in type: '{root}'", f"$.selectionSet.{name}")
+            )
         return None
 
     def _rate_limit(self, cost: int) -> Response | None:
         now = self.now()
         if self._bucket_at is not None:
-            self._bucket = min(self.burst, self._bucket + (now - self._bucket_at)
-                               * self.per_minute / 60)
+            self._bucket = min(self.burst, self._bucket + (now - self._bucket_at) * self.per_minute / 60)
         self._bucket_at = now
         if self._bucket < cost or self.used_today + cost > self.daily_limit:
             wait = max(1, math.ceil((cost - self._bucket) * 60 / self.per_minute))
-            name = ("hardcover_error_429_legacy.json" if self.legacy_429
-                    else "hardcover_error_429.json")
+            name = "hardcover_error_429_legacy.json" if self.legacy_429 else "hardcover_error_429.json"
             return self._json(429, example(name), {"Retry-After": str(wait)})
         self._bucket -= cost
         self.used_today += cost
         return None
 
-    def _run(self, document: Any, operation: OperationDefinitionNode, variables: dict[str, Any],
-             body: dict[str, Any], token: Token) -> dict[str, Any]:
+    def _run(
+        self,
+        document: Any,
+        operation: OperationDefinitionNode,
+        variables: dict[str, Any],
+        body: dict[str, Any],
+        token: Token,
+    ) -> dict[str, Any]:
         errors = validate(schema(), document)
         if errors:
             return _translate(errors[0])
@@ -267,8 +294,14 @@ class FakeHardcover(FakeBase):
                 value = value.get(args["path"])
             return value
 
-        result = execute(schema(), document, root_value=None, variable_values=variables,
-                         operation_name=body.get("operationName"), field_resolver=resolve)
+        result = execute(
+            schema(),
+            document,
+            root_value=None,
+            variable_values=variables,
+            operation_name=body.get("operationName"),
+            field_resolver=resolve,
+        )
         assert not hasattr(result, "__await__")
         if result.errors:
             return _translate(result.errors[0])
@@ -279,15 +312,14 @@ class FakeHardcover(FakeBase):
         remaining = max(0, int(self._bucket))
         all_headers = {
             "RateLimit-Policy": f'"Free";q={self.per_minute};w=60;burst={self.burst}, '
-                                f'"daily";q={self.daily_limit};w=86400',
-            "RateLimit": f'"Free";r={remaining};t=1, '
-                         f'"daily";r={self.daily_limit - self.used_today};t=51234',
-            "X-RateLimit-Limit": str(self.burst), "X-RateLimit-Remaining": str(remaining),
+            f'"daily";q={self.daily_limit};w=86400',
+            "RateLimit": f'"Free";r={remaining};t=1, "daily";r={self.daily_limit - self.used_today};t=51234',
+            "X-RateLimit-Limit": str(self.burst),
+            "X-RateLimit-Remaining": str(remaining),
             "X-RateLimit-Reset": str(int(now) + 1),
             "X-RateLimit-Daily-Limit": str(self.daily_limit),
             "X-RateLimit-Daily-Remaining": str(self.daily_limit - self.used_today),
             "X-RateLimit-Daily-Reset": str(int(now) + 51234),
             **(headers or {}),
         }
-        return JSONResponse(body, status_code=status, headers=all_headers,
-                            media_type="application/json; charset=utf-8")
+        return JSONResponse(body, status_code=status, headers=all_headers, media_type="application/json; charset=utf-8")

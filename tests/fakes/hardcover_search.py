@@ -4,41 +4,82 @@ from __future__ import annotations
 
 from typing import Any
 
-_LANGUAGES = {"en": {"code3": "eng", "language": "English"},
-              "fr": {"code3": "fre", "language": "French"},
-              "de": {"code3": "ger", "language": "German"}}
+_LANGUAGES = {
+    "en": {"code3": "eng", "language": "English"},
+    "fr": {"code3": "fre", "language": "French"},
+    "de": {"code3": "ger", "language": "German"},
+}
 
 
-def make_book(id: int, title: str, authors: list[str] | None = None, *,
-              subtitle: str | None = None, isbn13: str | None = None, isbn10: str | None = None,
-              pages: int | None = None, year: int | None = None, series: str | None = None,
-              series_position: float | None = None, genres: list[str] | None = None,
-              cover_url: str | None = None, description: str | None = None,
-              users_count: int = 10, edition_id: int | None = None,
-              publisher: str | None = None, language: str = "en") -> dict[str, Any]:
+def make_book(
+    id: int,
+    title: str,
+    authors: list[str] | None = None,
+    *,
+    subtitle: str | None = None,
+    isbn13: str | None = None,
+    isbn10: str | None = None,
+    pages: int | None = None,
+    year: int | None = None,
+    series: str | None = None,
+    series_position: float | None = None,
+    genres: list[str] | None = None,
+    cover_url: str | None = None,
+    description: str | None = None,
+    users_count: int = 10,
+    edition_id: int | None = None,
+    publisher: str | None = None,
+    language: str = "en",
+) -> dict[str, Any]:
     """A catalogue book in the shape ``books_by_pk`` selects, with one edition."""
     image = {"url": cover_url} if cover_url else None
-    edition = {"id": edition_id or id * 100 + 1, "book_id": id, "title": title,
-               "isbn_10": isbn10, "isbn_13": isbn13, "pages": pages,
-               "release_date": f"{year}-01-01" if year else None, "release_year": year,
-               "edition_format": "Paperback", "reading_format_id": 1, "users_count": users_count,
-               "publisher": {"name": publisher} if publisher else None,
-               "language": {"code2": language, **_LANGUAGES.get(language, _LANGUAGES["en"])},
-               "image": image}
+    edition = {
+        "id": edition_id or id * 100 + 1,
+        "book_id": id,
+        "title": title,
+        "isbn_10": isbn10,
+        "isbn_13": isbn13,
+        "pages": pages,
+        "release_date": f"{year}-01-01" if year else None,
+        "release_year": year,
+        "edition_format": "Paperback",
+        "reading_format_id": 1,
+        "users_count": users_count,
+        "publisher": {"name": publisher} if publisher else None,
+        "language": {"code2": language, **_LANGUAGES.get(language, _LANGUAGES["en"])},
+        "image": image,
+    }
     return {
-        "id": id, "title": title, "subtitle": subtitle, "slug": title.lower().replace(" ", "-"),
-        "description": description, "release_year": year,
-        "release_date": f"{year}-01-01" if year else None, "pages": pages, "rating": None,
-        "users_count": users_count, "compilation": False,
+        "id": id,
+        "title": title,
+        "subtitle": subtitle,
+        "slug": title.lower().replace(" ", "-"),
+        "description": description,
+        "release_year": year,
+        "release_date": f"{year}-01-01" if year else None,
+        "pages": pages,
+        "rating": None,
+        "users_count": users_count,
+        "compilation": False,
         "cached_image": {"url": cover_url} if cover_url else {},
         "cached_tags": {"Genre": [{"tag": g, "category": "Genre"} for g in genres or []]},
-        "contributions": [{"contribution": None,
-                           "author": {"id": 1000 + n, "name": a, "slug": a.lower()}}
-                          for n, a in enumerate(authors or [])],
-        "book_series": ([{"position": series_position, "details": str(series_position),
-                          "featured": True, "compilation": False,
-                          "series": {"id": 77, "name": series, "slug": series.lower()}}]
-                        if series else []),
+        "contributions": [
+            {"contribution": None, "author": {"id": 1000 + n, "name": a, "slug": a.lower()}}
+            for n, a in enumerate(authors or [])
+        ],
+        "book_series": (
+            [
+                {
+                    "position": series_position,
+                    "details": str(series_position),
+                    "featured": True,
+                    "compilation": False,
+                    "series": {"id": 77, "name": series, "slug": series.lower()},
+                }
+            ]
+            if series
+            else []
+        ),
         "editions": [edition],
     }
 
@@ -46,12 +87,18 @@ def make_book(id: int, title: str, authors: list[str] | None = None, *,
 def book_from_document(doc: dict[str, Any]) -> dict[str, Any]:
     """A catalogue book from a captured search document (used for Dune Messiah)."""
     isbns = doc.get("isbns") or []
-    book = make_book(int(doc["id"]), doc["title"], doc.get("author_names"),
-                     isbn13=next((i for i in isbns if len(i) == 13), None),
-                     isbn10=next((i for i in isbns if len(i) == 10), None),
-                     pages=doc.get("pages"), year=doc.get("release_year"),
-                     genres=doc.get("genres"), description=doc.get("description"),
-                     users_count=doc.get("users_count", 0))
+    book = make_book(
+        int(doc["id"]),
+        doc["title"],
+        doc.get("author_names"),
+        isbn13=next((i for i in isbns if len(i) == 13), None),
+        isbn10=next((i for i in isbns if len(i) == 10), None),
+        pages=doc.get("pages"),
+        year=doc.get("release_year"),
+        genres=doc.get("genres"),
+        description=doc.get("description"),
+        users_count=doc.get("users_count", 0),
+    )
     featured = doc.get("featured_series") or {}
     if featured:
         book["book_series"] = [{**featured, "compilation": False}]
@@ -63,26 +110,33 @@ def book_from_document(doc: dict[str, Any]) -> dict[str, Any]:
 
 def document(book: dict[str, Any]) -> dict[str, Any]:
     """The search document for a book: string id, {} for no image or series, absent keys."""
-    authors = [c["author"]["name"] for c in book.get("contributions", [])
-               if c.get("contribution") in (None, "Author")]
+    authors = [c["author"]["name"] for c in book.get("contributions", []) if c.get("contribution") in (None, "Author")]
     featured = next((s for s in book.get("book_series", []) if s.get("featured")), None)
-    isbns = [i for e in book.get("editions", []) for i in (e.get("isbn_13"), e.get("isbn_10"))
-             if i]
+    isbns = [i for e in book.get("editions", []) for i in (e.get("isbn_13"), e.get("isbn_10")) if i]
     doc: dict[str, Any] = {
-        "id": str(book["id"]), "title": book.get("title"), "slug": book.get("slug"),
-        "description": book.get("description"), "author_names": authors,
+        "id": str(book["id"]),
+        "title": book.get("title"),
+        "slug": book.get("slug"),
+        "description": book.get("description"),
+        "author_names": authors,
         "contribution_types": ["Author" for _ in authors],
-        "contributions": [{"author": c["author"], "contribution": c.get("contribution")}
-                          for c in book.get("contributions", [])],
-        "isbns": isbns, "release_year": book.get("release_year"),
-        "release_date": book.get("release_date"), "image": book.get("cached_image") or {},
+        "contributions": [
+            {"author": c["author"], "contribution": c.get("contribution")} for c in book.get("contributions", [])
+        ],
+        "isbns": isbns,
+        "release_year": book.get("release_year"),
+        "release_date": book.get("release_date"),
+        "image": book.get("cached_image") or {},
         "genres": [t["tag"] for t in (book.get("cached_tags") or {}).get("Genre", [])][:5],
         "featured_series": featured or {},
         "featured_series_position": featured.get("position") if featured else None,
         "series_names": [s["series"]["name"] for s in book.get("book_series", [])],
         "alternative_titles": book.get("alternative_titles", []),
-        "users_count": book.get("users_count", 0), "compilation": False, "moods": [],
-        "tags": [], "content_warnings": [],
+        "users_count": book.get("users_count", 0),
+        "compilation": False,
+        "moods": [],
+        "tags": [],
+        "content_warnings": [],
     }
     if book.get("subtitle"):  # absent, not null, when unknown
         doc["subtitle"] = book["subtitle"]
@@ -92,8 +146,7 @@ def document(book: dict[str, Any]) -> dict[str, Any]:
 
 
 def _haystack(doc: dict[str, Any]) -> str:
-    parts = [doc.get("title") or "", *doc["author_names"], *doc["series_names"],
-             *doc["alternative_titles"]]
+    parts = [doc.get("title") or "", *doc["author_names"], *doc["series_names"], *doc["alternative_titles"]]
     return " ".join(parts).casefold()
 
 
@@ -112,19 +165,32 @@ def search(books: list[dict[str, Any]], args: dict[str, Any]) -> dict[str, Any]:
         tokens = query.casefold().split()
         hits = [d for d in docs if tokens and all(t in _haystack(d) for t in tokens)]
     # Rank: exact title first, then popularity (the documented default sort).
-    hits.sort(key=lambda d: (-(d["title"] or "").casefold().startswith(query.casefold()),
-                             (d["title"] or "").casefold() != query.casefold(),
-                             -d["users_count"]))
-    shown = hits[(page - 1) * per_page: page * per_page]
+    hits.sort(
+        key=lambda d: (
+            -(d["title"] or "").casefold().startswith(query.casefold()),
+            (d["title"] or "").casefold() != query.casefold(),
+            -d["users_count"],
+        )
+    )
+    shown = hits[(page - 1) * per_page : page * per_page]
     return {
-        "error": None, "ids": [int(d["id"]) for d in shown], "page": page, "per_page": per_page,
-        "query": query, "query_type": query_type,
+        "error": None,
+        "ids": [int(d["id"]) for d in shown],
+        "page": page,
+        "per_page": per_page,
+        "query": query,
+        "query_type": query_type,
         "results": {
-            "facet_counts": [], "found": len(hits), "out_of": 1820785, "page": page,
-            "request_params": {"collection_name": "Book_production_1738093885",
-                               "per_page": per_page, "q": query},
-            "search_cutoff": False, "search_time_ms": 1,
-            "hits": [{"document": d, "highlight": {}, "highlights": [], "text_match": 1,
-                      "text_match_info": {}} for d in shown],
+            "facet_counts": [],
+            "found": len(hits),
+            "out_of": 1820785,
+            "page": page,
+            "request_params": {"collection_name": "Book_production_1738093885", "per_page": per_page, "q": query},
+            "search_cutoff": False,
+            "search_time_ms": 1,
+            "hits": [
+                {"document": d, "highlight": {}, "highlights": [], "text_match": 1, "text_match_info": {}}
+                for d in shown
+            ],
         },
     }

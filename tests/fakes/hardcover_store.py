@@ -59,12 +59,10 @@ def _compare_one(value: Any, op: str, arg: Any) -> bool:
         return (value is None) == bool(arg)
     if value is None:
         return False
-    return {"_gt": value > arg, "_gte": value >= arg, "_lt": value < arg,
-            "_lte": value <= arg}[op]
+    return {"_gt": value > arg, "_gte": value >= arg, "_lt": value < arg, "_lte": value <= arg}[op]
 
 
-def select(rows: list[dict[str, Any]], args: dict[str, Any], *, default_desc: bool = False
-           ) -> list[dict[str, Any]]:
+def select(rows: list[dict[str, Any]], args: dict[str, Any], *, default_desc: bool = False) -> list[dict[str, Any]]:
     """Apply where / order_by / offset / limit to a list of rows."""
     if args.get("where"):
         rows = [r for r in rows if matches(r, args["where"])]
@@ -72,14 +70,16 @@ def select(rows: list[dict[str, Any]], args: dict[str, Any], *, default_desc: bo
     if orders:
         for order in reversed(orders if isinstance(orders, list) else [orders]):
             for key, direction in reversed(list(order.items())):
-                rows = sorted(rows, key=lambda r, k=key: (value_of(r, k) is None, value_of(r, k)
-                                                          or 0),
-                              reverse=str(direction).startswith("desc"))
+                rows = sorted(
+                    rows,
+                    key=lambda r, k=key: (value_of(r, k) is None, value_of(r, k) or 0),
+                    reverse=str(direction).startswith("desc"),
+                )
     elif default_desc:  # Hasura does not keep the order of an _in list; neither do we
         rows = sorted(rows, key=lambda r: -int(r.get("id") or 0))
     offset = args.get("offset") or 0
     limit = args.get("limit")
-    return rows[offset:offset + limit if limit is not None else None]
+    return rows[offset : offset + limit if limit is not None else None]
 
 
 class Store:
@@ -107,8 +107,7 @@ class Store:
         return lambda: [ub for ub in self.user_books.values() if ub["user_id"] == user_id]
 
     def _reads_of(self, user_book_id: int) -> Callable[[], list[dict[str, Any]]]:
-        return lambda: [r for r in self.user_book_reads.values()
-                        if r["user_book_id"] == user_book_id]
+        return lambda: [r for r in self.user_book_reads.values() if r["user_book_id"] == user_book_id]
 
     def editions(self) -> list[dict[str, Any]]:
         return [e for b in self.books.values() for e in b.get("editions", [])]
@@ -117,8 +116,7 @@ class Store:
         return next((e for e in self.editions() if e["id"] == edition_id), None)
 
     # ---- queries ------------------------------------------------------------------------
-    def resolve_root(self, user_id: int, name: str, args: dict[str, Any],
-                     info: GraphQLResolveInfo) -> Any:
+    def resolve_root(self, user_id: int, name: str, args: dict[str, Any], info: GraphQLResolveInfo) -> Any:
         if name == "me":
             return select([self.users[user_id]], args)
         if name == "books":
@@ -141,8 +139,7 @@ class Store:
         if mutation is None:
             raise GraphQLError(f"the fake Hardcover does not implement {name}")
         if self.mutation_errors:
-            return {"id": None, "error": self.mutation_errors.popleft(), "user_book": None,
-                    "user_book_read": None}
+            return {"id": None, "error": self.mutation_errors.popleft(), "user_book": None, "user_book_read": None}
         return mutation(user_id, **args)
 
     # ---- mutations (payload shapes of UserBookIdType / UserBookReadIdType) ---------------
@@ -153,19 +150,25 @@ class Store:
     def m_insert_user_book(self, user_id: int, object: dict[str, Any]) -> dict[str, Any]:
         if object["book_id"] not in self.books:
             return {"id": None, "error": "Book not found", "user_book": None}
-        existing = next((ub for ub in self._user_books_of(user_id)()
-                         if ub["book_id"] == object["book_id"]), None)
+        existing = next((ub for ub in self._user_books_of(user_id)() if ub["book_id"] == object["book_id"]), None)
         if existing is not None:
             if self.duplicate_insert == "error":
                 return {"id": None, "error": "Book already in library", "user_book": None}
-            return self.m_update_user_book(user_id, existing["id"],
-                                           {k: v for k, v in object.items() if k != "book_id"})
+            return self.m_update_user_book(user_id, existing["id"], {k: v for k, v in object.items() if k != "book_id"})
         ub_id = self._next_user_book
         self._next_user_book += 1
-        row = {"id": ub_id, "user_id": user_id, "book_id": object["book_id"], "status_id": 1,
-               "edition_id": None, "rating": None, "privacy_setting_id": 1,
-               "date_added": self.today, "last_read_date": None,
-               "user_book_reads": self._reads_of(ub_id)}
+        row = {
+            "id": ub_id,
+            "user_id": user_id,
+            "book_id": object["book_id"],
+            "status_id": 1,
+            "edition_id": None,
+            "rating": None,
+            "privacy_setting_id": 1,
+            "date_added": self.today,
+            "last_read_date": None,
+            "user_book_reads": self._reads_of(ub_id),
+        }
         row.update(object)
         self.user_books[ub_id] = row
         self._maybe_start_read(row)
@@ -184,8 +187,11 @@ class Store:
         return {"id": id, "error": None, "user_book": row}
 
     def _maybe_start_read(self, row: dict[str, Any]) -> None:
-        if self.status2_creates_read and row.get("status_id") == 2 and not any(
-                r["finished_at"] is None for r in self._reads_of(row["id"])()):
+        if (
+            self.status2_creates_read
+            and row.get("status_id") == 2
+            and not any(r["finished_at"] is None for r in self._reads_of(row["id"])())
+        ):
             self._new_read(row["id"], {"started_at": self.today, "edition_id": row["edition_id"]})
 
     def m_delete_user_book(self, user_id: int, id: int) -> dict[str, Any]:
@@ -197,8 +203,9 @@ class Store:
             del self.user_book_reads[read_id]
         return {"id": id, "book_id": row["book_id"], "user_id": user_id, "user_book": None}
 
-    def m_insert_user_book_read(self, user_id: int, user_book_id: int,
-                                user_book_read: dict[str, Any]) -> dict[str, Any]:
+    def m_insert_user_book_read(
+        self, user_id: int, user_book_id: int, user_book_read: dict[str, Any]
+    ) -> dict[str, Any]:
         if self._mine(user_id, user_book_id) is None:
             return {"id": None, "error": "User book not found", "user_book_read": None}
         read = self._new_read(user_book_id, user_book_read)
@@ -207,27 +214,33 @@ class Store:
     def _new_read(self, user_book_id: int, values: dict[str, Any]) -> dict[str, Any]:
         read_id = self._next_read
         self._next_read += 1
-        read = {"id": read_id, "user_book_id": user_book_id, "started_at": None,
-                "finished_at": None, "paused_at": None, "progress": None, "progress_pages": None,
-                "progress_seconds": None, "edition_id": None, "finished_at_precision": None}
+        read = {
+            "id": read_id,
+            "user_book_id": user_book_id,
+            "started_at": None,
+            "finished_at": None,
+            "paused_at": None,
+            "progress": None,
+            "progress_pages": None,
+            "progress_seconds": None,
+            "edition_id": None,
+            "finished_at_precision": None,
+        }
         read.update({k: v for k, v in values.items() if k not in ("id", "action")})
         self.user_book_reads[read_id] = read
         self._recompute(read)
         return read
 
-    def m_update_user_book_read(self, user_id: int, id: int,
-                                object: dict[str, Any]) -> dict[str, Any]:
+    def m_update_user_book_read(self, user_id: int, id: int, object: dict[str, Any]) -> dict[str, Any]:
         read = self.user_book_reads.get(id)
         if read is None or self._mine(user_id, read["user_book_id"]) is None:
             return {"id": None, "error": "User book read not found", "user_book_read": None}
         if self.clear_omitted_read_fields:
-            for key in ("started_at", "finished_at", "progress_pages", "progress_seconds",
-                        "edition_id"):
+            for key in ("started_at", "finished_at", "progress_pages", "progress_seconds", "edition_id"):
                 read[key] = None
         read.update({k: v for k, v in object.items() if k not in ("id", "action")})
         self._recompute(read)
-        return {"id": id, "error": None,
-                "user_book_read": None if self.null_user_book_read else read}
+        return {"id": id, "error": None, "user_book_read": None if self.null_user_book_read else read}
 
     def m_delete_user_book_read(self, user_id: int, id: int) -> dict[str, Any]:
         read = self.user_book_reads.get(id)

@@ -29,8 +29,9 @@ def tiny_jpeg(color: tuple[int, int, int] = (200, 120, 40)) -> bytes:
 class FakeOpenLibrary(FakeBase):
     """Works, editions, authors and search docs in memory; the covers routes live here too."""
 
-    def __init__(self, *, clock: FakeClock | None = None, covers_limit: int | None = None,
-                 redirect_cover_ids: bool = False) -> None:
+    def __init__(
+        self, *, clock: FakeClock | None = None, covers_limit: int | None = None, redirect_cover_ids: bool = False
+    ) -> None:
         super().__init__(clock)
         self.editions: dict[str, dict[str, Any]] = {}
         self.works: dict[str, dict[str, Any]] = {}
@@ -40,15 +41,17 @@ class FakeOpenLibrary(FakeBase):
         self.covers_limit = covers_limit  # non-ID cover lookups allowed per 5 minutes
         self.redirect_cover_ids = redirect_cover_ids
         self.slow_new_isbns: dict[str, float] = {}  # isbn -> delay on its first lookup
-        self.app = Starlette(routes=[
-            Route("/search.json", self.search),
-            Route("/isbn/{isbn}.json", self.isbn),
-            Route("/books/{olid}.json", self.record_route("editions")),
-            Route("/works/{olid}.json", self.record_route("works")),
-            Route("/authors/{olid}.json", self.record_route("authors")),
-            Route("/b/{key}/{value}-{size}.jpg", self.cover),
-            Route("/storage/{cover_id}.jpg", self.stored_cover),
-        ])
+        self.app = Starlette(
+            routes=[
+                Route("/search.json", self.search),
+                Route("/isbn/{isbn}.json", self.isbn),
+                Route("/books/{olid}.json", self.record_route("editions")),
+                Route("/works/{olid}.json", self.record_route("works")),
+                Route("/authors/{olid}.json", self.record_route("authors")),
+                Route("/b/{key}/{value}-{size}.jpg", self.cover),
+                Route("/storage/{cover_id}.jpg", self.stored_cover),
+            ]
+        )
 
     @classmethod
     def with_examples(cls, **kwargs: Any) -> FakeOpenLibrary:
@@ -78,15 +81,20 @@ class FakeOpenLibrary(FakeBase):
             author_id = f"OL{zlib.crc32(name.encode()) % 100000}A"
             self.authors[author_id] = {"key": f"/authors/{author_id}", "name": name}
             author_keys.append(author_id)
-        work: dict[str, Any] = {"key": f"/works/{work_id}", "title": book["title"],
-                                "authors": [{"author": {"key": f"/authors/{a}"}}
-                                            for a in author_keys]}
+        work: dict[str, Any] = {
+            "key": f"/works/{work_id}",
+            "title": book["title"],
+            "authors": [{"author": {"key": f"/authors/{a}"}} for a in author_keys],
+        }
         if book.get("description"):
             work["description"] = book["description"]
         self.works[work_id] = work
-        edition: dict[str, Any] = {"key": f"/books/{edition_id}", "title": book["title"],
-                                   "authors": [{"key": f"/authors/{a}"} for a in author_keys],
-                                   "works": [{"key": f"/works/{work_id}"}]}
+        edition: dict[str, Any] = {
+            "key": f"/books/{edition_id}",
+            "title": book["title"],
+            "authors": [{"key": f"/authors/{a}"} for a in author_keys],
+            "works": [{"key": f"/works/{work_id}"}],
+        }
         for field, key in (("isbn13", "isbn_13"), ("isbn10", "isbn_10")):
             if book.get(field):
                 edition[key] = [book[field]]
@@ -101,19 +109,24 @@ class FakeOpenLibrary(FakeBase):
             self.cover_ids.add(book["cover_id"])
         edition["languages"] = [{"key": f"/languages/{book.get('language', 'eng')}"}]
         self.editions[edition_id] = edition
-        doc = {"key": f"/works/{work_id}", "title": book["title"],
-               "author_name": book.get("authors"), "author_key": author_keys or None,
-               "first_publish_year": book.get("year"), "cover_i": book.get("cover_id"),
-               "number_of_pages_median": book.get("pages"),
-               "isbn": [i for i in (book.get("isbn13"), book.get("isbn10")) if i] or None,
-               "publisher": [book["publisher"]] if book.get("publisher") else None,
-               "language": [book.get("language", "eng")], "edition_count": 1}
+        doc = {
+            "key": f"/works/{work_id}",
+            "title": book["title"],
+            "author_name": book.get("authors"),
+            "author_key": author_keys or None,
+            "first_publish_year": book.get("year"),
+            "cover_i": book.get("cover_id"),
+            "number_of_pages_median": book.get("pages"),
+            "isbn": [i for i in (book.get("isbn13"), book.get("isbn10")) if i] or None,
+            "publisher": [book["publisher"]] if book.get("publisher") else None,
+            "language": [book.get("language", "eng")],
+            "edition_count": 1,
+        }
         self.docs.append({k: v for k, v in doc.items() if v is not None})
 
     def fail_unavailable(self, times: int = 1) -> None:
         """503 with an HTML body, as an overloaded Open Library answers."""
-        self.fail_next(Fault(503, "<html><body><h1>503 Service Unavailable</h1></body></html>"),
-                       times)
+        self.fail_next(Fault(503, "<html><body><h1>503 Service Unavailable</h1></body></html>"), times)
 
     def fail_throttled(self, retry_after: float | None = None, times: int = 1) -> None:
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
@@ -140,12 +153,11 @@ class FakeOpenLibrary(FakeBase):
         offset = int(params.get("offset") or (page - 1) * limit)
         hits = [d for d in self.docs if _doc_matches(d, params)]
         docs = []
-        for doc in hits[offset:offset + limit]:
+        for doc in hits[offset : offset + limit]:
             shown = doc if not fields or "*" in fields else {k: doc[k] for k in fields if k in doc}
             docs.append(copy.deepcopy(shown))
         body = example("openlibrary_search_empty.json")
-        body.update(numFound=len(hits), num_found=len(hits), start=offset, docs=docs,
-                    q=params.get("q", ""))
+        body.update(numFound=len(hits), num_found=len(hits), start=offset, docs=docs, q=params.get("q", ""))
         return JSONResponse(body)
 
     async def isbn(self, request: Request) -> Response:
@@ -173,9 +185,9 @@ class FakeOpenLibrary(FakeBase):
             olid = request.path_params["olid"]
             found = getattr(self, kind).get(olid)
             if found is None:
-                return JSONResponse({"error": "notfound", "key": f"/{kind}/{olid}"},
-                                    status_code=404)
+                return JSONResponse({"error": "notfound", "key": f"/{kind}/{olid}"}, status_code=404)
             return JSONResponse(copy.deepcopy(found))
+
         return endpoint
 
     async def cover(self, request: Request) -> Response:
@@ -185,13 +197,19 @@ class FakeOpenLibrary(FakeBase):
         key = request.path_params["key"].lower()
         value = request.path_params["value"]
         if key != "id" and self.covers_limit is not None:
-            window = [r for r in self.requests if r.path.startswith("/b/")
-                      and not r.path.startswith("/b/id/") and self.now() - r.at < 300]
+            window = [
+                r
+                for r in self.requests
+                if r.path.startswith("/b/") and not r.path.startswith("/b/id/") and self.now() - r.at < 300
+            ]
             if len(window) > self.covers_limit:
                 return Response("Forbidden", status_code=403)
         known = (key == "id" and value.isdigit() and int(value) in self.cover_ids) or (
-            key == "isbn" and any(value in e.get("isbn_13", []) + e.get("isbn_10", [])
-                                  and e.get("covers") for e in self.editions.values()))
+            key == "isbn"
+            and any(
+                value in e.get("isbn_13", []) + e.get("isbn_10", []) and e.get("covers") for e in self.editions.values()
+            )
+        )
         if not known:
             if request.query_params.get("default") == "false":
                 return Response("Not Found", status_code=404)
@@ -210,8 +228,7 @@ def _doc_matches(doc: dict[str, Any], params: Any) -> bool:
     authors = " ".join(doc.get("author_name") or []).casefold()
     if params.get("title") and not all(w in title for w in params["title"].casefold().split()):
         return False
-    if params.get("author") and not all(w in authors
-                                        for w in params["author"].casefold().split()):
+    if params.get("author") and not all(w in authors for w in params["author"].casefold().split()):
         return False
     q = params.get("q", "")
     if q.startswith("isbn:"):

@@ -14,8 +14,9 @@ import uvicorn
 @contextmanager
 def serve_in_thread(app: Any, *, ready_timeout: float = 10.0) -> Iterator[str]:
     """Serve ``app`` on 127.0.0.1 with an ephemeral port; yields its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off",
-                            timeout_graceful_shutdown=1)
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_level="warning", lifespan="off", timeout_graceful_shutdown=1
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="fake-server", daemon=True)
     thread.start()

@@ -12,10 +12,23 @@ from bookshelf.formats.comic import natural_key
 from tests.builders import make_cbr, make_cbz, make_png
 from tests.strict import skip_or_fail
 
-INFO = {"Title": "Rückkehr — 帰還", "Series": "Серия", "Number": "3", "Volume": "2016",
-        "Writer": "Ann Writer, 村上 春樹", "Penciller": "Pen Ciller", "Publisher": "דפוס",
-        "Year": 2016, "Month": 5, "Summary": "<p>Sum &amp; mary</p>", "Genre": "Action, Drama",
-        "Tags": "capes", "LanguageISO": "de", "PageCount": 12, "GTIN": "978-0-306-40615-7"}
+INFO = {
+    "Title": "Rückkehr — 帰還",
+    "Series": "Серия",
+    "Number": "3",
+    "Volume": "2016",
+    "Writer": "Ann Writer, 村上 春樹",
+    "Penciller": "Pen Ciller",
+    "Publisher": "דפוס",
+    "Year": 2016,
+    "Month": 5,
+    "Summary": "<p>Sum &amp; mary</p>",
+    "Genre": "Action, Drama",
+    "Tags": "capes",
+    "LanguageISO": "de",
+    "PageCount": 12,
+    "GTIN": "978-0-306-40615-7",
+}
 
 
 def _need_libarchive() -> None:
@@ -27,8 +40,7 @@ def _need_libarchive() -> None:
 
 def test_natural_sort() -> None:
     names = ["page10.jpg", "page2.jpg", "Page1.jpg", "page1b.jpg"]
-    assert sorted(names, key=natural_key) == ["Page1.jpg", "page1b.jpg", "page2.jpg",
-                                              "page10.jpg"]
+    assert sorted(names, key=natural_key) == ["Page1.jpg", "page1b.jpg", "page2.jpg", "page10.jpg"]
 
 
 def test_cbz_comicinfo(tmp_path: Path) -> None:

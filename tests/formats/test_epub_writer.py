@@ -14,10 +14,17 @@ from tests.builders import make_epub, make_jpeg, make_png
 from tests.strict import skip_or_fail
 
 META = EpubMetadata(
-    title="Война и мир — 戦争と平和", authors=["Лев Толстой", "村上 春樹", "עמוס עוז"],
-    author_sort="Толстой, Лев", series="מלחמה ושלום", series_index=2.5,
-    isbn13="9780306406157", isbn10="0306406152", language="ru", publisher="Изд & Co",
-    published_year=1869, description="First <para> & more\n\nSecond line\nthird",
+    title="Война и мир — 戦争と平和",
+    authors=["Лев Толстой", "村上 春樹", "עמוס עוז"],
+    author_sort="Толстой, Лев",
+    series="מלחמה ושלום",
+    series_index=2.5,
+    isbn13="9780306406157",
+    isbn10="0306406152",
+    language="ru",
+    publisher="Изд & Co",
+    published_year=1869,
+    description="First <para> & more\n\nSecond line\nthird",
     genres=["Роман", "歴史"],
 )
 
@@ -30,10 +37,17 @@ def _entries(path: Path) -> dict[str, bytes]:
 @pytest.mark.parametrize("version", [2, 3])
 @pytest.mark.parametrize("with_cover", [True, False])
 def test_round_trip(tmp_path: Path, version: int, with_cover: bool) -> None:
-    path = make_epub(tmp_path / "b.epub", epub_version=version, series="Old", series_index=1,
-                     isbn="0-8044-2957-X", subjects=["old"], description="old",
-                     cover=make_jpeg() if with_cover else None,
-                     extra_entries={"OEBPS/fonts/x.otf": b"\x00font" * 100})
+    path = make_epub(
+        tmp_path / "b.epub",
+        epub_version=version,
+        series="Old",
+        series_index=1,
+        isbn="0-8044-2957-X",
+        subjects=["old"],
+        description="old",
+        cover=make_jpeg() if with_cover else None,
+        extra_entries={"OEBPS/fonts/x.otf": b"\x00font" * 100},
+    )
     before = _entries(path)
     write_epub_metadata(path, META, cover=make_png(120, 180))
     book = read_book(path)
@@ -60,8 +74,11 @@ def test_round_trip(tmp_path: Path, version: int, with_cover: bool) -> None:
 def test_unknown_metadata_and_spine_are_kept(tmp_path: Path) -> None:
     path = make_epub(tmp_path / "b.epub", authors=["Old Author"])
     opf = _entries(path)["OEBPS/content.opf"].decode()
-    opf = opf.replace("</metadata>", '<meta name="custom:thing" content="keep me"/>\n'
-                      '    <dc:contributor>Some Editor</dc:contributor>\n  </metadata>')
+    opf = opf.replace(
+        "</metadata>",
+        '<meta name="custom:thing" content="keep me"/>\n'
+        "    <dc:contributor>Some Editor</dc:contributor>\n  </metadata>",
+    )
     with zipfile.ZipFile(path) as zf:
         entries = {i.filename: zf.read(i) for i in zf.infolist()}
     entries["OEBPS/content.opf"] = opf.encode()
@@ -77,8 +94,7 @@ def test_unknown_metadata_and_spine_are_kept(tmp_path: Path) -> None:
     assert read_book(path).authors == ["New Author"]
 
 
-def test_failure_leaves_original_untouched(tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failure_leaves_original_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import bookshelf.formats.epub_writer as writer
 
     path = make_epub(tmp_path / "b.epub")
@@ -111,8 +127,15 @@ def _epubcheck() -> list[str]:
 @pytest.mark.parametrize("version", [2, 3])
 def test_epubcheck_still_passes_after_write(tmp_path: Path, version: int) -> None:
     command = _epubcheck()
-    path = make_epub(tmp_path / "b.epub", epub_version=version, cover=make_jpeg(),
-                     isbn="9780306406157", series="S", series_index=1, subjects=["x"])
+    path = make_epub(
+        tmp_path / "b.epub",
+        epub_version=version,
+        cover=make_jpeg(),
+        isbn="9780306406157",
+        series="S",
+        series_index=1,
+        subjects=["x"],
+    )
     first = subprocess.run([*command, str(path)], capture_output=True, text=True, timeout=120)
     assert first.returncode == 0, first.stdout + first.stderr
     write_epub_metadata(path, META, cover=make_png(200, 300))

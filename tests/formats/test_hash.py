@@ -27,16 +27,16 @@ def reference_partial_md5(path: Path) -> str:
 
 def test_koreader_vectors(koreader_data: Path) -> None:
     assert koreader_partial_md5(koreader_data / "tall.pdf") == "41cce710f34e5ec21315e19c99821415"
-    assert koreader_partial_md5(koreader_data / "leaves.epub") == (
-        "59d481d168cca6267322f150c5f6a2a3")
+    assert koreader_partial_md5(koreader_data / "leaves.epub") == ("59d481d168cca6267322f150c5f6a2a3")
     md5, sha = file_hashes(koreader_data / "tall.pdf")
     assert md5 == "41cce710f34e5ec21315e19c99821415"
     assert sha == hashlib.sha256((koreader_data / "tall.pdf").read_bytes()).hexdigest()
 
 
 OFFSETS = [0, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304]
-SIZES = sorted({0, 1, 100, 1023, 1024, 1025, 2047, 2048, 2049}
-               | {o + d for o in OFFSETS[1:] for d in (-1, 0, 1, 512, 1024, 1025)})
+SIZES = sorted(
+    {0, 1, 100, 1023, 1024, 1025, 2047, 2048, 2049} | {o + d for o in OFFSETS[1:] for d in (-1, 0, 1, 512, 1024, 1025)}
+)
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -19,11 +19,19 @@ from bookshelf.formats.language import to_bcp47
 from tests.builders import make_jpeg, make_png, png_header_only
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ("978-0-306-40615-7", "9780306406157"), ("urn:isbn:0306406152", "0306406152"),
-    ("ISBN 0-8044-2957-X", "080442957X"), ("080442957x", "080442957X"),
-    ("9780306406158", None), ("12345", None), ("", None), (None, None),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("978-0-306-40615-7", "9780306406157"),
+        ("urn:isbn:0306406152", "0306406152"),
+        ("ISBN 0-8044-2957-X", "080442957X"),
+        ("080442957x", "080442957X"),
+        ("9780306406158", None),
+        ("12345", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_normalise_isbn(raw: str | None, expected: str | None) -> None:
     assert normalise_isbn(raw) == expected
 
@@ -36,28 +44,44 @@ def test_isbn_conversion() -> None:
     assert find_isbn("see ISBN: 978-0-306-40615-7 inside") == "9780306406157"
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ("eng", "en"), ("en_US", "en-US"), ("EN-us", "en-US"), ("pt-br", "pt-BR"), ("fre", "fr"),
-    ("ger", "de"), ("zh-hant-tw", "zh-Hant-TW"), ("es-419", "es-419"), ("jpn", "ja"),
-    ("English", "en"), ("und", None), ("", None), ("12", None), ("haw", "haw"),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("eng", "en"),
+        ("en_US", "en-US"),
+        ("EN-us", "en-US"),
+        ("pt-br", "pt-BR"),
+        ("fre", "fr"),
+        ("ger", "de"),
+        ("zh-hant-tw", "zh-Hant-TW"),
+        ("es-419", "es-419"),
+        ("jpn", "ja"),
+        ("English", "en"),
+        ("und", None),
+        ("", None),
+        ("12", None),
+        ("haw", "haw"),
+    ],
+)
 def test_bcp47(raw: str, expected: str | None) -> None:
     assert to_bcp47(raw) == expected
 
 
-@pytest.mark.parametrize("name,expected", [
-    ("Ursula K. Le Guin - The Dispossessed.epub",
-     ("The Dispossessed", ["Ursula K. Le Guin"], None, None)),
-    ("The Dispossessed - Ursula K. Le Guin.epub",
-     ("The Dispossessed", ["Ursula K. Le Guin"], None, None)),
-    ("Iain M. Banks - Culture 03 - Use of Weapons.epub",
-     ("Use of Weapons", ["Iain M. Banks"], "Culture", 3.0)),
-    ("Use_of_Weapons_(Culture_#3).epub", ("Use of Weapons", [], "Culture", 3.0)),
-    ("Terry.Pratchett.-.Mort.epub", ("Mort", ["Terry Pratchett"], None, None)),
-    ("Neil Gaiman & Terry Pratchett - Good Omens.pdf",
-     ("Good Omens", ["Neil Gaiman", "Terry Pratchett"], None, None)),
-    ("Война и мир.fb2", ("Война и мир", [], None, None)),
-])
+@pytest.mark.parametrize(
+    "name,expected",
+    [
+        ("Ursula K. Le Guin - The Dispossessed.epub", ("The Dispossessed", ["Ursula K. Le Guin"], None, None)),
+        ("The Dispossessed - Ursula K. Le Guin.epub", ("The Dispossessed", ["Ursula K. Le Guin"], None, None)),
+        ("Iain M. Banks - Culture 03 - Use of Weapons.epub", ("Use of Weapons", ["Iain M. Banks"], "Culture", 3.0)),
+        ("Use_of_Weapons_(Culture_#3).epub", ("Use of Weapons", [], "Culture", 3.0)),
+        ("Terry.Pratchett.-.Mort.epub", ("Mort", ["Terry Pratchett"], None, None)),
+        (
+            "Neil Gaiman & Terry Pratchett - Good Omens.pdf",
+            ("Good Omens", ["Neil Gaiman", "Terry Pratchett"], None, None),
+        ),
+        ("Война и мир.fb2", ("Война и мир", [], None, None)),
+    ],
+)
 def test_parse_filename(name: str, expected: tuple[object, ...]) -> None:
     assert parse_filename(name) == expected
 
@@ -86,8 +110,7 @@ def test_normalise_cover_reencodes_and_caps() -> None:
     assert media_type == "image/jpeg" and max(Image.open(io.BytesIO(big)).size) == 1600
 
 
-@pytest.mark.parametrize("data", [png_header_only(50_000, 50_000), b"", b"not an image",
-                                  make_png()[:40]])
+@pytest.mark.parametrize("data", [png_header_only(50_000, 50_000), b"", b"not an image", make_png()[:40]])
 def test_bad_images_rejected(data: bytes) -> None:
     with pytest.raises(FormatError) as info:
         normalise_cover(data)
@@ -107,4 +130,4 @@ def test_detect_media_types(tmp_path: Path) -> None:
     from bookshelf.formats import MEDIA_TYPES, SUPPORTED_FORMATS
 
     assert set(MEDIA_TYPES) == set(SUPPORTED_FORMATS)
-    assert MEDIA_TYPES["azw3"] == "application/vnd.amazon.ebook"
+    assert MEDIA_TYPES["azw3"] == "application/vnd.amazon.mobi8-ebook"

@@ -44,8 +44,7 @@ async def asgi_client() -> AsyncIterator[Any]:
     clients: list[httpx.AsyncClient] = []
 
     def make(app: Any, timeout: float = 5.0) -> httpx.AsyncClient:
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), timeout=timeout,
-                                   follow_redirects=False)
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), timeout=timeout, follow_redirects=False)
         clients.append(client)
         return client
 
@@ -68,10 +67,10 @@ def fake_hardcover(clock: FakeClock) -> Any:
 
 
 @pytest.fixture
-def hardcover_api(fake_hardcover: Any, asgi_client: Any, make_limiter: Any,
-                  policy: RetryPolicy) -> Any:
+def hardcover_api(fake_hardcover: Any, asgi_client: Any, make_limiter: Any, policy: RetryPolicy) -> Any:
     from bookshelf.providers.hardcover import HardcoverClient
     from tests.fakes.hardcover import GOOD_TOKEN
 
-    return HardcoverClient(asgi_client(fake_hardcover.app), HARDCOVER_URL, GOOD_TOKEN,
-                           limiter=make_limiter(), policy=policy)
+    return HardcoverClient(
+        asgi_client(fake_hardcover.app), HARDCOVER_URL, GOOD_TOKEN, limiter=make_limiter(), policy=policy
+    )

@@ -31,21 +31,24 @@ async def _big(request):  # no Content-Length: the cap must hold while streaming
         yield tiny_jpeg()
         for _ in range(7):
             yield b"\0" * (1024 * 1024)
+
     return StreamingResponse(chunks(), media_type="image/jpeg")
 
 
-cover_host = Starlette(routes=[
-    Route("/ok.jpg", lambda r: Response(tiny_jpeg(), media_type="image/jpeg")),
-    Route("/image.png", lambda r: Response(_png(), media_type="application/octet-stream")),
-    Route("/big.jpg", _big),
-    Route("/page.html", lambda r: Response("<html></html>", media_type="image/jpeg")),
-    Route("/same", lambda r: RedirectResponse("/ok.jpg", 302)),
-    Route("/hop1", lambda r: RedirectResponse("/same", 302)),
-    Route("/hop2", lambda r: RedirectResponse("/hop1", 302)),
-    Route("/off", lambda r: RedirectResponse("https://evil.example/x.jpg", 302)),
-    Route("/to-http", lambda r: RedirectResponse("http://covers.test:8080/ok.jpg", 302)),
-    Route("/missing.jpg", lambda r: Response("nope", status_code=404)),
-])
+cover_host = Starlette(
+    routes=[
+        Route("/ok.jpg", lambda r: Response(tiny_jpeg(), media_type="image/jpeg")),
+        Route("/image.png", lambda r: Response(_png(), media_type="application/octet-stream")),
+        Route("/big.jpg", _big),
+        Route("/page.html", lambda r: Response("<html></html>", media_type="image/jpeg")),
+        Route("/same", lambda r: RedirectResponse("/ok.jpg", 302)),
+        Route("/hop1", lambda r: RedirectResponse("/same", 302)),
+        Route("/hop2", lambda r: RedirectResponse("/hop1", 302)),
+        Route("/off", lambda r: RedirectResponse("https://evil.example/x.jpg", 302)),
+        Route("/to-http", lambda r: RedirectResponse("http://covers.test:8080/ok.jpg", 302)),
+        Route("/missing.jpg", lambda r: Response("nope", status_code=404)),
+    ]
+)
 
 
 @pytest.fixture
@@ -60,8 +63,12 @@ async def test_a_jpeg_and_a_png_are_sniffed(client):
 
 
 async def test_other_hosts_and_schemes_are_refused_before_any_request(client):
-    for url in ("https://evil.example/x.jpg", "https://covers.test/ok.jpg",
-                "http://covers.test:8080/ok.jpg", "file:///etc/passwd"):
+    for url in (
+        "https://evil.example/x.jpg",
+        "https://covers.test/ok.jpg",
+        "http://covers.test:8080/ok.jpg",
+        "file:///etc/passwd",
+    ):
         with pytest.raises(UpstreamError) as caught:
             await fetch_cover(client, url, ALLOWED)
         assert caught.value.reason == "forbidden_host"
@@ -70,16 +77,14 @@ async def test_other_hosts_and_schemes_are_refused_before_any_request(client):
 async def test_redirects_are_followed_on_host_and_refused_off_host(client):
     assert (await fetch_cover(client, f"{BASE}/same", ALLOWED))[1] == "image/jpeg"
     assert (await fetch_cover(client, f"{BASE}/hop1", ALLOWED))[1] == "image/jpeg"  # 2 hops
-    for path, reason in (("/hop2", "too_many_redirects"), ("/off", "forbidden_host"),
-                         ("/to-http", "forbidden_host")):
+    for path, reason in (("/hop2", "too_many_redirects"), ("/off", "forbidden_host"), ("/to-http", "forbidden_host")):
         with pytest.raises(UpstreamError) as caught:
             await fetch_cover(client, f"{BASE}{path}", ALLOWED)
         assert caught.value.reason == reason
 
 
 async def test_oversized_bodies_non_images_and_404s(client):
-    for path, reason in (("/big.jpg", "too_large"), ("/page.html", "not_image"),
-                         ("/missing.jpg", "not_found")):
+    for path, reason in (("/big.jpg", "too_large"), ("/page.html", "not_image"), ("/missing.jpg", "not_found")):
         with pytest.raises(UpstreamError) as caught:
             await fetch_cover(client, f"{BASE}{path}", ALLOWED)
         assert caught.value.reason == reason
@@ -95,8 +100,13 @@ def test_sniffing():
 
 def test_allowed_hosts_from_production_settings_are_https_only():
     allowed = allowed_cover_hosts(Settings())
-    for host in ("books.google.com", "assets.hardcover.app", "covers.openlibrary.org",
-                 "www.googleapis.com", "openlibrary.org"):
+    for host in (
+        "books.google.com",
+        "assets.hardcover.app",
+        "covers.openlibrary.org",
+        "www.googleapis.com",
+        "openlibrary.org",
+    ):
         assert ("https", host) in allowed
     assert not any(scheme == "http" for scheme, _ in allowed)
     import httpx

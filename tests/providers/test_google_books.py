@@ -23,8 +23,7 @@ def fake(clock) -> FakeGoogleBooks:
 @pytest.fixture
 def make_google(fake, asgi_client, make_limiter, policy) -> Any:
     def make(key: str | None = "good-key", target: FakeGoogleBooks | None = None) -> GoogleBooks:
-        return GoogleBooks(asgi_client((target or fake).app), GOOGLE_URL, key,
-                           limiter=make_limiter(), policy=policy)
+        return GoogleBooks(asgi_client((target or fake).app), GOOGLE_URL, key, limiter=make_limiter(), policy=policy)
 
     return make
 
@@ -38,15 +37,19 @@ async def test_isbn_lookup_builds_the_documented_request(fake, make_google):
     assert sent.param("printType") == "books"
     assert int(sent.param("maxResults")) <= 40
     assert (dune.source, dune.source_id, dune.isbn13, dune.isbn10) == (
-        "google_books", "p1MULH7JsTQC", "9781101658055", "1101658053")
+        "google_books",
+        "p1MULH7JsTQC",
+        "9781101658055",
+        "1101658053",
+    )
     assert (dune.published_year, dune.language, dune.page_count) == (2005, "en", 617)
-    assert dune.cover_url == ("https://books.google.com/books/content?id=p1MULH7JsTQC"
-                              "&printsec=frontcover&img=1&zoom=1&source=gbs_api")
+    assert dune.cover_url == (
+        "https://books.google.com/books/content?id=p1MULH7JsTQC&printsec=frontcover&img=1&zoom=1&source=gbs_api"
+    )
 
 
 async def test_title_author_search_uses_keyword_operators(fake, make_google):
-    found = await make_google().lookup(LookupQuery(title="Dune: Deluxe Edition",
-                                                   authors=["Frank Herbert"]), limit=5)
+    found = await make_google().lookup(LookupQuery(title="Dune: Deluxe Edition", authors=["Frank Herbert"]), limit=5)
     assert fake.requests[-1].param("q") == 'intitle:Dune inauthor:"Frank Herbert"'
     assert [c.source_id for c in found] == ["p1MULH7JsTQC", "B7XnDwAAQBAJ"]
     assert found[1].subtitle == "Deluxe Edition" and found[1].published_year == 2019
@@ -155,12 +158,26 @@ def test_image_urls_are_upgraded_and_uncurled():
 
 
 async def test_from_books_catalogue(clock, make_google):
-    fake = FakeGoogleBooks.from_books([
-        {"id": "v1", "title": "The Left Hand of Darkness", "authors": ["Ursula K. Le Guin"],
-         "isbn13": "9780441478125", "published": "1987", "language": "en"}], clock=clock)
+    fake = FakeGoogleBooks.from_books(
+        [
+            {
+                "id": "v1",
+                "title": "The Left Hand of Darkness",
+                "authors": ["Ursula K. Le Guin"],
+                "isbn13": "9780441478125",
+                "published": "1987",
+                "language": "en",
+            }
+        ],
+        clock=clock,
+    )
     [found] = await make_google(target=fake).lookup(LookupQuery(isbn="9780441478125"))
     assert (found.title, found.published_year, found.cover_url, found.description) == (
-        "The Left Hand of Darkness", 1987, None, None)
+        "The Left Hand of Darkness",
+        1987,
+        None,
+        None,
+    )
 
 
 async def test_the_key_never_reaches_the_logs(fake, caplog):
@@ -177,5 +194,4 @@ async def test_the_key_never_reaches_the_logs(fake, caplog):
             await GoogleBooks(client, GOOGLE_URL, "sekrit-key").lookup(LookupQuery(title="x"))
     await client.aclose()
     assert any("key=***" in r.getMessage() for r in caplog.records)
-    assert not any("good-key" in r.getMessage() or "sekrit-key" in r.getMessage()
-                   for r in caplog.records)
+    assert not any("good-key" in r.getMessage() or "sekrit-key" in r.getMessage() for r in caplog.records)

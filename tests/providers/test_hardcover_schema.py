@@ -41,14 +41,27 @@ async def test_every_client_method_passes_the_fakes_validation(fake_hardcover, h
         assert set(sent.json["variables"]) <= {v.variable.name.value for v in declared}
 
 
-@pytest.mark.parametrize("name", ["me", "search", "editions_by_isbn", "book_details",
-                                  "user_book", "insert_user_book", "update_user_book",
-                                  "insert_user_book_read", "update_user_book_read",
-                                  "delete_user_book"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "me",
+        "search",
+        "editions_by_isbn",
+        "book_details",
+        "user_book",
+        "insert_user_book",
+        "update_user_book",
+        "insert_user_book_read",
+        "update_user_book_read",
+        "delete_user_book",
+    ],
+)
 def test_example_request_files_validate(name):
     # The documented request bodies are the reference our documents were written from.
-    files = {"editions_by_isbn": "hardcover_editions_by_isbn_request.json",
-             "user_book": "hardcover_user_book_lookup_request.json"}
+    files = {
+        "editions_by_isbn": "hardcover_editions_by_isbn_request.json",
+        "user_book": "hardcover_user_book_lookup_request.json",
+    }
     body = example(files.get(name, f"hardcover_{name}_request.json"))
     assert validate(schema(), parse(body["query"])) == []
 
@@ -56,8 +69,11 @@ def test_example_request_files_validate(name):
 async def raw(fake, query: str, variables: dict | None = None) -> httpx.Response:
     transport = httpx.ASGITransport(app=fake.app)
     async with httpx.AsyncClient(transport=transport) as client:
-        return await client.post(HARDCOVER_URL, json={"query": query, "variables": variables or {}},
-                                 headers={"Authorization": f"Bearer {GOOD_TOKEN}"})
+        return await client.post(
+            HARDCOVER_URL,
+            json={"query": query, "variables": variables or {}},
+            headers={"Authorization": f"Bearer {GOOD_TOKEN}"},
+        )
 
 
 async def test_fake_answers_unknown_fields_in_hasura_shape(fake_hardcover):
@@ -74,15 +90,13 @@ async def test_fake_rejects_undeclared_and_missing_variables(fake_hardcover):
     extra = await raw(fake_hardcover, "query { me { id } }", {"foo": 1})
     assert extra.json()["errors"][0]["message"] == "unexpected variables in variableValues: foo"
     missing = await raw(fake_hardcover, "query B($id: Int!) { books_by_pk(id: $id) { id } }")
-    assert missing.json()["errors"][0]["message"] == (
-        'expecting a value for non-nullable variable: "id"')
+    assert missing.json()["errors"][0]["message"] == ('expecting a value for non-nullable variable: "id"')
 
 
 async def test_fake_enforces_proxy_limits(fake_hardcover):
     six = "query { " + " ".join(f"m{i}: me {{ id }}" for i in range(6)) + " }"
-    assert (await raw(fake_hardcover, six)).json() == {
-        "errors": ["top_level_query_limit_exceeded"]}
-    two = ('query { a: search(query: "x") { ids } b: search(query: "y") { ids } }')
+    assert (await raw(fake_hardcover, six)).json() == {"errors": ["top_level_query_limit_exceeded"]}
+    two = 'query { a: search(query: "x") { ids } b: search(query: "y") { ids } }'
     assert (await raw(fake_hardcover, two)).status_code == 403
     ilike = 'query { books(where: {title: {_ilike: "%dune%"}}) { id } }'
     response = await raw(fake_hardcover, ilike)
@@ -92,6 +106,7 @@ async def test_fake_enforces_proxy_limits(fake_hardcover):
 
 
 async def test_fake_returns_in_where_results_in_its_own_order(fake_hardcover):
-    response = await raw(fake_hardcover, "query Q($ids: [Int!]) { books(where: {id: {_in: $ids}})"
-                                         " { id } }", {"ids": [312460, 312462]})
+    response = await raw(
+        fake_hardcover, "query Q($ids: [Int!]) { books(where: {id: {_in: $ids}}) { id } }", {"ids": [312460, 312462]}
+    )
     assert [b["id"] for b in response.json()["data"]["books"]] == [312462, 312460]

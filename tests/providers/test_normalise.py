@@ -25,9 +25,17 @@ def test_strip_html_keeps_paragraphs_and_entities():
     assert strip_html("") is None and strip_html("<p> </p>") is None
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("978-0-441-17271-9", "9780441172719"), ("0-441-17271-7", "0441172717"),
-    ("ISBN 059309932x", "059309932X"), ("9780441172710", None), ("12345", None), (None, None)])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("978-0-441-17271-9", "9780441172719"),
+        ("0-441-17271-7", "0441172717"),
+        ("ISBN 059309932x", "059309932X"),
+        ("9780441172710", None),
+        ("12345", None),
+        (None, None),
+    ],
+)
 def test_clean_isbn_validates_checksums(raw, expected):
     assert clean_isbn(raw) == expected
 
@@ -39,16 +47,27 @@ def test_isbn_conversions():
     assert split_isbns(["junk", "9780441172719", "0441172717"]) == ("0441172717", "9780441172719")
 
 
-@pytest.mark.parametrize(("raw", "year"), [
-    ("1990", 1990), ("2019-10", 2019), ("2005-08-02", 2005), ("September 1, 1990", 1990),
-    ("Sep 01, 1990", 1990), (1965, 1965), ("unknown", None), (None, None)])
+@pytest.mark.parametrize(
+    ("raw", "year"),
+    [
+        ("1990", 1990),
+        ("2019-10", 2019),
+        ("2005-08-02", 2005),
+        ("September 1, 1990", 1990),
+        ("Sep 01, 1990", 1990),
+        (1965, 1965),
+        ("unknown", None),
+        (None, None),
+    ],
+)
 def test_year_from(raw, year):
     assert year_from(raw) == year
 
 
-@pytest.mark.parametrize(("raw", "code"), [
-    ("en", "en"), ("en-GB", "en"), ("/languages/eng", "en"), ("fre", "fr"), ("ger", "de"),
-    ("xyz", "xyz"), ("", None)])
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [("en", "en"), ("en-GB", "en"), ("/languages/eng", "en"), ("fre", "fr"), ("ger", "de"), ("xyz", "xyz"), ("", None)],
+)
 def test_language_code(raw, code):
     assert language_code(raw) == code
 

@@ -20,19 +20,29 @@ def fake(clock) -> FakeOpenLibrary:
 
 @pytest.fixture
 def ol(fake, asgi_client, make_limiter, policy) -> OpenLibrary:
-    return OpenLibrary(asgi_client(fake.app), OPENLIBRARY_URL, COVERS_URL,
-                       limiter=make_limiter(), policy=policy)
+    return OpenLibrary(asgi_client(fake.app), OPENLIBRARY_URL, COVERS_URL, limiter=make_limiter(), policy=policy)
 
 
 async def test_isbn_follows_the_redirect_and_resolves_author_and_work(fake, ol):
     [dune] = await ol.lookup(LookupQuery(isbn="0-441-17271-7"))
     assert [r.path for r in fake.requests] == [
-        "/isbn/0441172717.json", "/books/OL26242482M.json", "/authors/OL79034A.json",
-        "/works/OL893415W.json"]
+        "/isbn/0441172717.json",
+        "/books/OL26242482M.json",
+        "/authors/OL79034A.json",
+        "/works/OL893415W.json",
+    ]
     assert (dune.source, dune.source_id, dune.title, dune.authors) == (
-        "openlibrary", "OL26242482M", "Dune", ["Frank Herbert"])
+        "openlibrary",
+        "OL26242482M",
+        "Dune",
+        ["Frank Herbert"],
+    )
     assert (dune.isbn10, dune.isbn13, dune.publisher, dune.published_year) == (
-        "0441172717", "9780441172719", "Ace Books", 1990)
+        "0441172717",
+        "9780441172719",
+        "Ace Books",
+        1990,
+    )
     assert (dune.language, dune.page_count) == ("en", 537)
     assert dune.description.startswith("Set on the desert planet")  # {"type","value"} form
     assert "Science fiction" in dune.genres
@@ -53,8 +63,9 @@ async def test_every_request_identifies_bookshelf(fake, make_limiter):
 
 
 async def test_unknown_isbn_html_404_falls_back_to_search_with_fields(fake, ol):
-    found = await ol.lookup(LookupQuery(isbn="9780000000002", title="Dune (Dune #1)",
-                                        authors=["Frank Herbert"]), limit=2)
+    found = await ol.lookup(
+        LookupQuery(isbn="9780000000002", title="Dune (Dune #1)", authors=["Frank Herbert"]), limit=2
+    )
     search = fake.requests[-1]
     assert search.path == "/search.json"
     assert (search.param("title"), search.param("author")) == ("Dune", "Frank Herbert")
@@ -69,8 +80,7 @@ async def test_search_docs_with_missing_keys(clock, asgi_client, make_limiter):
     fake = FakeOpenLibrary.from_books([{"title": "Untitled Notes", "authors": []}], clock=clock)
     ol = OpenLibrary(asgi_client(fake.app), OPENLIBRARY_URL, COVERS_URL, limiter=make_limiter())
     [found] = await ol.lookup(LookupQuery(title="Untitled Notes"))
-    assert (found.authors, found.cover_url, found.published_year, found.page_count) == (
-        [], None, None, None)
+    assert (found.authors, found.cover_url, found.published_year, found.page_count) == ([], None, None, None)
 
 
 async def test_empty_search_is_no_match(ol):
@@ -110,8 +120,7 @@ async def test_isbn_only_without_edition_uses_search_by_isbn(fake, ol):
     fake.editions.clear()
     found = await ol.lookup(LookupQuery(isbn="9780441172719"))
     assert found == []  # no title to fall back on
-    assert [c.isbn13 for c in await ol.search(None, None, isbn="9780441172719")] == [
-        "9780441172719"]
+    assert [c.isbn13 for c in await ol.search(None, None, isbn="9780441172719")] == ["9780441172719"]
     assert fake.requests[-1].param("q") == "isbn:9780441172719"
 
 

@@ -58,8 +58,9 @@ async def test_a_library_resync_stays_inside_hardcovers_limit(clock, asgi_client
     from tests.providers.conftest import HARDCOVER_URL
 
     fake = FakeHardcover(clock=clock, burst=10, per_minute=60)
-    api = HardcoverClient(asgi_client(fake.app), HARDCOVER_URL, GOOD_TOKEN,
-                          limiter=make_limiter(per_minute=60, burst=10))
+    api = HardcoverClient(
+        asgi_client(fake.app), HARDCOVER_URL, GOOD_TOKEN, limiter=make_limiter(per_minute=60, burst=10)
+    )
     start = clock()
     for _ in range(130):
         await api.book_details(312460)
@@ -70,17 +71,20 @@ async def test_a_library_resync_stays_inside_hardcovers_limit(clock, asgi_client
     assert clock() - start == pytest.approx(120.0)
 
 
-async def test_the_fake_refuses_a_client_that_ignores_the_limit(clock, asgi_client,
-                                                               make_limiter):
+async def test_the_fake_refuses_a_client_that_ignores_the_limit(clock, asgi_client, make_limiter):
     from bookshelf.providers.hardcover import HardcoverClient
     from bookshelf.providers.transport import RetryPolicy
     from tests.fakes.hardcover import GOOD_TOKEN
     from tests.providers.conftest import HARDCOVER_URL
 
     fake = FakeHardcover(clock=clock, burst=3, per_minute=60)
-    greedy = HardcoverClient(asgi_client(fake.app), HARDCOVER_URL, GOOD_TOKEN,
-                             limiter=make_limiter(per_minute=6000, burst=100),
-                             policy=RetryPolicy(attempts=1))
+    greedy = HardcoverClient(
+        asgi_client(fake.app),
+        HARDCOVER_URL,
+        GOOD_TOKEN,
+        limiter=make_limiter(per_minute=6000, burst=100),
+        policy=RetryPolicy(attempts=1),
+    )
     for _ in range(3):
         await greedy.me()
     with pytest.raises(UpstreamError) as caught:

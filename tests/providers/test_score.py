@@ -8,10 +8,16 @@ from bookshelf.providers.base import Candidate, LookupQuery
 from bookshelf.providers.score import fold, match_score, rank, surname, title_similarity
 
 
-def c(title: str | None, authors: list[str] | None = None, isbn13: str | None = None,
-      isbn10: str | None = None, subtitle: str | None = None) -> Candidate:
-    return Candidate("test", title or "-", title=title, subtitle=subtitle, authors=authors or [],
-                     isbn13=isbn13, isbn10=isbn10)
+def c(
+    title: str | None,
+    authors: list[str] | None = None,
+    isbn13: str | None = None,
+    isbn10: str | None = None,
+    subtitle: str | None = None,
+) -> Candidate:
+    return Candidate(
+        "test", title or "-", title=title, subtitle=subtitle, authors=authors or [], isbn13=isbn13, isbn10=isbn10
+    )
 
 
 DUNE = LookupQuery(isbn="978-0-441-17271-9", title="Dune", authors=["Frank Herbert"])
@@ -19,22 +25,35 @@ NO_ISBN = LookupQuery(title="The Left Hand of Darkness", authors=["Ursula K. Le 
 
 # (query, candidates best-first): each table row is an ordering a person would agree with.
 ORDERINGS = [
-    (DUNE, [c("Dune", ["Frank Herbert"], isbn13="9780441172719"),
+    (
+        DUNE,
+        [
+            c("Dune", ["Frank Herbert"], isbn13="9780441172719"),
             c("Dune", ["Frank Herbert"]),
             c("Dune", ["Frank Herbert"], isbn13="9780593099322"),  # another edition
             c("Dune Messiah", ["Frank Herbert"]),
             c("Dune", ["Someone Else"], isbn13="9780000000002"),
-            c("Neuromancer", ["William Gibson"])]),
-    (NO_ISBN, [c("Left Hand of Darkness", ["Le Guin, Ursula K."]),
-               c("The Left Hand of Darkness", ["Ursula Le Guin"], subtitle="50th Anniversary"),
-               c("The Left Hand of Darkness", []),
-               c("The Lathe of Heaven", ["Ursula K. Le Guin"]),
-               c("Darkness Visible", ["William Styron"])]),
-    (LookupQuery(title="Les Misérables", authors=["Victor Hugo"]),  # accents and articles
-     [c("Les Miserables", ["Hugo, Victor"]), c("Miserables!", ["V. Hugo"]),
-      c("Misery", ["Stephen King"])]),
-    (LookupQuery(title="Foundation: The Psychohistorians", authors=[]),
-     [c("Foundation"), c("Second Foundation"), c("The Gods Themselves")]),
+            c("Neuromancer", ["William Gibson"]),
+        ],
+    ),
+    (
+        NO_ISBN,
+        [
+            c("Left Hand of Darkness", ["Le Guin, Ursula K."]),
+            c("The Left Hand of Darkness", ["Ursula Le Guin"], subtitle="50th Anniversary"),
+            c("The Left Hand of Darkness", []),
+            c("The Lathe of Heaven", ["Ursula K. Le Guin"]),
+            c("Darkness Visible", ["William Styron"]),
+        ],
+    ),
+    (
+        LookupQuery(title="Les Misérables", authors=["Victor Hugo"]),  # accents and articles
+        [c("Les Miserables", ["Hugo, Victor"]), c("Miserables!", ["V. Hugo"]), c("Misery", ["Stephen King"])],
+    ),
+    (
+        LookupQuery(title="Foundation: The Psychohistorians", authors=[]),
+        [c("Foundation"), c("Second Foundation"), c("The Gods Themselves")],
+    ),
 ]
 
 
@@ -56,8 +75,7 @@ def test_bounds_and_determinism():
 
 
 def test_isbn_10_and_13_forms_are_the_same_isbn():
-    same = [c("Dune", ["Frank Herbert"], isbn13="9780441172719"),
-            c("Dune", ["Frank Herbert"], isbn10="0441172717")]
+    same = [c("Dune", ["Frank Herbert"], isbn13="9780441172719"), c("Dune", ["Frank Herbert"], isbn10="0441172717")]
     assert match_score(DUNE, same[0]) == match_score(DUNE, same[1]) == 1.0
 
 

@@ -1,0 +1,141 @@
+"""Book downloads: media types, RFC 6266 names, byte ranges, and paths that must never leave the library."""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import unquote
+
+import httpx
+import pytest
+
+from bookshelf.db import books as book_rows
+from bookshelf.runtime import Runtime
+from bookshelf.web.download import content_disposition, parse_range
+from tests.library_books import add_book
+
+CONTENT = bytes(range(256)) * 40  # 10,240 bytes whose every offset is recognisable
+
+
+@pytest.fixture
+async def book(runtime: Runtime):
+    return await add_book(runtime, "Cien años de soledad", ["Gabriel García Márquez"], formats=("epub", "pdf", "cbz"),
+                          file_bytes=CONTENT)  # fmt: skip
+
+
+def _url(book, index: int = 0) -> str:
+    return f"/api/library/{book.id}/download/{book.files[index].id}"
+
+
+async def test_whole_file_with_type_and_names(book, api: httpx.AsyncClient) -> None:
+    response = await api.get(_url(book))
+    assert response.status_code == 200 and response.content == CONTENT
+    assert response.headers["content-type"] == "application/epub+zip"
+    assert response.headers["content-length"] == str(len(CONTENT))
+    assert response.headers["accept-ranges"] == "bytes"
+    disposition = response.headers["content-disposition"]
+    assert disposition.startswith('attachment; filename="Gabriel Garcia Marquez - Cien anos de soledad.epub"')
+    encoded = disposition.split("filename*=UTF-8''")[1]
+    assert unquote(encoded) == "Gabriel García Márquez - Cien años de soledad.epub"
+    assert (await api.get(_url(book, 1))).headers["content-type"] == "application/pdf"
+    assert (await api.get(_url(book, 2))).headers["content-type"] == "application/vnd.comicbook+zip"
+
+
+@pytest.mark.parametrize(
+    "header,start,end",
+    [
+        ("bytes=0-99", 0, 99),
+        ("bytes=100-", 100, 10_239),
+        ("bytes=-50", 10_190, 10_239),
+        ("bytes=10000-99999", 10_000, 10_239),
+    ],
+)
+async def test_ranges(book, api: httpx.AsyncClient, header: str, start: int, end: int) -> None:
+    response = await api.get(_url(book), headers={"Range": header})
+    assert response.status_code == 206
+    assert response.content == CONTENT[start : end + 1]
+    assert response.headers["content-range"] == f"bytes {start}-{end}/{len(CONTENT)}"
+    assert response.headers["content-length"] == str(end - start + 1)
+
+
+async def test_unsatisfiable_and_ignored_ranges(book, api: httpx.AsyncClient) -> None:
+    response = await api.get(_url(book), headers={"Range": "bytes=20000-"})
+    assert response.status_code == 416
+    assert response.headers["content-range"] == f"bytes */{len(CONTENT)}"
+    assert response.json()["error"]["message"]
+    for ignored in ("bytes=5-1", "items=0-5", "bytes=0-1,4-5", "nonsense"):
+        whole = await api.get(_url(book), headers={"Range": ignored})
+        assert whole.status_code == 200 and whole.content == CONTENT, ignored
+    stale = await api.get(_url(book), headers={"Range": "bytes=0-9", "If-Range": '"not-this-one"'})
+    assert stale.status_code == 200 and stale.content == CONTENT
+
+
+async def test_etag_and_head(book, api: httpx.AsyncClient) -> None:
+    first = await api.get(_url(book))
+    cached = await api.get(_url(book), headers={"If-None-Match": first.headers["etag"]})
+    assert cached.status_code == 304 and cached.content == b""
+    head = await api.head(_url(book))
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == str(len(CONTENT))
+    ranged = await api.get(_url(book), headers={"Range": "bytes=1-2", "If-Range": first.headers["etag"]})
+    assert ranged.status_code == 206 and ranged.content == CONTENT[1:3]
+
+
+async def test_file_of_another_book_or_unknown_is_404(book, runtime: Runtime, api: httpx.AsyncClient) -> None:
+    other = await add_book(runtime, "Other", ["Someone"])
+    assert (await api.get(f"/api/library/{other.id}/download/{book.files[0].id}")).status_code == 404
+    assert (await api.get(f"/api/library/{book.id}/download/{other.files[0].id}")).status_code == 404
+    unknown = "00000000-0000-4000-8000-000000000000"
+    assert (await api.get(f"/api/library/{book.id}/download/{unknown}")).status_code == 404
+    assert (await api.get(f"/api/library/{book.id}/download/nope")).status_code == 400
+    review = await add_book(runtime, "In review", ["X"], status="review")
+    assert (await api.get(f"/api/library/{review.id}/download/{review.files[0].id}")).status_code == 404
+
+
+async def _repoint(runtime: Runtime, file, path: str) -> None:
+    file.path = path
+    async with runtime.db.write() as conn:
+        await book_rows.update_file(conn, file, "2026-01-01T00:00:00Z")
+
+
+async def test_paths_outside_the_library_are_404(book, runtime: Runtime, api: httpx.AsyncClient, tmp_path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do not serve")
+    file = book.files[0]
+    for hostile in ("../../etc/passwd", "../secret.txt", "/etc/passwd", str(secret)):
+        await _repoint(runtime, file, hostile)
+        response = await api.get(_url(book))
+        assert response.status_code == 404, hostile
+        assert b"root:" not in response.content and b"do not serve" not in response.content
+
+    planted = runtime.settings.library_dir / "planted.epub"
+    os.symlink(secret, planted)
+    await _repoint(runtime, file, "planted.epub")
+    response = await api.get(_url(book))
+    assert response.status_code == 404 and b"do not serve" not in response.content
+
+    folder_link = runtime.settings.library_dir / "escape"
+    os.symlink(tmp_path, folder_link)
+    await _repoint(runtime, file, "escape/secret.txt")
+    assert (await api.get(_url(book))).status_code == 404
+
+
+async def test_missing_file_is_404(book, runtime: Runtime, api: httpx.AsyncClient) -> None:
+    (runtime.settings.library_dir / book.files[0].path).unlink()
+    response = await api.get(_url(book))
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+def test_content_disposition_edge_cases() -> None:
+    assert content_disposition("plain.epub") == "attachment; filename=\"plain.epub\"; filename*=UTF-8''plain.epub"
+    hostile = content_disposition('../../evil "name";\r\nX-Injected: 1.epub')
+    assert "\r" not in hostile and "\n" not in hostile and "../" not in hostile
+    assert hostile.count('"') == 2
+    assert 'filename="' in content_disposition("日本語.epub")  # an ASCII fallback always exists
+
+
+def test_parse_range_edge_cases() -> None:
+    assert parse_range(None, 10) is None
+    assert parse_range("bytes=0-0", 10) == (0, 0)
+    assert parse_range("bytes=-100", 10) == (0, 9)
+    assert parse_range("bytes=-", 10) is None
+    assert parse_range("bytes=9-", 10) == (9, 9)
