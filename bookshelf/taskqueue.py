@@ -20,7 +20,7 @@ from huey import SqliteHuey
 from huey import signals as S
 from huey.consumer import Consumer, Worker
 
-from bookshelf.errors import UpstreamError
+from bookshelf.errors import BookshelfError, UpstreamError
 from bookshelf.settings import Settings
 
 log = logging.getLogger("bookshelf.queue")
@@ -79,6 +79,18 @@ def error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:2000]
 
 
+class _ExpectedFailures(logging.Filter):
+    """Huey logs every task exception with a traceback; our own errors (a corrupt book, a provider
+    saying no) are expected and the jobs service logs their one-line reason instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not (isinstance(exc, BookshelfError) and exc.status < 500)
+
+
+_FILTER = _ExpectedFailures()
+
+
 class _Worker(Worker):
     """A Huey worker that also wakes when this process enqueues, instead of only polling."""
 
@@ -125,6 +137,9 @@ class TaskQueue:
         self._consumer: _Consumer | None = None
         self._handler: SignalHandler | None = None
         self.huey.signal()(self._on_signal)
+        huey_log = logging.getLogger("huey")
+        if _FILTER not in huey_log.filters:
+            huey_log.addFilter(_FILTER)
 
     def register(self, spec: TaskSpec) -> None:
         def execute(task: Any = None, **kwargs: Any) -> None:
