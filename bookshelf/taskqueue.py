@@ -95,6 +95,9 @@ class _Worker(Worker):
     """A Huey worker that also wakes when this process enqueues, instead of only polling."""
 
     wake: threading.Event
+    delay: float
+    max_delay: float
+    backoff: float
 
     def sleep(self) -> None:
         self.wake.wait(min(self.delay, self.max_delay))

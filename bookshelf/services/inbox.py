@@ -36,7 +36,7 @@ class InboxService:
         self.search = search
         self.jobs = jobs
 
-    async def list(self, page: int, limit: int, query: str | None, sort: str) -> tuple[list[Book], int]:
+    async def listing(self, page: int, limit: int, query: str | None, sort: str) -> tuple[list[Book], int]:
         flt = BookFilter(statuses=INBOX_STATUSES)
         if query and query.strip():
             flt.nums = await self.search.match(query, INBOX_STATUSES)

@@ -37,7 +37,7 @@ async def list_inbox(request: Request) -> Response:
     limit = query_int(request, "limit", 20, 1, 100)
     sort = query_choice(request, "sort", INBOX_SORTS, "detected_newest") or "detected_newest"
     query = query_text(request, "q")
-    books, total = await runtime(request).inbox.list(page, limit, query, sort)
+    books, total = await runtime(request).inbox.listing(page, limit, query, sort)
     return ok(paged([book.to_json() for book in books], page, limit, total))
 
 
