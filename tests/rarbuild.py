@@ -25,12 +25,8 @@ def rar4(entries: list[tuple[str, bytes]]) -> bytes:
     out = [RAR4_MARK, _rar4_block(0x73, 0, b"\x00" * 6)]
     for name, data in entries:
         raw = name.encode("utf-8")
-        body = (
-            struct.pack(
-                "<IIBIIBBHI", len(data), len(data), 3, zlib.crc32(data), _DOS_TIME, 20, 0x30, len(raw), 0o100644
-            )
-            + raw
-        )
+        body = struct.pack("<IIBIIBBHI", len(data), len(data), 3, zlib.crc32(data), _DOS_TIME,
+                           20, 0x30, len(raw), 0o100644) + raw
         out.append(_rar4_block(0x74, 0x8000, body) + data)
     out.append(_rar4_block(0x7B, 0x4000, b""))
     return b"".join(out)
@@ -56,19 +52,10 @@ def rar5(entries: list[tuple[str, bytes]]) -> bytes:
     out = [RAR5_MARK, _rar5_block(_vint(1) + _vint(0) + _vint(0))]
     for name, data in entries:
         raw = name.encode("utf-8")
-        fields = (
-            _vint(2)
-            + _vint(0x2)
-            + _vint(len(data))  # type file, has data area
-            + _vint(0x4)
-            + _vint(len(data))
-            + _vint(0o100644)  # CRC present, size, mode
-            + struct.pack("<I", zlib.crc32(data))
-            + _vint(0)
-            + _vint(1)
-            + _vint(len(raw))
-            + raw
-        )  # stored, unix, name
+        fields = (_vint(2) + _vint(0x2) + _vint(len(data))  # type file, has data area
+                  + _vint(0x4) + _vint(len(data)) + _vint(0o100644)  # CRC present, size, mode
+                  + struct.pack("<I", zlib.crc32(data))
+                  + _vint(0) + _vint(1) + _vint(len(raw)) + raw)  # stored, unix, name
         out.append(_rar5_block(fields) + data)
     out.append(_rar5_block(_vint(5) + _vint(0) + _vint(0)))
     return b"".join(out)

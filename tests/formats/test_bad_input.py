@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bookshelf.formats import FormatError, read_book
-from tests.builders import make_epub, make_jpeg, make_mobi, make_pdf, png_header_only
+from tests.builders import make_epub, make_jpeg, make_mobi, make_pdf, make_png, png_header_only
 
 BILLION_LAUGHS = """<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
@@ -24,7 +24,8 @@ DRM = """<?xml version="1.0"?><encryption xmlns="urn:oasis:names:tc:opendocument
  <enc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#aes128-cbc"/>
  <enc:CipherData><enc:CipherReference URI="OEBPS/chapter1.xhtml"/></enc:CipherData>
  </enc:EncryptedData></encryption>"""
-FONTS = DRM.replace("http://www.w3.org/2001/04/xmlenc#aes128-cbc", "http://www.idpf.org/2008/embedding")
+FONTS = DRM.replace("http://www.w3.org/2001/04/xmlenc#aes128-cbc",
+                    "http://www.idpf.org/2008/embedding")
 
 
 def expect(path: Path, reason: str | tuple[str, ...]) -> FormatError:
@@ -55,8 +56,8 @@ def test_huge_sparse_file(tmp_path: Path) -> None:
 
 
 def test_png_named_epub(tmp_path: Path) -> None:
-    (tmp_path / "x.epub").write_bytes(make_jpeg().replace(b"\xff\xd8\xff", b"\xff\xd8\xff", 1))
-    assert "JPEG image" in expect(tmp_path / "x.epub", "unsupported_format").message
+    (tmp_path / "x.epub").write_bytes(make_png())
+    assert "PNG image" in expect(tmp_path / "x.epub", "unsupported_format").message
 
 
 def test_text_file(tmp_path: Path) -> None:
@@ -103,7 +104,8 @@ def test_entity_attacks(tmp_path: Path, opf: str) -> None:
 
 
 def test_zip_bomb(tmp_path: Path) -> None:
-    path = make_epub(tmp_path / "bomb.epub", extra_entries={"OEBPS/bomb.txt": b"\x00" * (50 * 1024 * 1024)})
+    path = make_epub(tmp_path / "bomb.epub", extra_entries={
+        "OEBPS/bomb.txt": b"\x00" * (50 * 1024 * 1024)})
     assert path.stat().st_size < 200_000
     expect(path, "zip_bomb")
 
@@ -113,20 +115,20 @@ def test_declared_size_over_cap(tmp_path: Path) -> None:
     path = make_epub(tmp_path / "liar.epub", extra_entries={"OEBPS/x.bin": b"x" * 100})
     data = bytearray(path.read_bytes())
     cd = data.rfind(b"PK\x01\x02")  # last central entry is x.bin
-    data[cd + 24 : cd + 28] = (0xF0000000).to_bytes(4, "little")
+    data[cd + 24:cd + 28] = (0xF0000000).to_bytes(4, "little")
     path.write_bytes(bytes(data))
     expect(path, "zip_bomb")
 
 
 def test_too_many_entries(tmp_path: Path) -> None:
-    path = make_epub(tmp_path / "many.epub", extra_entries={f"OEBPS/f{i}.txt": b"" for i in range(10_001)})
+    path = make_epub(tmp_path / "many.epub",
+                     extra_entries={f"OEBPS/f{i}.txt": b"" for i in range(10_001)})
     expect(path, "zip_bomb")
 
 
 def test_path_traversal_names_are_ignored(tmp_path: Path) -> None:
-    path = make_epub(
-        tmp_path / "trav.epub", extra_entries={"../../evil.txt": b"x", "/abs/evil.txt": b"x", "C:/evil.txt": b"x"}
-    )
+    path = make_epub(tmp_path / "trav.epub", extra_entries={
+        "../../evil.txt": b"x", "/abs/evil.txt": b"x", "C:/evil.txt": b"x"})
     book = read_book(path)
     assert book.title == "A Test Book"
     assert not (tmp_path.parent / "evil.txt").exists()
@@ -137,8 +139,7 @@ def test_traversal_opf_path_is_not_followed(tmp_path: Path) -> None:
     with zipfile.ZipFile(path) as zf:
         entries = {i.filename: zf.read(i) for i in zf.infolist()}
     entries["META-INF/container.xml"] = entries["META-INF/container.xml"].replace(
-        b"OEBPS/content.opf", b"../../etc/passwd"
-    )
+        b"OEBPS/content.opf", b"../../etc/passwd")
     with zipfile.ZipFile(path, "w") as zf:
         for name, data in entries.items():
             zf.writestr(name, data)
@@ -178,7 +179,8 @@ def test_absurd_cover_is_dropped_not_decoded(tmp_path: Path) -> None:
     assert book.cover is None and book.title
 
 
-def test_unexpected_parser_errors_become_format_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unexpected_parser_errors_become_format_errors(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     import bookshelf.formats.epub as epub
 
     def boom(*args: object) -> None:
