@@ -42,9 +42,10 @@ class _Part:
 class UploadReader:
     """Feeds a request body through python-multipart's streaming parser into temp files."""
 
-    def __init__(self, tmp_dir: Path, max_file_bytes: int) -> None:
+    def __init__(self, tmp_dir: Path, max_file_bytes: int, max_body_bytes: int) -> None:
         self.tmp_dir = tmp_dir
         self.max_file_bytes = max_file_bytes
+        self.max_body_bytes = max_body_bytes  # a chunked body declares no length: count it as it comes
         self.files: list[Received] = []
         self._part = _Part()
 
@@ -67,13 +68,17 @@ class UploadReader:
                 "on_part_end": self._end,
             },
         )
+        total = 0
         try:
             async for chunk in body:
+                total += len(chunk)
+                if total > self.max_body_bytes:
+                    raise PayloadTooLarge(f"The upload is larger than {self.max_body_bytes // (1024 * 1024)} MB")
                 parser.write(chunk)
             parser.finalize()
         except Exception as exc:
             self.discard()
-            if isinstance(exc, InvalidInput):
+            if isinstance(exc, (InvalidInput, PayloadTooLarge)):
                 raise
             raise InvalidInput(f"The multipart body is malformed ({type(exc).__name__})") from None
         return self.files

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -82,3 +83,35 @@ def test_import_command(tmp_path: Path) -> None:
         assert failed["total"] == 1 and "damaged" in failed["jobs"][0]["error"]
     missing = run_cli("import", str(tmp_path / "nowhere"), "--data-dir", str(data))
     assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+def test_ctrl_c_mid_ingest_stops_promptly_and_loses_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    for i in range(40):
+        make_epub(staging / f"b{i:02d}.epub", title=f"Interrupted {i:02d}", body_bytes=50_000)
+    env = {"BOOKSHELF_WATCH_SETTLE_SECONDS": "0.1"}
+    with running_server(data, env=env) as server:
+        key = httpx.post(server.base_url + "/api/auth/setup", json={"label": "e2e"}).json()["key"]
+        for path in staging.iterdir():
+            os.rename(path, data / "inbox" / path.name)
+        deadline = time.monotonic() + 20
+        while httpx.get(server.base_url + "/api/inbox/count", headers={"X-API-Key": key}).json()["count"] < 5:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        started = time.monotonic()
+        server.process.send_signal(signal.SIGINT)
+        server.process.wait(15)
+        assert time.monotonic() - started < 10, "Ctrl-C must stop the server promptly"
+    assert "Traceback" not in server.log(), server.log()
+
+    with running_server(data, env=env) as server:
+        deadline = time.monotonic() + 30
+        while True:
+            count = httpx.get(server.base_url + "/api/inbox/count", headers={"X-API-Key": key}).json()
+            if count["byStatus"]["review"] == 40:
+                break
+            assert time.monotonic() < deadline, f"{count}\n{server.log()}"
+            time.sleep(0.1)
+    assert list((data / "inbox").iterdir()) == [] and list((data / "duplicates").iterdir()) == []

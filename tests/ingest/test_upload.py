@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -117,6 +118,18 @@ async def test_size_limits(live_api: httpx.AsyncClient, live: Runtime, tmp_path:
         "/api/inbox/upload",
         content=b"x",
         headers={"content-type": "multipart/form-data; boundary=b", "content-length": str(51 * 1024 * 1024)},
+    )
+    assert response.status_code == 413
+
+    # A chunked body (no Content-Length) is counted as it streams and cut off past the same cap.
+    async def endless() -> AsyncIterator[bytes]:
+        yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="huge.epub"\r\n\r\n'
+        chunk = b"\0" * (1024 * 1024)
+        for _ in range(60):
+            yield chunk
+
+    response = await live_api.post(
+        "/api/inbox/upload", content=endless(), headers={"content-type": "multipart/form-data; boundary=b"}
     )
     assert response.status_code == 413
     assert list(live.settings.tmp_dir.iterdir()) == []

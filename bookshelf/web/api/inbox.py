@@ -23,7 +23,7 @@ async def upload(request: Request) -> Response:
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > max_mb * MB * BATCH_FACTOR:
         raise PayloadTooLarge(f"The upload is larger than {max_mb * BATCH_FACTOR} MB")
-    reader = UploadReader(rt.settings.tmp_dir, max_mb * MB)
+    reader = UploadReader(rt.settings.tmp_dir, max_mb * MB, max_mb * MB * BATCH_FACTOR)
     try:
         files = await reader.read(request.headers.get("content-type", ""), request.stream())
         status, body = await take_uploads(rt.ingest, files)
