@@ -18,6 +18,10 @@ from bookshelf.settings import Settings
 
 log = logging.getLogger("bookshelf.watcher")
 
+# Change events can be missed (a file written while the watch was starting, an inotify queue
+# overflow), so the folder is also rescanned: soon after start, then every RESCAN_SECONDS.
+FIRST_RESCAN_SECONDS = 1.0
+RESCAN_SECONDS = 30.0
 TEMP_SUFFIXES = (".part", ".crdownload", ".tmp", ".partial", ".download", ".bookshelf-part", ".!qb", ".opdownload")
 
 
@@ -113,11 +117,15 @@ class InboxWatcher:
     async def _settle(self) -> None:
         settle = self.settings.watch_settle_seconds
         tick = min(max(settle / 4, 0.05), 0.5)
+        rescan_at = time.monotonic() + FIRST_RESCAN_SECONDS
         while not self._stop.is_set():
+            if time.monotonic() >= rescan_at:
+                self._scan(self.root)
+                rescan_at = time.monotonic() + RESCAN_SECONDS
             if not self._pending:
                 self._changed.clear()
                 try:
-                    await asyncio.wait_for(self._changed.wait(), timeout=5)
+                    await asyncio.wait_for(self._changed.wait(), timeout=max(rescan_at - time.monotonic(), 0.01))
                 except TimeoutError:
                     pass
                 continue

@@ -77,6 +77,7 @@ class IngestService:
         self.db = db
         self.settings = settings
         self.jobs = jobs
+        self._placing: set[str] = set()  # books whose file this process is moving in right now
         jobs.on_failed["parse"] = self._job_failed
         jobs.on_failed["metadata"] = self._job_failed
         jobs.on_retry["parse"] = self._job_retried
@@ -111,6 +112,7 @@ class IngestService:
         if known is not None:
             return await self._duplicate(source, filename, known, keep_source)
         target = file_path(self.settings, record)
+        self._placing.add(book.id)
         try:
             await asyncio.to_thread(self._place, source, target, sha256, keep_source)
         except OSError:
@@ -118,6 +120,8 @@ class IngestService:
                 await self.jobs.forget_book(conn, book.id)
                 await book_rows.delete(conn, book.id)
             raise
+        finally:
+            self._placing.discard(book.id)
         assert job is not None
         await self.jobs.submit(job)
         log.info("took %s into the inbox as book %s", filename, book.id)
@@ -134,7 +138,8 @@ class IngestService:
 
     async def _duplicate(self, source: Path, filename: str, known: BookFile, keep_source: bool) -> Accepted:
         managed = file_path(self.settings, known)
-        if known.root == "incoming" and not managed.exists() and not keep_source:
+        resumable = known.root == "incoming" and known.book_id not in self._placing and not keep_source
+        if resumable and not managed.exists():
             # The process stopped between committing that book and moving its file: finish the move.
             await asyncio.to_thread(self._place, source, managed, known.sha256, False)
             log.info("finished placing %s for book %s", filename, known.book_id)

@@ -142,3 +142,24 @@ async def test_sixty_file_concurrent_drop(watching: Runtime, tmp_path: Path) -> 
     assert (await watching.db.fetchone("SELECT max(attempts) FROM jobs"))[0] == 1, "no job retried on contention"
     assert [p.name for p in watching.settings.duplicates_dir.iterdir()] in (["book-00.epub"], ["book-00-copy.epub"])
     assert list(inbox.iterdir()) == []
+
+
+async def test_polling_mode_and_an_inbox_on_another_filesystem(tmp_path: Path) -> None:
+    """A NAS-style inbox: polled, and on a different filesystem, so files arrive by verified copy."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or shm.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("needs /dev/shm on a filesystem other than the temp folder")
+    inbox = shm / f"bookshelf-inbox-{tmp_path.name}-{id(tmp_path)}"
+    settings = make_settings(tmp_path, start_watcher=True, start_consumer=True, watch_settle_seconds=0.2,
+                             watch_poll=True, inbox_dir=str(inbox))  # fmt: skip
+    rt = await Runtime.open(settings)
+    try:
+        source = write_epub(inbox / "sub", "far.epub", "From Far Away")
+        data = source.read_bytes()
+        await wait_for(lambda: in_review(rt, 1), what="the polled, copied book")
+        row = await rt.db.fetchone("SELECT book_id, path FROM files")
+        assert (settings.incoming_dir / row[1]).read_bytes() == data
+        assert list(inbox.iterdir()) == [], "source removed only after the verified copy, with its folder"
+    finally:
+        await rt.close()
+        shutil.rmtree(inbox, ignore_errors=True)
