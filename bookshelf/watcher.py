@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import stat
 import time
 from pathlib import Path
 
@@ -76,15 +77,15 @@ class InboxWatcher:
         if not self._relevant(path):
             return
         try:
-            info = path.stat()
+            info = path.lstat()
         except OSError:
             self._pending.pop(path, None)
             return
-        if os.path.isdir(path):
+        if stat.S_ISDIR(info.st_mode):
             self._scan(path)  # a folder moved in brings files that raise no events of their own
             return
-        if not path.is_file():
-            return
+        if not stat.S_ISREG(info.st_mode):
+            return  # symlinks could point anywhere on the server; devices and fifos are not books
         previous = self._pending.get(path)
         if previous is None or previous[:2] != (info.st_size, info.st_mtime_ns):
             self._pending[path] = (info.st_size, info.st_mtime_ns, time.monotonic())

@@ -92,6 +92,9 @@ class IngestService:
         Raises Unsupported for files that are not books; OSError if the file cannot be read or placed.
         """
         filename = transfer.safe_name(name or source.name)
+        if not keep_source and (source.is_symlink() or not source.is_file()):
+            # Moving a symlink would store a link to anywhere; only regular files are moved in.
+            raise Unsupported(f"{source.name} is not a regular file.", "not_a_file")
         if fmt is None:
             fmt = await asyncio.to_thread(sniff_format, source, trust_extension)
         koreader, sha256, size = await asyncio.to_thread(file_identity, source)

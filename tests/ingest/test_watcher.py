@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bookshelf.runtime import Runtime
+from bookshelf.services.ingest import Unsupported
 from bookshelf.settings import Settings
 from tests.builders import make_epub
 from tests.conftest import make_settings
@@ -163,3 +164,16 @@ async def test_polling_mode_and_an_inbox_on_another_filesystem(tmp_path: Path) -
     finally:
         await rt.close()
         shutil.rmtree(inbox, ignore_errors=True)
+
+
+async def test_symlinks_in_the_inbox_are_not_followed(watching: Runtime, tmp_path: Path) -> None:
+    outside = make_epub(tmp_path / "outside.epub", title="Outside The Inbox")
+    inbox = watching.settings.inbox_dir
+    (inbox / "link.epub").symlink_to(outside)
+    write_epub(inbox, "real.epub", "Real One")
+    await wait_for(lambda: in_review(watching, 1), what="the real book")
+    await asyncio.sleep(0.5)
+    assert await counts(watching) == {"review": 1}
+    assert (inbox / "link.epub").is_symlink() and outside.is_file()
+    with pytest.raises(Unsupported):
+        await watching.ingest.accept(inbox / "link.epub")
