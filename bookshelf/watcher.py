@@ -88,8 +88,17 @@ class InboxWatcher:
             return  # symlinks could point anywhere on the server; devices and fifos are not books
         previous = self._pending.get(path)
         if previous is None or previous[:2] != (info.st_size, info.st_mtime_ns):
-            self._pending[path] = (info.st_size, info.st_mtime_ns, time.monotonic())
+            self._pending[path] = (info.st_size, info.st_mtime_ns, time.monotonic() - self._quiet_for(info))
         self._changed.set()
+
+    def _quiet_for(self, info: os.stat_result) -> float:
+        """How long the file has not been written, by its mtime: every write moves mtime, and tools
+        that keep an old mtime (mv across disks, cp -p, unzip) set it after the last byte. A file
+        finished long ago is taken without the settle wait. Network shares (polling) may have
+        another clock, so there only what we watched ourselves counts."""
+        if self.settings.watch_poll:
+            return 0.0
+        return min(max(time.time() - info.st_mtime, 0.0), self.settings.watch_settle_seconds)
 
     def _scan(self, folder: Path) -> None:
         for dirpath, dirnames, filenames in os.walk(folder):

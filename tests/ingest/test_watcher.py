@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import shutil
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -177,3 +179,23 @@ async def test_symlinks_in_the_inbox_are_not_followed(watching: Runtime, tmp_pat
     assert (inbox / "link.epub").is_symlink() and outside.is_file()
     with pytest.raises(Unsupported):
         await watching.ingest.accept(inbox / "link.epub")
+
+
+async def test_settle_wait_counts_from_the_last_write(tmp_path: Path) -> None:
+    """A file whose last write was long ago (moved in whole) is taken at once; a fresh one waits."""
+    settings = make_settings(tmp_path, start_watcher=True, start_consumer=True, watch_settle_seconds=3.0)
+    rt = await Runtime.open(settings)
+    try:
+        old = make_epub(tmp_path / "old.epub", title="Finished Long Ago")
+        os.utime(old, (time.time() - 3600, time.time() - 3600))
+        fresh = make_epub(tmp_path / "fresh.epub", title="Just Written")
+        started = time.monotonic()
+        os.rename(old, settings.inbox_dir / "old.epub")
+        os.rename(fresh, settings.inbox_dir / "fresh.epub")
+        await wait_for(lambda: in_review(rt, 1), what="the old file")
+        assert time.monotonic() - started < 2.5, "no settle wait for a file unchanged for an hour"
+        assert (settings.inbox_dir / "fresh.epub").exists(), "the fresh file is still settling"
+        await wait_for(lambda: in_review(rt, 2), what="the fresh file")
+        assert time.monotonic() - started >= 2.9
+    finally:
+        await rt.close()
