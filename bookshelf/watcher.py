@@ -126,35 +126,43 @@ class InboxWatcher:
 
     async def _settle(self) -> None:
         settle = self.settings.watch_settle_seconds
-        tick = min(max(settle / 4, 0.05), 0.5)
+        tick = min(max(settle / 4, 0.05), 0.5)  # re-stat pending files this often, events or not
         rescan_at = time.monotonic() + FIRST_RESCAN_SECONDS
         while not self._stop.is_set():
             if time.monotonic() >= rescan_at:
                 self._scan(self.root)
                 rescan_at = time.monotonic() + RESCAN_SECONDS
-            if not self._pending:
-                self._changed.clear()
-                try:
-                    await asyncio.wait_for(self._changed.wait(), timeout=max(rescan_at - time.monotonic(), 0.01))
-                except TimeoutError:
-                    pass
+            wait = max(rescan_at - time.monotonic(), 0.01)
+            if self._pending:
+                ready, next_due = self._check_pending(settle)
+                for path in ready:
+                    await self._take(path)
+                wait = min(wait, tick, next_due)
+            self._changed.clear()
+            try:  # a new event wakes us at once; otherwise at the next due time or tick
+                await asyncio.wait_for(self._changed.wait(), timeout=max(wait, 0.01))
+            except TimeoutError:
+                pass
+
+    def _check_pending(self, settle: float) -> tuple[list[Path], float]:
+        """(files unchanged for ``settle`` seconds, seconds until the next one may be)."""
+        now = time.monotonic()
+        ready = []
+        next_due = settle
+        for path, (size, mtime, since) in list(self._pending.items()):
+            try:
+                info = path.lstat()
+            except OSError:
+                self._pending.pop(path, None)  # gone (renamed away or removed)
                 continue
-            await asyncio.sleep(tick)
-            now = time.monotonic()
-            ready = []
-            for path, (size, mtime, since) in list(self._pending.items()):
-                try:
-                    info = path.stat()
-                except OSError:
-                    self._pending.pop(path, None)  # gone (renamed away or removed)
-                    continue
-                if (info.st_size, info.st_mtime_ns) != (size, mtime):
-                    self._pending[path] = (info.st_size, info.st_mtime_ns, now)
-                elif now - since >= settle:
-                    ready.append(path)
-            for path in sorted(ready):
-                self._pending.pop(path, None)
-                await self._take(path)
+            if (info.st_size, info.st_mtime_ns) != (size, mtime):
+                self._pending[path] = (info.st_size, info.st_mtime_ns, now)
+            elif now - since >= settle:
+                ready.append(path)
+                self._pending.pop(path)
+            else:
+                next_due = min(next_due, settle - (now - since))
+        return sorted(ready), next_due
 
     async def _take(self, path: Path) -> None:
         try:

@@ -151,7 +151,7 @@ def report(r: dict[str, float]) -> None:
           f"max {r['moved_max_s'] * 1000:.0f} ms (target < {TARGET_LATENCY_S:.0f} s) "
           f"{mark(r['moved_median_s'] < TARGET_LATENCY_S)}")  # fmt: skip
     print(f"ingest: single drop (written just now) -> review median {r['fresh_median_s'] * 1000:.0f} ms, "
-          f"max {r['fresh_max_s'] * 1000:.0f} ms, of which settle {r['settle_s']} s is the wait for writes to stop")  # fmt: skip
+          f"max {r['fresh_max_s'] * 1000:.0f} ms (includes the {r['settle_s']} s settle wait)")  # fmt: skip
     print(f"ingest: GET /api/inbox during the drop p50 {r['inbox_p50_ms']:.1f} ms, p99 {r['inbox_p99_ms']:.1f} ms "
           f"over {r['inbox_requests']} requests (target p99 < {TARGET_P99_MS:.0f} ms) "
           f"{mark(r['inbox_p99_ms'] < TARGET_P99_MS)}")  # fmt: skip
