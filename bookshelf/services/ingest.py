@@ -158,11 +158,13 @@ class IngestService:
 
     async def parse_source(self, book_id: str) -> tuple[Path, str] | None:
         """(path, stored filename) of the file to parse, or None when the book went away."""
-        async with self.db.write() as conn:
+        async with self.db.read() as conn:
             book = await book_rows.get(conn, book_id)
-            if book is None or book.status != "processing" or not book.files:
-                return None
-            await book_rows.set_stage(conn, book_id, "parsing")
+        if book is None or book.status != "processing" or not book.files:
+            return None
+        if book.stage != "parsing":
+            async with self.db.write() as conn:
+                await book_rows.set_stage(conn, book_id, "parsing")
         first = book.files[0]
         return file_path(self.settings, first), first.filename
 

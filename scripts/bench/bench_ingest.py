@@ -59,6 +59,9 @@ class Client:
     def review_count(self) -> int:
         return int(self.http.get("/api/inbox/count").json()["byStatus"]["review"])
 
+    def inbox_count(self) -> int:
+        return int(self.http.get("/api/inbox/count").json()["count"])
+
 
 def wait_review(client: Client, expected: int, timeout: float, interval: float = 0.01) -> float:
     deadline = time.monotonic() + timeout
@@ -119,6 +122,9 @@ def run(books: int, settle: float | None, work: Path) -> dict[str, float]:
         for path in bulk:
             os.rename(path, inbox / path.name)
         dropped = time.monotonic() - start
+        while client.inbox_count() < len(singles) + books:  # every file taken into the inbox
+            time.sleep(0.1)
+        taken = time.monotonic() - start
         end = wait_review(client, len(singles) + books, timeout=max(120.0, books), interval=0.1)
         stop.set()
         poller.join()
@@ -128,6 +134,7 @@ def run(books: int, settle: float | None, work: Path) -> dict[str, float]:
         "books": books,
         "settle_s": settle if settle is not None else 2.0,
         "drop_s": dropped,
+        "taken_s": taken,
         "elapsed_s": elapsed,
         "rate": books / elapsed,
         "moved_median_s": statistics.median(moved),
@@ -147,6 +154,7 @@ def report(r: dict[str, float]) -> None:
 
     print(f"ingest: {r['books']} EPUBs drop -> review in {r['elapsed_s']:.1f} s = {r['rate']:.1f} books/s "
           f"(target >= {TARGET_RATE:.0f}) {mark(r['rate'] >= TARGET_RATE)}")  # fmt: skip
+    print(f"ingest: all {r['books']} taken from the inbox folder after {r['taken_s']:.1f} s")
     print(f"ingest: single drop (moved in, finished earlier) -> review median {r['moved_median_s'] * 1000:.0f} ms, "
           f"max {r['moved_max_s'] * 1000:.0f} ms (target < {TARGET_LATENCY_S:.0f} s) "
           f"{mark(r['moved_median_s'] < TARGET_LATENCY_S)}")  # fmt: skip
@@ -155,7 +163,8 @@ def report(r: dict[str, float]) -> None:
     print(f"ingest: GET /api/inbox during the drop p50 {r['inbox_p50_ms']:.1f} ms, p99 {r['inbox_p99_ms']:.1f} ms "
           f"over {r['inbox_requests']} requests (target p99 < {TARGET_P99_MS:.0f} ms) "
           f"{mark(r['inbox_p99_ms'] < TARGET_P99_MS)}")  # fmt: skip
-    print(f"ingest: failed jobs {r['failed_jobs']}; {os.cpu_count()} CPUs")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"ingest: failed jobs {r['failed_jobs']}; {os.cpu_count()} CPUs, load average {load} at the end")
 
 
 def main(argv: list[str] | None = None) -> None:
