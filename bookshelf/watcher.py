@@ -23,6 +23,7 @@ log = logging.getLogger("bookshelf.watcher")
 # overflow), so the folder is also rescanned: soon after start, then every RESCAN_SECONDS.
 FIRST_RESCAN_SECONDS = 1.0
 RESCAN_SECONDS = 30.0
+STOP_TIMEOUT_SECONDS = 10.0
 TEMP_SUFFIXES = (".part", ".crdownload", ".tmp", ".partial", ".download", ".bookshelf-part", ".!qb", ".opdownload")
 
 
@@ -52,14 +53,14 @@ class InboxWatcher:
         log.info("watching %s%s", self.root, " (polling)" if self.settings.watch_poll else "")
 
     async def stop(self) -> None:
+        """Stop watching; a file being taken is finished first (its transaction is never cut)."""
         self._stop.set()
-        for task in self._tasks:
-            task.cancel()
+        self._changed.set()
         for task in self._tasks:
             try:
-                await task
-            except (asyncio.CancelledError, Exception):
-                pass
+                await asyncio.wait_for(asyncio.shield(task), timeout=STOP_TIMEOUT_SECONDS)
+            except (TimeoutError, asyncio.CancelledError, Exception):
+                task.cancel()
 
     def alive(self) -> bool:
         return bool(self._tasks) and not any(task.done() for task in self._tasks)
@@ -136,6 +137,8 @@ class InboxWatcher:
             if self._pending:
                 ready, next_due = self._check_pending(settle)
                 for path in ready:
+                    if self._stop.is_set():
+                        return  # the rest are still in the inbox folder and taken on the next start
                     await self._take(path)
                 wait = min(wait, tick, next_due)
             self._changed.clear()
