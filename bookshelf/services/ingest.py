@@ -72,6 +72,11 @@ def file_identity(path: Path) -> tuple[str, str, int]:
     return koreader, sha256, path.stat().st_size
 
 
+def _examine(path: Path, fmt: str | None, trust_extension: bool) -> tuple[str, str, str, int]:
+    """(format, koreader partial md5, sha256, size): one trip to a worker thread."""
+    return (fmt or sniff_format(path, trust_extension), *file_identity(path))
+
+
 class IngestService:
     def __init__(self, db: Database, settings: Settings, jobs: JobService) -> None:
         self.db = db
@@ -95,9 +100,7 @@ class IngestService:
         if not keep_source and (source.is_symlink() or not source.is_file()):
             # Moving a symlink would store a link to anywhere; only regular files are moved in.
             raise Unsupported(f"{source.name} is not a regular file.", "not_a_file")
-        if fmt is None:
-            fmt = await asyncio.to_thread(sniff_format, source, trust_extension)
-        koreader, sha256, size = await asyncio.to_thread(file_identity, source)
+        fmt, koreader, sha256, size = await asyncio.to_thread(_examine, source, fmt, trust_extension)
         now = clock.now_iso()
         book = Book(id=str(uuid.uuid4()), status="processing", stage="parsing", title=Path(filename).stem,
                     created_at=now, updated_at=now)  # fmt: skip
@@ -111,7 +114,7 @@ class IngestService:
                 await book_rows.insert(conn, book)
                 await book_rows.insert_file(conn, record)
                 await book_rows.record_hashes(conn, record.id, now, filenames=[filename])
-                job, _ = await self.jobs.prepare(conn, "parse_book", book.id)
+                job, _ = await self.jobs.prepare(conn, "parse_book", book.id, fresh=True)
         if known is not None:
             return await self._duplicate(source, filename, known, keep_source)
         target = file_path(self.settings, record)

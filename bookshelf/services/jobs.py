@@ -52,11 +52,12 @@ class JobService:
 
     # -- creating --------------------------------------------------------------
 
-    async def prepare(self, conn: aiosqlite.Connection, task: str, book_id: str | None = None,
+    async def prepare(self, conn: aiosqlite.Connection, task: str, book_id: str | None = None, fresh: bool = False,
                       **args: Any) -> tuple[Job, bool]:  # fmt: skip
         """Record a job inside the caller's transaction; (job, is_new). An open job of the same
-        task for the same book is returned instead of a second one, so work is never doubled."""
-        existing = await rows.open_for(conn, task, book_id)
+        task for the same book is returned instead of a second one, so work is never doubled
+        (``fresh``: the book was created in this transaction, so it has no jobs to look for)."""
+        existing = None if fresh else await rows.open_for(conn, task, book_id)
         if existing is not None:
             return existing, False
         now = clock.now_iso()
