@@ -100,11 +100,11 @@ class IngestService:
         if not keep_source and (source.is_symlink() or not source.is_file()):
             # Moving a symlink would store a link to anywhere; only regular files are moved in.
             raise Unsupported(f"{source.name} is not a regular file.", "not_a_file")
-        fmt, koreader, sha256, size = await asyncio.to_thread(_examine, source, fmt, trust_extension)
+        kind, koreader, sha256, size = await asyncio.to_thread(_examine, source, fmt, trust_extension)
         now = clock.now_iso()
         book = Book(id=str(uuid.uuid4()), status="processing", stage="parsing", title=Path(filename).stem,
                     created_at=now, updated_at=now)  # fmt: skip
-        record = BookFile(id=str(uuid.uuid4()), book_id=book.id, format=fmt, root="incoming",
+        record = BookFile(id=str(uuid.uuid4()), book_id=book.id, format=kind, root="incoming",
                           path=f"{book.id}/{filename}", filename=filename, size=size, sha256=sha256,
                           koreader_hash=koreader, page_count=None, added_at=now)  # fmt: skip
         job: Job | None = None
