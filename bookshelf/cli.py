@@ -85,7 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_startup_flags(reindex, DATA_FLAGS)
     reindex.set_defaults(handler=cmd_reindex)
 
-    for register in _EXTRA_COMMANDS:
+    from bookshelf import importer
+
+    for register in (importer.register, *_EXTRA_COMMANDS):
         register(commands)
     return parser
 

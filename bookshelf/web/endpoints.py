@@ -8,7 +8,7 @@ from starlette.responses import PlainTextResponse, Response
 from bookshelf.errors import BookshelfError
 from bookshelf.runtime import Runtime
 from bookshelf.web import kosync, opds
-from bookshelf.web.api import credentials, keys, library, meta, preferences, reading, search, stats
+from bookshelf.web.api import books, credentials, inbox, jobs, keys, library, meta, preferences, reading, search, stats
 from bookshelf.web.routing import Endpoint
 from bookshelf.web.ui import routes as ui_routes
 from bookshelf.web.ui.errors import error_page
@@ -20,6 +20,9 @@ def all_endpoints() -> list[Endpoint]:
         *keys.ENDPOINTS,
         *credentials.ENDPOINTS,
         *preferences.ENDPOINTS,
+        *inbox.ENDPOINTS,
+        *books.ENDPOINTS,
+        *jobs.ENDPOINTS,
         *ui_routes.ENDPOINTS,
         *reading.ENDPOINTS,
         *stats.ENDPOINTS,
