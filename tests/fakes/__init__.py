@@ -1,0 +1,1 @@
+"""Fakes of the internet services bookshelf talks to, built from their documented shapes."""
