@@ -7,7 +7,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from bookshelf.errors import BookshelfError
 from bookshelf.runtime import Runtime
-from bookshelf.web.api import credentials, keys, meta, preferences
+from bookshelf.web.api import credentials, keys, library_edit, meta, preferences, review
 from bookshelf.web.routing import Endpoint
 
 
@@ -17,6 +17,8 @@ def all_endpoints() -> list[Endpoint]:
         *keys.ENDPOINTS,
         *credentials.ENDPOINTS,
         *preferences.ENDPOINTS,
+        *review.ENDPOINTS,
+        *library_edit.ENDPOINTS,
     ]
 
 
