@@ -23,26 +23,10 @@ from bookshelf.formats.pages import page_count, render_page
 from bookshelf.formats.parsed import FormatError, ParsedBook
 
 __all__ = [
-    "MEDIA_TYPES",
-    "SUPPORTED_FORMATS",
-    "EpubMetadata",
-    "FormatError",
-    "ParsedBook",
-    "comic_pages",
-    "detect_format",
-    "file_hashes",
-    "filename_md5",
-    "koreader_partial_md5",
-    "make_thumbnail",
-    "normalise_cover",
-    "page_count",
-    "parse_filename",
-    "read_book",
-    "read_page",
-    "render_page",
-    "sha256_file",
-    "sniff_image_type",
-    "write_epub_metadata",
+    "MEDIA_TYPES", "SUPPORTED_FORMATS", "EpubMetadata", "FormatError", "ParsedBook",
+    "comic_pages", "detect_format", "file_hashes", "filename_md5", "koreader_partial_md5",
+    "make_thumbnail", "normalise_cover", "page_count", "parse_filename", "read_book",
+    "read_page", "render_page", "sha256_file", "sniff_image_type", "write_epub_metadata",
 ]
 
 from bookshelf.formats.comic import comic_pages, read_page  # noqa: E402
@@ -90,9 +74,8 @@ def read_book(path: Path | str) -> ParsedBook:
         raise FormatError(f"{path.name} is nested too deeply to read.", "corrupt") from exc
     except Exception as exc:  # a parser bug on odd input must not escape as a traceback
         log.warning("unexpected error reading %s", path, exc_info=True)
-        raise FormatError(
-            f"{path.name} could not be read because of an unexpected problem ({type(exc).__name__}: {exc}).", "corrupt"
-        ) from exc
+        raise FormatError(f"{path.name} could not be read because of an unexpected problem "
+                          f"({type(exc).__name__}: {exc}).", "corrupt") from exc
     if not book.title:
         _fill_from_filename(book, path)
     return book

@@ -16,15 +16,9 @@ from bookshelf.formats.safexml import local, parse_xml
 from bookshelf.formats.safezip import COMIC_LIMITS, MiB, SafeZip
 
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".avif")
-_EXT_TYPES = {
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-    ".bmp": "image/bmp",
-    ".avif": "image/avif",
-}
+_EXT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
+              ".gif": "image/gif", ".webp": "image/webp", ".bmp": "image/bmp",
+              ".avif": "image/avif"}
 PAGE_CAP = 64 * MiB
 
 
@@ -61,7 +55,7 @@ def comic_pages(path: Path | str, fmt: str) -> list[str]:
 
 
 def media_type_of(name: str, data: bytes) -> str:
-    suffix = name[name.rfind(".") :].lower() if "." in name else ""
+    suffix = name[name.rfind("."):].lower() if "." in name else ""
     return sniff_image_type(data) or _EXT_TYPES.get(suffix, "application/octet-stream")
 
 
@@ -69,7 +63,8 @@ def read_page(path: Path | str, fmt: str, index: int) -> tuple[bytes, str]:
     """The raw bytes and media type of page ``index`` (0-based)."""
     pages = comic_pages(path, fmt)
     if not 0 <= index < len(pages):
-        raise FormatError(f"The comic has {len(pages)} pages; page {index + 1} does not exist.", "no_such_page")
+        raise FormatError(f"The comic has {len(pages)} pages; page {index + 1} does not exist.",
+                          "no_such_page")
     name = pages[index]
     data = _read(Path(path), fmt, [name])[name]
     return data, media_type_of(name, data)
@@ -102,7 +97,8 @@ def apply_comicinfo(book: ParsedBook, root: ET.Element) -> int | None:
     book.series = _field(root, "Series")
     book.series_index = _number(_field(root, "Number")) or _number(_field(root, "Volume"))
     number = _field(root, "Number")
-    book.title = _field(root, "Title") or (f"{book.series} #{number}" if book.series and number else book.series)
+    book.title = _field(root, "Title") or (
+        f"{book.series} #{number}" if book.series and number else book.series)
     for name in _split(_field(root, "Writer")) + _split(_field(root, "Penciller")):
         if name not in book.authors:
             book.authors.append(name)  # in comics the artist is a co-author, not a contributor

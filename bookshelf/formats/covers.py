@@ -40,13 +40,13 @@ def open_image(data: bytes) -> Any:
             # We apply our own, lower pixel cap right below, before any decoding happens.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             img = Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError) as exc:
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError,
+            SyntaxError) as exc:
         raise FormatError(f"The image cannot be read ({exc}).", "bad_image") from exc
     width, height = img.size
     if width <= 0 or height <= 0 or width * height > MAX_PIXELS:
-        raise FormatError(
-            f"The image is {width}x{height} pixels, beyond the {MAX_PIXELS // 1_000_000} megapixel limit.", "bad_image"
-        )
+        raise FormatError(f"The image is {width}x{height} pixels, beyond the "
+                          f"{MAX_PIXELS // 1_000_000} megapixel limit.", "bad_image")
     return img
 
 

@@ -37,14 +37,16 @@ def _zip_kind(path: Path) -> str:
                 if zf.read("mimetype").strip() == b"application/epub+zip":
                     return "epub"
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
-        raise FormatError(f"The file starts like a zip archive but is damaged ({exc}).", "not_a_zip") from exc
+        raise FormatError(f"The file starts like a zip archive but is damaged ({exc}).",
+                          "not_a_zip") from exc
     except RuntimeError as exc:  # zipfile's word for an encrypted entry
         raise FormatError(f"The zip archive is password-protected ({exc}).", "encrypted") from exc
     if "META-INF/container.xml" in names or any(n.lower().endswith(".opf") for n in names):
         return "epub"
     if any(n.lower().endswith(_IMAGE_EXTS) for n in names):
         return "cbz"
-    raise FormatError("The zip archive holds neither an EPUB package nor comic pages.", "unsupported_format")
+    raise FormatError("The zip archive holds neither an EPUB package nor comic pages.",
+                      "unsupported_format")
 
 
 def _describe(head: bytes) -> str:

@@ -20,7 +20,8 @@ from bookshelf.formats.safezip import EPUB_LIMITS, SafeZip
 MiB = 1024 * 1024
 # Font obfuscation (IDPF and Adobe) is not DRM: the text is readable without a key.
 FONT_OBFUSCATION = {"http://www.idpf.org/2008/embedding", "http://ns.adobe.com/pdf/enc#RC"}
-_IMG_REF = re.compile(r"<(?:\w+:)?(?:img|image)\b[^>]*?\b(?:src|(?:xlink:)?href)\s*=\s*[\"']([^\"']+)", re.I | re.S)
+_IMG_REF = re.compile(
+    r"<(?:\w+:)?(?:img|image)\b[^>]*?\b(?:src|(?:xlink:)?href)\s*=\s*[\"']([^\"']+)", re.I | re.S)
 _IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 
 
@@ -49,7 +50,8 @@ def check_drm(zf: SafeZip) -> None:
     if name is None:
         return
     root = parse_xml(zf.read(name, MiB), "EPUB encryption manifest")
-    algorithms = {attr(el, "Algorithm") or "" for el in root.iter() if local(el.tag) == "EncryptionMethod"}
+    algorithms = {attr(el, "Algorithm") or "" for el in root.iter() if local(el.tag) ==
+                  "EncryptionMethod"}
     if algorithms - FONT_OBFUSCATION:
         raise FormatError("The EPUB is DRM-protected (its content is encrypted).", "drm")
 
@@ -63,16 +65,13 @@ def find_opf(zf: SafeZip) -> str:
             if path:
                 found = zf.find(unquote(path).lstrip("/"))
                 if found is None:
-                    raise FormatError(
-                        f"EPUB has no package document (META-INF/container.xml points to a missing file, {path!r}).",
-                        "missing_opf",
-                    )
+                    raise FormatError("EPUB has no package document (META-INF/container.xml "
+                                      f"points to a missing file, {path!r}).", "missing_opf")
                 return found
     opfs = [n for n in zf.names() if n.lower().endswith(".opf")]
     if not opfs:
-        raise FormatError(
-            "EPUB has no package document (no META-INF/container.xml entry and no .opf file).", "missing_opf"
-        )
+        raise FormatError("EPUB has no package document (no META-INF/container.xml entry and "
+                          "no .opf file).", "missing_opf")
     return opfs[0]
 
 
@@ -91,7 +90,8 @@ def load_package(zf: SafeZip) -> Package:
     for meta in metadata:
         target, prop = meta.get("refines", ""), meta.get("property")
         if local(meta.tag) == "meta" and target.startswith("#") and prop:
-            pkg.refines.setdefault(target[1:], {}).setdefault(prop, []).append((meta.text or "").strip())
+            pkg.refines.setdefault(target[1:], {}).setdefault(prop, []).append(
+                (meta.text or "").strip())
     return pkg
 
 
@@ -140,9 +140,8 @@ def _series(pkg: Package, book: ParsedBook) -> None:
     book.series_index = _float(_meta_content(pkg, "calibre:series_index"))
     if book.series:
         return
-    collections = [
-        el for el in pkg.metadata if local(el.tag) == "meta" and el.get("property") == "belongs-to-collection"
-    ]
+    collections = [el for el in pkg.metadata
+                   if local(el.tag) == "meta" and el.get("property") == "belongs-to-collection"]
     collections.sort(key=lambda el: pkg.refined(el, "collection-type") != "series")
     for el in collections:
         book.series = clean(el.text)
@@ -207,27 +206,19 @@ def _image_in_document(zf: SafeZip, pkg: Package, doc: str) -> str | None:
 
 def _cover_candidates(zf: SafeZip, pkg: Package) -> list[str | None]:
     items = list(pkg.manifest.values())
-    props = [
-        pkg.href_path(i["href"]) for i in items if "cover-image" in i.get("properties", "").split() and i.get("href")
-    ]
+    props = [pkg.href_path(i["href"]) for i in items
+             if "cover-image" in i.get("properties", "").split() and i.get("href")]
     ref = _meta_content(pkg, "cover")
-    item = pkg.manifest.get(ref or "") or next((i for i in items if ref and i.get("href") == ref), None)
+    item = pkg.manifest.get(ref or "") or next((i for i in items if ref and i.get("href") == ref),
+                                               None)
     meta = [pkg.href_path(item["href"])] if item and item.get("href") else []
-    guide = [
-        pkg.href_path(attr(el, "href") or "")
-        for el in pkg.root.iter()
-        if local(el.tag) == "reference" and (el.get("type") or "").lower() == "cover"
-    ]
-    guide = [
-        g if g.lower().endswith((".jpg", ".jpeg", ".png", ".gif", ".webp")) else _image_in_document(zf, pkg, g)
-        for g in guide
-        if g
-    ]
+    guide = [pkg.href_path(attr(el, "href") or "") for el in pkg.root.iter()
+             if local(el.tag) == "reference" and (el.get("type") or "").lower() == "cover"]
+    guide = [g if g.lower().endswith((".jpg", ".jpeg", ".png", ".gif", ".webp"))
+             else _image_in_document(zf, pkg, g) for g in guide if g]
     spine = next((el for el in pkg.root if local(el.tag) == "spine"), None)
-    first = next(
-        (pkg.manifest.get(ref.get("idref", ""), {}).get("href") for ref in spine or [] if local(ref.tag) == "itemref"),
-        None,
-    )
+    first = next((pkg.manifest.get(ref.get("idref", ""), {}).get("href") for ref in spine or []
+                  if local(ref.tag) == "itemref"), None)
     spine_img = [_image_in_document(zf, pkg, pkg.href_path(first))] if first else []
     return [*props, *meta, *guide, *spine_img]
 

@@ -42,9 +42,8 @@ class EpubMetadata:
 def description_html(text: str) -> str:
     """Plain text as the small HTML readers expect, escaped so it survives the round trip."""
     paragraphs = [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
-    return "".join(
-        "<p>" + "<br/>".join(html.escape(line.strip()) for line in p.split("\n")) + "</p>" for p in paragraphs
-    )
+    return "".join("<p>" + "<br/>".join(html.escape(line.strip()) for line in p.split("\n"))
+                   + "</p>" for p in paragraphs)
 
 
 class _OpfWriter:
@@ -85,12 +84,15 @@ class _OpfWriter:
             return
         self.add("meta", name="calibre:series", content=meta.series)
         if meta.series_index is not None:
-            self.add("meta", name="calibre:series_index", content=format_number(meta.series_index))
+            self.add("meta", name="calibre:series_index",
+                     content=format_number(meta.series_index))
         if self.epub3:
-            self.add("meta", meta.series, property="belongs-to-collection", id="bookshelf-series")
+            self.add("meta", meta.series, property="belongs-to-collection",
+                     id="bookshelf-series")
             self.refine("bookshelf-series", "collection-type", "series")
             if meta.series_index is not None:
-                self.refine("bookshelf-series", "group-position", format_number(meta.series_index))
+                self.refine("bookshelf-series", "group-position",
+                            format_number(meta.series_index))
 
     def identifiers(self, meta: EpubMetadata) -> None:
         isbn = meta.isbn13 or meta.isbn10
@@ -125,7 +127,6 @@ def _roles(pkg: Package) -> Any:
         ident = element.attr("id") or ""
         refined = pkg.refines.get(ident, {}).get("role", [None])[0]
         return (element.attr("role") or refined or "aut").strip().lower()
-
     return role
 
 
@@ -150,9 +151,11 @@ def rewrite_opf(opf: str, pkg: Package, meta: EpubMetadata, cover_item: str | No
         new += el("meta", name="cover", content=cover_item)
     before = block.before
     if not writer.dc_declared:
-        before = before[: before.rfind("<")] + _declare(before[before.rfind("<") :], writer.dc, opfedit.DC_NS)
+        before = before[:before.rfind("<")] + _declare(before[before.rfind("<"):], writer.dc,
+                                                       opfedit.DC_NS)
     if not writer.epub3 and not writer.opf_declared:
-        before = before[: before.rfind("<")] + _declare(before[before.rfind("<") :], writer.opf, opfedit.OPF_NS)
+        before = before[:before.rfind("<")] + _declare(before[before.rfind("<"):], writer.opf,
+                                                       opfedit.OPF_NS)
     return before + new + "".join(c.raw for c in kept) + block.tail_ws + block.after
 
 
@@ -167,7 +170,8 @@ class _CoverPlan:
 def _existing_cover(pkg: Package) -> dict[str, str] | None:
     items = list(pkg.manifest.values())
     marked = next((i for i in items if "cover-image" in i.get("properties", "").split()), None)
-    meta_id = next((c.get("content") for c in pkg.metadata if c.get("name") == "cover" and c.get("content")), None)
+    meta_id = next((c.get("content") for c in pkg.metadata
+                    if c.get("name") == "cover" and c.get("content")), None)
     item = marked or pkg.manifest.get(meta_id or "")
     if item and item.get("media-type") in ("image/jpeg", "image/png") and item.get("href"):
         return item
@@ -199,7 +203,8 @@ def _plan_cover(pkg: Package, cover: bytes, names: list[str], epub3: bool) -> _C
     if entry in names or "bookshelf-cover" in pkg.manifest:
         raise FormatError("The EPUB already has an entry named like our cover.", "write_failed")
     props = ' properties="cover-image"' if epub3 else ""
-    item = f'\n    <item id="bookshelf-cover" href="{href}" media-type="{media_type}"{props}/>'
+    item = (f'\n    <item id="bookshelf-cover" href="{href}" media-type="{media_type}"'
+            f"{props}/>")
     return _CoverPlan(entry, data, item, "bookshelf-cover")
 
 
@@ -209,18 +214,15 @@ def _insert_manifest_item(opf: str, item: str) -> str:
     if close < 0:
         raise FormatError("The EPUB package document has no <manifest>.", "bad_xml")
     head = opf[:close].rstrip()
-    return head + item + opf[len(head) :]
+    return head + item + opf[len(head):]
 
 
 def _expected(meta: EpubMetadata) -> dict[str, Any]:
     return {
-        "title": clean(meta.title),
-        "authors": [clean(a) for a in meta.authors],
-        "series": clean(meta.series),
-        "isbn": meta.isbn13 or meta.isbn10,
+        "title": clean(meta.title), "authors": [clean(a) for a in meta.authors],
+        "series": clean(meta.series), "isbn": meta.isbn13 or meta.isbn10,
         "series_index": meta.series_index if meta.series else None,
-        "language": to_bcp47(meta.language),
-        "publisher": clean(meta.publisher),
+        "language": to_bcp47(meta.language), "publisher": clean(meta.publisher),
         "published_year": meta.published_year,
         "description": html_to_text(description_html(meta.description or "")),
         "genres": list(dict.fromkeys(g.strip() for g in meta.genres if g.strip())),
@@ -230,15 +232,10 @@ def _expected(meta: EpubMetadata) -> dict[str, Any]:
 def _actual(book: ParsedBook, meta: EpubMetadata) -> dict[str, Any]:
     isbn = book.isbn13 if meta.isbn13 else book.isbn10 if meta.isbn10 else None
     return {
-        "title": book.title,
-        "authors": book.authors,
-        "series": book.series,
-        "isbn": isbn,
-        "series_index": book.series_index if meta.series else None,
-        "language": book.language,
-        "publisher": book.publisher,
-        "published_year": book.published_year,
-        "description": book.description,
+        "title": book.title, "authors": book.authors, "series": book.series,
+        "isbn": isbn, "series_index": book.series_index if meta.series else None,
+        "language": book.language, "publisher": book.publisher,
+        "published_year": book.published_year, "description": book.description,
         "genres": book.genres,
     }
 
@@ -251,13 +248,15 @@ def _verify(tmp: Path, meta: EpubMetadata, cover: bytes | None) -> None:
     wrong = [k for k in want if want[k] != got[k]]
     if wrong:
         detail = ", ".join(f"{k} read back as {got[k]!r}" for k in wrong)
-        raise FormatError(f"The rewritten EPUB did not read back as written ({detail}).", "write_failed")
+        raise FormatError(f"The rewritten EPUB did not read back as written ({detail}).",
+                          "write_failed")
     if cover is not None and not book.cover:
         raise FormatError("The rewritten EPUB's cover could not be read back.", "write_failed")
     with zipfile.ZipFile(tmp) as zf:
         first = zf.infolist()[0]
         if first.filename != "mimetype" or first.compress_type != zipfile.ZIP_STORED:
-            raise FormatError("The rewritten EPUB does not start with a stored mimetype.", "write_failed")
+            raise FormatError("The rewritten EPUB does not start with a stored mimetype.",
+                              "write_failed")
         bad = zf.testzip()
         if bad:
             raise FormatError(f"The rewritten EPUB entry {bad!r} is damaged.", "write_failed")
@@ -271,7 +270,8 @@ def _write_zip(src_path: Path, out: Any, replacements: dict[str, bytes]) -> None
             if info.filename == "mimetype" or info.is_dir() and info.file_size == 0:
                 continue
             if info.filename in replacements:
-                writer.write(info.filename, replacements.pop(info.filename), date_time=info.date_time)
+                writer.write(info.filename, replacements.pop(info.filename),
+                             date_time=info.date_time)
             else:
                 writer.copy_raw(src, info)
         for name, data in replacements.items():  # entries that are new, e.g. a first cover
@@ -299,7 +299,8 @@ def _prepare(path: Path, meta: EpubMetadata, cover: bytes | None) -> dict[str, b
     try:
         opf = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise FormatError("Only UTF-8 package documents can be rewritten.", "write_failed") from exc
+        raise FormatError("Only UTF-8 package documents can be rewritten.", "write_failed") \
+            from exc
     plan = _plan_cover(pkg, cover, names, _OpfWriter(opf, pkg).epub3) if cover else None
     if plan and plan.manifest_item:
         opf = _insert_manifest_item(opf, plan.manifest_item)

@@ -7,40 +7,15 @@ from pathlib import Path
 
 _SERIES_PAREN = re.compile(
     r"^(?P<title>.+?)\s*[\(\[](?P<series>[^()\[\]]+?)\s*"
-    r"(?:#|,?\s*(?:book|vol\.?|volume|no\.?)\s*)(?P<index>\d+(?:\.\d+)?)[\)\]]\s*$",
-    re.I,
-)
-_SERIES_PART = re.compile(r"^(?P<series>.+?)\s*(?:#|book\s*|vol\.?\s*)?(?P<index>\d+(?:\.\d+)?)$", re.I)
+    r"(?:#|,?\s*(?:book|vol\.?|volume|no\.?)\s*)(?P<index>\d+(?:\.\d+)?)[\)\]]\s*$", re.I)
+_SERIES_PART = re.compile(
+    r"^(?P<series>.+?)\s*(?:#|book\s*|vol\.?\s*)?(?P<index>\d+(?:\.\d+)?)$", re.I)
 _NAME_WORD = re.compile(
     r"^(?:[A-Z][a-z'’\-]+|[A-Z]\.(?:[A-Z]\.)*|[A-Z]{1,2}|\w+-\w+|"
-    r"(?:van|von|de|der|da|di|le|la|du|del|bin|al))$"
-)
+    r"(?:van|von|de|der|da|di|le|la|du|del|bin|al))$")
 # Words that appear in titles but essentially never in a person's name.
-_TITLE_WORDS = {
-    "the",
-    "a",
-    "an",
-    "of",
-    "and",
-    "in",
-    "on",
-    "to",
-    "for",
-    "with",
-    "my",
-    "our",
-    "der",
-    "die",
-    "das",
-    "el",
-    "los",
-    "las",
-    "les",
-    "un",
-    "une",
-    "how",
-    "why",
-}
+_TITLE_WORDS = {"the", "a", "an", "of", "and", "in", "on", "to", "for", "with", "my", "our",
+                "der", "die", "das", "el", "los", "las", "les", "un", "une", "how", "why"}
 _EXTS = re.compile(r"\.(epub|pdf|mobi|azw3?|cbz|cbr|kepub|fb2|txt)$", re.I)
 
 
@@ -59,7 +34,8 @@ def looks_like_person(text: str) -> bool:
     words = text.split()
     if any(w.lower() in _TITLE_WORDS for w in words):
         return False
-    return 2 <= len(words) <= 4 and all(_NAME_WORD.match(w) for w in words) and not any(w.isdigit() for w in words)
+    return 2 <= len(words) <= 4 and all(_NAME_WORD.match(w) for w in words) and not any(
+        w.isdigit() for w in words)
 
 
 def _authors(text: str) -> list[str]:
@@ -83,7 +59,8 @@ def parse_filename(name: str | Path) -> tuple[str | None, list[str], str | None,
         series_match = _SERIES_PART.match(parts[1])
         if series_match and looks_like_person(_authors(parts[0])[0]):
             title = " - ".join(parts[2:])
-            return (title, _authors(parts[0]), series_match["series"].strip(), float(series_match["index"]))
+            return (title, _authors(parts[0]), series_match["series"].strip(),
+                    float(series_match["index"]))
     if len(parts) == 2:
         first, second = parts
         # "Title - Author" when only the second half reads like a person's name.

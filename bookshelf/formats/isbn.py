@@ -27,7 +27,8 @@ def is_valid_isbn10(isbn: str) -> bool:
 
 
 def is_valid_isbn13(isbn: str) -> bool:
-    return bool(re.fullmatch(r"97[89][0-9]{10}", isbn)) and isbn13_check(isbn[:12]) == isbn[12]
+    return (bool(re.fullmatch(r"97[89][0-9]{10}", isbn))
+            and isbn13_check(isbn[:12]) == isbn[12])
 
 
 def to_isbn13(isbn10: str) -> str:

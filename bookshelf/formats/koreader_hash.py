@@ -55,6 +55,6 @@ def file_hashes(path: Path | str) -> tuple[str, str]:
             # Samples are 1024 bytes and chunks are 1 MiB-aligned, so a sample never straddles two.
             while pending and pending[0] < end:
                 start = pending.pop(0) - pos
-                md5.update(chunk[start : start + SAMPLE_SIZE])
+                md5.update(chunk[start:start + SAMPLE_SIZE])
             pos = end
     return md5.hexdigest(), sha.hexdigest()

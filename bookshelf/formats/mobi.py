@@ -17,34 +17,9 @@ from bookshelf.formats.plaintext import clean, html_to_text
 MAX_RECORD = 16 * 1024 * 1024
 NO_INDEX = 0xFFFFFFFF
 # Windows LCID primary language ids, as MOBI stores them in the header's locale field.
-_LCID = {
-    9: "en",
-    12: "fr",
-    7: "de",
-    10: "es",
-    16: "it",
-    22: "pt",
-    19: "nl",
-    25: "ru",
-    17: "ja",
-    4: "zh",
-    18: "ko",
-    1: "ar",
-    13: "he",
-    21: "pl",
-    29: "sv",
-    20: "no",
-    6: "da",
-    11: "fi",
-    14: "hu",
-    5: "cs",
-    31: "tr",
-    8: "el",
-    34: "uk",
-    2: "bg",
-    24: "ro",
-    26: "hr",
-}
+_LCID = {9: "en", 12: "fr", 7: "de", 10: "es", 16: "it", 22: "pt", 19: "nl", 25: "ru", 17: "ja",
+         4: "zh", 18: "ko", 1: "ar", 13: "he", 21: "pl", 29: "sv", 20: "no", 6: "da", 11: "fi",
+         14: "hu", 5: "cs", 31: "tr", 8: "el", 34: "uk", 2: "bg", 24: "ro", 26: "hr"}
 
 
 @dataclass
@@ -61,7 +36,8 @@ class MobiHeader:
     exth: dict[int, list[bytes]] = field(default_factory=dict)
 
     def text(self, key: int) -> list[str]:
-        return [v.decode(self.encoding, errors="replace").strip("\x00 ") for v in self.exth.get(key, [])]
+        return [v.decode(self.encoding, errors="replace").strip("\x00 ") for v in
+                self.exth.get(key, [])]
 
     def number(self, key: int) -> int | None:
         values = self.exth.get(key)
@@ -70,7 +46,8 @@ class MobiHeader:
 
 def _read_record(fh: BinaryIO, head: MobiHeader, index: int) -> bytes:
     if not 0 <= index < len(head.records):
-        raise FormatError(f"The MOBI file refers to record {index}, which does not exist.", "corrupt")
+        raise FormatError(f"The MOBI file refers to record {index}, which does not exist.",
+                          "corrupt")
     start = head.records[index]
     end = head.records[index + 1] if index + 1 < len(head.records) else head.file_size
     if end < start or end - start > MAX_RECORD:
@@ -87,7 +64,7 @@ def _palmdb(fh: BinaryIO, size: int) -> MobiHeader:
     table = fh.read(8 * count)
     if count == 0 or len(table) < 8 * count:
         raise FormatError("The MOBI file is truncated inside its record table.", "truncated")
-    offsets = [struct.unpack(">I", table[i * 8 : i * 8 + 4])[0] for i in range(count)]
+    offsets = [struct.unpack(">I", table[i * 8:i * 8 + 4])[0] for i in range(count)]
     if any(b < a for a, b in zip(offsets, offsets[1:], strict=False)) or offsets[-1] > size:
         raise FormatError("The MOBI record table points outside the file.", "truncated")
     name = head[:32].split(b"\x00", 1)[0].decode("cp1252", errors="replace")
@@ -95,17 +72,17 @@ def _palmdb(fh: BinaryIO, size: int) -> MobiHeader:
 
 
 def _parse_exth(data: bytes, start: int) -> dict[int, list[bytes]]:
-    if data[start : start + 4] != b"EXTH" or len(data) < start + 12:
+    if data[start:start + 4] != b"EXTH" or len(data) < start + 12:
         return {}
-    count = struct.unpack(">I", data[start + 8 : start + 12])[0]
+    count = struct.unpack(">I", data[start + 8:start + 12])[0]
     pos, exth = start + 12, {}  # type: tuple[int, dict[int, list[bytes]]]
     for _ in range(min(count, 10_000)):
         if pos + 8 > len(data):
             break
-        kind, length = struct.unpack(">II", data[pos : pos + 8])
+        kind, length = struct.unpack(">II", data[pos:pos + 8])
         if length < 8 or pos + length > len(data):
             break
-        exth.setdefault(kind, []).append(data[pos + 8 : pos + length])
+        exth.setdefault(kind, []).append(data[pos + 8:pos + length])
         pos += length
     return exth
 
@@ -122,7 +99,7 @@ def _mobi_header(head: MobiHeader, rec0: bytes) -> None:
     name_off, name_len, head.locale = struct.unpack(">III", rec0[84:96])
     head.first_image = struct.unpack(">I", rec0[108:112])[0]
     if name_off + name_len <= len(rec0):
-        head.full_name = rec0[name_off : name_off + name_len].decode(head.encoding, "replace")
+        head.full_name = rec0[name_off:name_off + name_len].decode(head.encoding, "replace")
     if struct.unpack(">I", rec0[128:132])[0] & 0x40:
         head.exth = _parse_exth(rec0, 16 + length)
 
@@ -164,9 +141,8 @@ def sniff_mobi_kind(path: Path | str) -> str:
 def _cover(fh: BinaryIO, head: MobiHeader) -> tuple[bytes, str] | None:
     if head.first_image == NO_INDEX:
         return None
-    indexes = [
-        head.first_image + off for key in (201, 202) if (off := head.number(key)) is not None and off != NO_INDEX
-    ]
+    indexes = [head.first_image + off for key in (201, 202)
+               if (off := head.number(key)) is not None and off != NO_INDEX]
     indexes.append(head.first_image)
     for index in indexes:
         if index < len(head.records):

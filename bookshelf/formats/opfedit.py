@@ -16,8 +16,10 @@ OPF_NS = "http://www.idpf.org/2007/opf"
 _META_OPEN = re.compile(r"<((?:[\w.-]+:)?metadata)\b[^>]*>", re.S)
 _ITEM = re.compile(r"(\s*)(<!--.*?-->|<([\w.:-]+)\b([^>]*?)(/?)>)", re.S)
 _ATTR = re.compile(r"([\w.:-]+)\s*=\s*(\"[^\"]*\"|'[^']*')")
-_MANAGED_DC = {"title", "creator", "identifier", "language", "publisher", "date", "description", "subject"}
-_MANAGED_META_NAMES = {"calibre:series", "calibre:series_index", "calibre:author_sort", "calibre:title_sort"}
+_MANAGED_DC = {"title", "creator", "identifier", "language", "publisher", "date", "description",
+               "subject"}
+_MANAGED_META_NAMES = {"calibre:series", "calibre:series_index", "calibre:author_sort",
+                       "calibre:title_sort"}
 
 
 @dataclass
@@ -52,7 +54,7 @@ def split_metadata(opf: str) -> MetadataBlock:
     close = opf.find(f"</{start.group(1)}", start.end())
     if close < 0:
         raise FormatError("The EPUB package's <metadata> section is not closed.", "bad_xml")
-    inner = opf[start.end() : close]
+    inner = opf[start.end():close]
     children, pos = [], 0
     for match in _ITEM.finditer(inner):
         if match.start() < pos:
@@ -67,10 +69,11 @@ def split_metadata(opf: str) -> MetadataBlock:
             text = inner[end:close_tag]
             end = inner.index(">", close_tag) + 1
         parsed = {k: html.unescape(v[1:-1]) for k, v in _ATTR.findall(attrs or "")}
-        children.append(Element(inner[match.start() : end], tag or "", parsed, text))
+        children.append(Element(inner[match.start():end], tag or "", parsed, text))
         pos = end
     tail = inner[pos:]
-    return MetadataBlock(opf[: start.end()], children, tail if not tail.strip() else tail, opf[close:])
+    return MetadataBlock(opf[:start.end()], children, tail if not tail.strip() else tail,
+                         opf[close:])
 
 
 def prefix_for(opf: str, namespace: str, default: str) -> tuple[str, bool]:
@@ -93,7 +96,8 @@ def is_managed(el: Element, roles: Callable[[Element], str], unique_id: str | No
             return (el.attr("event") or "publication").lower() == "publication"
         return True
     if name == "meta":
-        return el.attrs.get("name") in _MANAGED_META_NAMES or el.attrs.get("property") == "belongs-to-collection"
+        return (el.attrs.get("name") in _MANAGED_META_NAMES
+                or el.attrs.get("property") == "belongs-to-collection")
     return False
 
 
@@ -102,21 +106,14 @@ def _is_isbn_identifier(el: Element) -> bool:
 
     text = html.unescape(re.sub(r"<[^>]*>", "", el.text)).strip()
     scheme = (el.attr("scheme") or "").lower()
-    return (
-        scheme == "isbn" or text.lower().startswith(("urn:isbn:", "isbn:")) or bool(not scheme and normalise_isbn(text))
-    )
+    return scheme == "isbn" or text.lower().startswith(("urn:isbn:", "isbn:")) or bool(
+        not scheme and normalise_isbn(text))
 
 
 def drop_orphan_refines(children: list[Element], removed_ids: set[str]) -> list[Element]:
-    return [
-        el
-        for el in children
-        if not (
-            el.local == "meta"
-            and el.attrs.get("refines", "")[1:] in removed_ids
-            and el.attrs.get("refines", "").startswith("#")
-        )
-    ]
+    return [el for el in children
+            if not (el.local == "meta" and el.attrs.get("refines", "")[1:] in removed_ids
+                    and el.attrs.get("refines", "").startswith("#"))]
 
 
 def el(tag: str, text: str | None = None, indent: str = "\n    ", **attrs: str) -> str:

@@ -21,7 +21,8 @@ def page_count(path: Path | str, fmt: str) -> int | None:
     return None
 
 
-def render_page(path: Path | str, fmt: str, index: int, max_width: int | None = None) -> tuple[bytes, str]:
+def render_page(path: Path | str, fmt: str, index: int,
+                max_width: int | None = None) -> tuple[bytes, str]:
     """Page ``index`` (0-based) as image bytes and media type, no wider than max_width."""
     if fmt in ("cbz", "cbr"):
         data, _ = read_page(path, fmt, index)
@@ -31,8 +32,7 @@ def render_page(path: Path | str, fmt: str, index: int, max_width: int | None = 
 
         with open_pdf(path) as doc:
             if not 0 <= index < doc.page_count:
-                raise FormatError(
-                    f"The PDF has {doc.page_count} pages; page {index + 1} does not exist.", "no_such_page"
-                )
+                raise FormatError(f"The PDF has {doc.page_count} pages; page {index + 1} does "
+                                  "not exist.", "no_such_page")
             return render_pdf_page(doc, index, max_width=max_width), "image/jpeg"
     raise FormatError(f"{fmt.upper()} books have no fixed pages to render.", "unsupported_format")

@@ -130,13 +130,13 @@ def _isbn_from_text(doc: Any, extra: str) -> str | None:
         if found:
             break
         text = doc[index].get_text("text")
-        found = next((find_isbn(m.group(1)) for m in _ISBN_NEAR.finditer(text) if find_isbn(m.group(1))), None)
+        found = next((find_isbn(m.group(1)) for m in _ISBN_NEAR.finditer(text)
+                      if find_isbn(m.group(1))), None)
     return found
 
 
-def render_pdf_page(
-    doc: Any, index: int, max_width: int | None = None, max_height: int | None = None, quality: int = 80
-) -> bytes:
+def render_pdf_page(doc: Any, index: int, max_width: int | None = None,
+                    max_height: int | None = None, quality: int = 80) -> bytes:
     """One page as a JPEG no wider than max_width and no taller than max_height."""
     pymupdf = _fitz()
     page = doc[index]
@@ -165,7 +165,8 @@ def read_pdf(path: Path) -> ParsedBook:
             book.isbn10, book.isbn13 = both_forms(isbn)
             book.identifiers["isbn"] = book.isbn13 or isbn
         try:
-            book.cover = render_pdf_page(doc, 0, max_width=COVER_MAX_HEIGHT, max_height=COVER_MAX_HEIGHT)
+            book.cover = render_pdf_page(doc, 0, max_width=COVER_MAX_HEIGHT,
+                                         max_height=COVER_MAX_HEIGHT)
             book.cover_media_type = "image/jpeg"
         except (RuntimeError, ValueError) as exc:
             book.cover = None  # a page MuPDF cannot draw should not hide the metadata

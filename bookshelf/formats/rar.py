@@ -14,10 +14,8 @@ def _libarchive() -> Any:
         import libarchive
     except (ImportError, OSError, AttributeError) as exc:
         # libarchive-c loads the system libarchive (Debian: libarchive13) when imported.
-        raise FormatError(
-            "CBR support needs the libarchive system library, which is not installed on this server.",
-            "unsupported_format",
-        ) from exc
+        raise FormatError("CBR support needs the libarchive system library, which is not "
+                          "installed on this server.", "unsupported_format") from exc
     return libarchive
 
 
@@ -38,7 +36,8 @@ def _entries(archive: Any, limits: ZipLimits) -> Any:
     for entry in archive:
         count += 1
         if count > limits.max_entries:
-            raise FormatError(f"The RAR archive has more than {limits.max_entries} entries.", "zip_bomb")
+            raise FormatError(f"The RAR archive has more than {limits.max_entries} entries.",
+                              "zip_bomb")
         yield entry
 
 
@@ -53,9 +52,8 @@ def list_rar(path: Path, limits: ZipLimits = COMIC_LIMITS) -> dict[str, int]:
                 size = entry.size or 0
                 total += size
                 if total > limits.max_total:
-                    raise FormatError(
-                        f"The RAR archive would unpack to more than {limits.max_total // MiB} MiB.", "zip_bomb"
-                    )
+                    raise FormatError(f"The RAR archive would unpack to more than "
+                                      f"{limits.max_total // MiB} MiB.", "zip_bomb")
                 if _is_file(entry) and is_safe_name(entry.pathname or ""):
                     sizes[entry.pathname] = size
     except lib.ArchiveError as exc:
@@ -76,9 +74,8 @@ def read_rar(path: Path, wanted: set[str], cap: int = 64 * MiB) -> dict[str, byt
                 for block in entry.get_blocks():
                     size += len(block)
                     if size > cap:
-                        raise FormatError(
-                            f"The RAR entry {entry.pathname!r} is larger than {cap // MiB} MiB.", "too_large"
-                        )
+                        raise FormatError(f"The RAR entry {entry.pathname!r} is larger than "
+                                          f"{cap // MiB} MiB.", "too_large")
                     chunks.append(bytes(block))
                 found[entry.pathname] = b"".join(chunks)
                 if len(found) == len(wanted):

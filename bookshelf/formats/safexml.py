@@ -22,7 +22,8 @@ def _as_text(data: bytes) -> str | bytes:
 def parse_xml(data: bytes, what: str, max_bytes: int = MAX_XML) -> ET.Element:
     """Parse ``data`` strictly; ``what`` names the document in the error sentence."""
     if len(data) > max_bytes:
-        raise FormatError(f"The {what} is larger than {max_bytes // 1024 // 1024} MiB.", "too_large")
+        raise FormatError(f"The {what} is larger than {max_bytes // 1024 // 1024} MiB.",
+                          "too_large")
     text = _as_text(data)
     probe = text if isinstance(text, str) else text.decode("latin-1")
     # Entity declarations are how billion-laughs and external-entity attacks start;

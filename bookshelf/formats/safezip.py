@@ -45,9 +45,11 @@ class SafeZip:
         try:
             self._zf = zipfile.ZipFile(path)
         except zipfile.BadZipFile as exc:
-            raise FormatError(f"The {kind} is not a valid zip archive ({exc}).", "not_a_zip") from exc
+            raise FormatError(f"The {kind} is not a valid zip archive ({exc}).",
+                              "not_a_zip") from exc
         except (OSError, EOFError, ValueError) as exc:
-            raise FormatError(f"The {kind} zip archive is truncated or unreadable ({exc}).", "truncated") from exc
+            raise FormatError(f"The {kind} zip archive is truncated or unreadable ({exc}).",
+                              "truncated") from exc
         try:
             self._infos = self._vet(self._zf.infolist())
         except BaseException:
@@ -57,23 +59,17 @@ class SafeZip:
     def _vet(self, infos: list[zipfile.ZipInfo]) -> dict[str, zipfile.ZipInfo]:
         lim = self.limits
         if len(infos) > lim.max_entries:
-            raise FormatError(
-                f"The {self.kind} has {len(infos)} entries; at most {lim.max_entries} are accepted.", "zip_bomb"
-            )
+            raise FormatError(f"The {self.kind} has {len(infos)} entries; at most "
+                              f"{lim.max_entries} are accepted.", "zip_bomb")
         total = sum(i.file_size for i in infos)
         if total > lim.max_total:
-            raise FormatError(
-                f"The {self.kind} would unpack to {total // MiB} MiB, over the {lim.max_total // MiB} MiB limit.",
-                "zip_bomb",
-            )
+            raise FormatError(f"The {self.kind} would unpack to {total // MiB} MiB, over the "
+                              f"{lim.max_total // MiB} MiB limit.", "zip_bomb")
         for i in infos:
             ratio = i.file_size / max(i.compress_size, 1)
             if i.file_size > lim.ratio_floor and ratio > lim.max_ratio:
-                raise FormatError(
-                    f"The {self.kind} entry {i.filename!r} is compressed more than "
-                    f"{lim.max_ratio}:1, which only zip bombs do.",
-                    "zip_bomb",
-                )
+                raise FormatError(f"The {self.kind} entry {i.filename!r} is compressed more than "
+                                  f"{lim.max_ratio}:1, which only zip bombs do.", "zip_bomb")
         # Unsafe names are ignored rather than fatal: we never extract, so they are just noise.
         return {i.filename: i for i in infos if is_safe_name(i.filename) and not i.is_dir()}
 
@@ -107,22 +103,15 @@ class SafeZip:
                 while chunk := fh.read(256 * 1024):
                     size += len(chunk)
                     if size > cap:
-                        raise FormatError(
-                            f"The {self.kind} entry {name!r} is larger than {cap // MiB} MiB.", "too_large"
-                        )
+                        raise FormatError(f"The {self.kind} entry {name!r} is larger than "
+                                          f"{cap // MiB} MiB.", "too_large")
                     chunks.append(chunk)
         except FormatError:
             raise
-        except (
-            zipfile.BadZipFile,
-            zlib.error,
-            EOFError,
-            OSError,
-            ValueError,
-            NotImplementedError,
-            RuntimeError,
-        ) as exc:
-            raise FormatError(f"The {self.kind} entry {name!r} is damaged ({exc}).", "truncated") from exc
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError,
+                NotImplementedError, RuntimeError) as exc:
+            raise FormatError(f"The {self.kind} entry {name!r} is damaged ({exc}).",
+                              "truncated") from exc
         return b"".join(chunks)
 
     def close(self) -> None:
@@ -131,5 +120,6 @@ class SafeZip:
     def __enter__(self) -> SafeZip:
         return self
 
-    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
+                 tb: TracebackType | None) -> None:
         self.close()

@@ -8,16 +8,7 @@ from bookshelf.providers.score import match_score, rank
 from bookshelf.providers.transport import make_client
 
 __all__ = [
-    "Candidate",
-    "LookupQuery",
-    "Provider",
-    "ProviderSettings",
-    "RateLimiter",
-    "allowed_cover_hosts",
-    "build_providers",
-    "default_limiters",
-    "fetch_cover",
-    "make_client",
-    "match_score",
-    "rank",
+    "Candidate", "LookupQuery", "Provider", "ProviderSettings", "RateLimiter",
+    "allowed_cover_hosts", "build_providers", "default_limiters", "fetch_cover", "make_client",
+    "match_score", "rank",
 ]

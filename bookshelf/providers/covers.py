@@ -25,15 +25,12 @@ def allowed_cover_hosts(settings: ProviderSettings) -> frozenset[HostPair]:
     """The configured provider origins (http only if configured so: a local fake) plus
     each provider's documented HTTPS image hosts."""
     pairs: set[HostPair] = set()
-    for base in (
-        settings.google_books_url,
-        settings.hardcover_url,
-        settings.openlibrary_url,
-        settings.openlibrary_covers_url,
-    ):
+    for base in (settings.google_books_url, settings.hardcover_url, settings.openlibrary_url,
+                 settings.openlibrary_covers_url):
         url = httpx.URL(base)
         pairs.add((url.scheme, _netloc(url)))
-    for host in (*google_books.IMAGE_HOSTS, *hardcover.IMAGE_HOSTS, *openlibrary.IMAGE_HOSTS, *_ARCHIVE_HOSTS):
+    for host in (*google_books.IMAGE_HOSTS, *hardcover.IMAGE_HOSTS, *openlibrary.IMAGE_HOSTS,
+                 *_ARCHIVE_HOSTS):
         pairs.add(("https", host))
     return frozenset(pairs)
 
@@ -47,7 +44,8 @@ def is_allowed(url: httpx.URL, allowed: Iterable[HostPair]) -> bool:
     for scheme, host in allowed:
         if scheme != url.scheme:
             continue
-        if host == netloc or (host.startswith("*.") and url.port is None and netloc.endswith(host[1:])):
+        if host == netloc or (host.startswith("*.") and url.port is None
+                              and netloc.endswith(host[1:])):
             return True
     return False
 
@@ -65,14 +63,8 @@ def sniff_image(data: bytes) -> str | None:
     return None
 
 
-async def fetch_cover(
-    client: httpx.AsyncClient,
-    url: str,
-    allowed_hosts: Iterable[HostPair],
-    *,
-    max_bytes: int = MAX_BYTES,
-    timeout: float = TIMEOUT,
-) -> tuple[bytes, str]:
+async def fetch_cover(client: httpx.AsyncClient, url: str, allowed_hosts: Iterable[HostPair], *,
+                      max_bytes: int = MAX_BYTES, timeout: float = TIMEOUT) -> tuple[bytes, str]:
     """The image bytes and their sniffed MIME type.
 
     Refuses hosts outside ``allowed_hosts`` (redirects included, at most two, each
@@ -83,7 +75,8 @@ async def fetch_cover(
         async with asyncio.timeout(timeout):
             return await _fetch(client, httpx.URL(url), allowed, max_bytes)
     except TimeoutError:
-        raise UpstreamError(f"cover download from {_where(url)} timed out", reason="timeout", transient=True) from None
+        raise UpstreamError(f"cover download from {_where(url)} timed out", reason="timeout",
+                            transient=True) from None
 
 
 def _where(url: str | httpx.URL) -> str:
@@ -91,9 +84,8 @@ def _where(url: str | httpx.URL) -> str:
     return redact(f"{url.scheme}://{_netloc(url)}{url.path}")
 
 
-async def _fetch(
-    client: httpx.AsyncClient, url: httpx.URL, allowed: frozenset[HostPair], max_bytes: int
-) -> tuple[bytes, str]:
+async def _fetch(client: httpx.AsyncClient, url: httpx.URL, allowed: frozenset[HostPair],
+                 max_bytes: int) -> tuple[bytes, str]:
     for _ in range(MAX_REDIRECTS + 1):
         if not is_allowed(url, allowed):
             raise UpstreamError(f"cover host not allowed: {_where(url)}", reason="forbidden_host")
@@ -105,13 +97,12 @@ async def _fetch(
                 _check_status(response, url)
                 data = await _read_capped(response, url, max_bytes)
         except httpx.TimeoutException:
-            raise UpstreamError(
-                f"cover download from {_where(url)} timed out", reason="timeout", transient=True
-            ) from None
+            raise UpstreamError(f"cover download from {_where(url)} timed out",
+                                reason="timeout", transient=True) from None
         except httpx.TransportError as exc:
-            raise UpstreamError(
-                f"cover download from {_where(url)} failed: {type(exc).__name__}", reason="unavailable", transient=True
-            ) from None
+            raise UpstreamError(f"cover download from {_where(url)} failed: "
+                                f"{type(exc).__name__}", reason="unavailable",
+                                transient=True) from None
         kind = sniff_image(data)
         if kind is None:
             raise UpstreamError(f"cover from {_where(url)} is not an image", reason="not_image")
@@ -126,16 +117,12 @@ def _check_status(response: httpx.Response, url: httpx.URL) -> None:
     if status == 404:
         raise UpstreamError(f"no cover at {_where(url)}", reason="not_found")
     if status == 429 or status == 403:
-        raise UpstreamError(
-            f"cover host {_where(url)} refused (HTTP {status})",
-            reason="rate_limited" if status == 429 else "forbidden",
-            transient=status == 429,
-        )
-    raise UpstreamError(
-        f"cover download from {_where(url)} failed (HTTP {status})",
-        reason="server_error" if status >= 500 else "bad_response",
-        transient=status >= 500,
-    )
+        raise UpstreamError(f"cover host {_where(url)} refused (HTTP {status})",
+                            reason="rate_limited" if status == 429 else "forbidden",
+                            transient=status == 429)
+    raise UpstreamError(f"cover download from {_where(url)} failed (HTTP {status})",
+                        reason="server_error" if status >= 500 else "bad_response",
+                        transient=status >= 500)
 
 
 async def _read_capped(response: httpx.Response, url: httpx.URL, max_bytes: int) -> bytes:

@@ -38,15 +38,8 @@ class GoogleBooks:
 
     name = NAME
 
-    def __init__(
-        self,
-        client: httpx.AsyncClient,
-        base_url: str,
-        api_key: str | None = None,
-        *,
-        limiter: RateLimiter | None = None,
-        policy: RetryPolicy | None = None,
-    ) -> None:
+    def __init__(self, client: httpx.AsyncClient, base_url: str, api_key: str | None = None, *,
+                 limiter: RateLimiter | None = None, policy: RetryPolicy | None = None) -> None:
         self.client = client
         self.base_url = base_url.rstrip("/")
         self.api_key = (api_key or "").strip() or None
@@ -92,23 +85,17 @@ class GoogleBooks:
             params = {**params, "key": self.api_key}
         request = self.client.build_request("GET", self.base_url + path, params=params)
         try:
-            response = await send(
-                self.client,
-                request,
-                limiter=self.limiter,
-                classify=self._classify,
-                provider="Google Books",
-                policy=self.policy,
-            )
+            response = await send(self.client, request, limiter=self.limiter,
+                                  classify=self._classify, provider="Google Books",
+                                  policy=self.policy)
         except UpstreamError as exc:
             if exc.reason == "quota":
                 self._quota_error = exc
             raise
         body = json_body(response)
         if not isinstance(body, dict):
-            raise UpstreamError(
-                "Google Books answered with a body that is not JSON", reason="bad_response", transient=True
-            )
+            raise UpstreamError("Google Books answered with a body that is not JSON",
+                                reason="bad_response", transient=True)
         return body
 
     def _classify(self, response: httpx.Response) -> UpstreamError | None:
@@ -121,27 +108,26 @@ class GoogleBooks:
             return UpstreamError("Google Books rejected the API key", reason="unauthorized")
         if status == 400:
             return UpstreamError(text, reason="bad_request")
-        if status == 429 or (
-            status == 403 and reasons & {"dailyLimitExceeded", "userRateLimitExceeded", "rateLimitExceeded"}
-        ):
+        if status == 429 or (status == 403 and reasons & {"dailyLimitExceeded",
+                                                          "userRateLimitExceeded",
+                                                          "rateLimitExceeded"}):
             # Day and minute quotas share a reason; only the message tells them apart.
             if "dailyLimitExceeded" in reasons or "per day" in message.lower():
                 hint = "" if self.api_key else " (no API key configured: the shared pool is used)"
                 return UpstreamError(text + hint, reason="quota")
-            return UpstreamError(text, reason="rate_limited", transient=True, retry_after=retry_after_seconds(response))
+            return UpstreamError(text, reason="rate_limited", transient=True,
+                                 retry_after=retry_after_seconds(response))
         if status in (401, 403):
             if "accessNotConfigured" in reasons or "SERVICE_DISABLED" in reasons:
-                return UpstreamError("Google Books API is not enabled for this key's project", reason="forbidden")
+                return UpstreamError("Google Books API is not enabled for this key's project",
+                                     reason="forbidden")
             return UpstreamError(text, reason="unauthorized" if status == 401 else "forbidden")
         if status == 404:
             return UpstreamError(text, reason="not_found")
         if status >= 500:
-            return UpstreamError(
-                text,
-                reason="server_error",
-                transient=status in (500, 502, 503, 504),
-                retry_after=retry_after_seconds(response),
-            )
+            return UpstreamError(text, reason="server_error",
+                                 transient=status in (500, 502, 503, 504),
+                                 retry_after=retry_after_seconds(response))
         return UpstreamError(text, reason="bad_response")
 
 
@@ -164,13 +150,11 @@ def _quoted(value: str) -> str:
 def volume_candidate(volume: dict[str, Any]) -> Candidate:
     """A Candidate from a search item or a ``volumes/{id}`` body; every field is optional."""
     info = volume.get("volumeInfo") or {}
-    identifiers = [
-        i.get("identifier")
-        for i in info.get("industryIdentifiers") or []
-        if isinstance(i, dict) and i.get("type") in ("ISBN_10", "ISBN_13")
-    ]
+    identifiers = [i.get("identifier") for i in info.get("industryIdentifiers") or []
+                   if isinstance(i, dict) and i.get("type") in ("ISBN_10", "ISBN_13")]
     isbn10, isbn13 = split_isbns(identifiers)
-    genres = unique(part for category in info.get("categories") or [] for part in str(category).split("/"))
+    genres = unique(part for category in info.get("categories") or []
+                    for part in str(category).split("/"))
     return Candidate(
         source=NAME,
         source_id=str(volume.get("id") or ""),

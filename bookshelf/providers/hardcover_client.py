@@ -73,16 +73,9 @@ class CallRecord:
 class HardcoverClient:
     """Every Hardcover operation bookshelf uses; each failure is an UpstreamError."""
 
-    def __init__(
-        self,
-        client: httpx.AsyncClient,
-        url: str,
-        token: str | None,
-        *,
-        limiter: RateLimiter | None = None,
-        policy: RetryPolicy | None = None,
-        on_call: Callable[[CallRecord], None] | None = None,
-    ) -> None:
+    def __init__(self, client: httpx.AsyncClient, url: str, token: str | None, *,
+                 limiter: RateLimiter | None = None, policy: RetryPolicy | None = None,
+                 on_call: Callable[[CallRecord], None] | None = None) -> None:
         self.client = client
         self.url = url
         self._token = clean_token(token)
@@ -99,14 +92,12 @@ class HardcoverClient:
         data = await self._execute("WhoAmI", q.ME, {})
         rows = data.get("me") or []
         if not rows or not isinstance(rows[0], dict):
-            raise UpstreamError(
-                "Hardcover token is valid but cannot read the user (scope read:me)", reason="missing_scope"
-            )
+            raise UpstreamError("Hardcover token is valid but cannot read the user (scope read:me)",
+                                reason="missing_scope")
         return parse_user(rows[0])
 
-    async def search(
-        self, title: str | None, author: str | None = None, *, per_page: int = 10, page: int = 1
-    ) -> SearchPage:
+    async def search(self, title: str | None, author: str | None = None, *, per_page: int = 10,
+                     page: int = 1) -> SearchPage:
         """Search books: title and author go in one query string (there is no author filter)."""
         text = " ".join(part.strip() for part in (title, author) if part and part.strip())
         if not text:
@@ -115,16 +106,16 @@ class HardcoverClient:
         data = await self._execute("SearchBooks", q.SEARCH, variables, timeout=SEARCH_TIMEOUT)
         payload = data.get("search") or {}
         if payload.get("error"):
-            raise UpstreamError(f"Hardcover search failed: {payload['error']}", reason="graphql_error")
+            raise UpstreamError(f"Hardcover search failed: {payload['error']}",
+                                reason="graphql_error")
         results = payload.get("results") if isinstance(payload.get("results"), dict) else {}
-        hits = [parse_search_hit(h.get("document") or {}) for h in results.get("hits") or [] if isinstance(h, dict)]
-        return SearchPage(
-            hits=[h for h in hits if h is not None],
-            ids=[int(i) for i in payload.get("ids") or [] if i is not None],
-            found=int(results.get("found") or 0),
-            page=int(payload.get("page") or page),
-            per_page=int(payload.get("per_page") or per_page),
-        )
+        hits = [parse_search_hit(h.get("document") or {}) for h in results.get("hits") or []
+                if isinstance(h, dict)]
+        return SearchPage(hits=[h for h in hits if h is not None],
+                          ids=[int(i) for i in payload.get("ids") or [] if i is not None],
+                          found=int(results.get("found") or 0),
+                          page=int(payload.get("page") or page),
+                          per_page=int(payload.get("per_page") or per_page))
 
     async def editions_by_isbn(self, isbns: list[str]) -> list[Edition]:
         """Editions whose ISBN-10 or ISBN-13 is one of ``isbns`` (exact match, so both forms)."""
@@ -148,111 +139,80 @@ class HardcoverClient:
         data = await self._execute("MyUserBook", q.USER_BOOK, {"bookId": book_id})
         users = data.get("me") or []
         if not users:
-            raise UpstreamError("Hardcover token cannot read the user's library", reason="missing_scope")
+            raise UpstreamError("Hardcover token cannot read the user's library",
+                                reason="missing_scope")
         rows = users[0].get("user_books") or []
         return parse_user_book(rows[0]) if rows else None
 
-    async def insert_user_book(
-        self,
-        book_id: int,
-        *,
-        status_id: int,
-        edition_id: int | None = None,
-        privacy_setting_id: int | None = None,
-        rating: float | None = None,
-    ) -> UserBook:
-        obj = _compact(
-            {
-                "book_id": book_id,
-                "status_id": status_id,
-                "edition_id": edition_id,
-                "privacy_setting_id": privacy_setting_id,
-                "rating": rating,
-            }
-        )
-        payload = await self._mutate("AddToLibrary", q.INSERT_USER_BOOK, "insert_user_book", {"object": obj})
+    async def insert_user_book(self, book_id: int, *, status_id: int,
+                               edition_id: int | None = None, privacy_setting_id: int | None = None,
+                               rating: float | None = None) -> UserBook:
+        obj = _compact({"book_id": book_id, "status_id": status_id, "edition_id": edition_id,
+                        "privacy_setting_id": privacy_setting_id, "rating": rating})
+        payload = await self._mutate("AddToLibrary", q.INSERT_USER_BOOK, "insert_user_book",
+                                     {"object": obj})
         return _user_book_from(payload, obj)
 
     async def update_user_book(self, user_book_id: int, changes: Mapping[str, Any]) -> UserBook:
         """Change a library entry (``id`` is user_books.id); ``{"rating": None}`` clears it."""
         obj = {k: _date(v) for k, v in changes.items()}
-        payload = await self._mutate(
-            "SetStatus", q.UPDATE_USER_BOOK, "update_user_book", {"id": user_book_id, "object": obj}
-        )
+        payload = await self._mutate("SetStatus", q.UPDATE_USER_BOOK, "update_user_book",
+                                     {"id": user_book_id, "object": obj})
         return _user_book_from(payload, {"id": user_book_id, **obj})
 
-    async def insert_user_book_read(
-        self,
-        user_book_id: int,
-        *,
-        started_at: date | str | None = None,
-        finished_at: date | str | None = None,
-        progress_pages: int | None = None,
-        progress_seconds: int | None = None,
-        edition_id: int | None = None,
-    ) -> UserBookRead | None:
-        read = _compact(
-            {
-                "started_at": _date(started_at),
-                "finished_at": _date(finished_at),
-                "progress_pages": progress_pages,
-                "progress_seconds": progress_seconds,
-                "edition_id": edition_id,
-            }
-        )
-        payload = await self._mutate(
-            "StartRead", q.INSERT_USER_BOOK_READ, "insert_user_book_read", {"userBookId": user_book_id, "read": read}
-        )
+    async def insert_user_book_read(self, user_book_id: int, *,
+                                    started_at: date | str | None = None,
+                                    finished_at: date | str | None = None,
+                                    progress_pages: int | None = None,
+                                    progress_seconds: int | None = None,
+                                    edition_id: int | None = None) -> UserBookRead | None:
+        read = _compact({"started_at": _date(started_at), "finished_at": _date(finished_at),
+                         "progress_pages": progress_pages, "progress_seconds": progress_seconds,
+                         "edition_id": edition_id})
+        payload = await self._mutate("StartRead", q.INSERT_USER_BOOK_READ, "insert_user_book_read",
+                                     {"userBookId": user_book_id, "read": read})
         return _read_from(payload)
 
-    async def update_user_book_read(
-        self,
-        read_id: int,
-        *,
-        started_at: date | str | None = None,
-        finished_at: date | str | None = None,
-        progress_pages: int | None = None,
-        progress_seconds: int | None = None,
-        edition_id: int | None = None,
-    ) -> UserBookRead | None:
+    async def update_user_book_read(self, read_id: int, *, started_at: date | str | None = None,
+                                    finished_at: date | str | None = None,
+                                    progress_pages: int | None = None,
+                                    progress_seconds: int | None = None,
+                                    edition_id: int | None = None) -> UserBookRead | None:
         """Update a read (``id`` is user_book_reads.id). Send ``started_at`` and ``edition_id``
         every time: whether omitted fields are kept is not established. None back is success."""
-        read = _compact(
-            {
-                "started_at": _date(started_at),
-                "finished_at": _date(finished_at),
-                "progress_pages": progress_pages,
-                "progress_seconds": progress_seconds,
-                "edition_id": edition_id,
-            }
-        )
-        payload = await self._mutate(
-            "UpdateProgress", q.UPDATE_USER_BOOK_READ, "update_user_book_read", {"id": read_id, "read": read}
-        )
+        read = _compact({"started_at": _date(started_at), "finished_at": _date(finished_at),
+                         "progress_pages": progress_pages, "progress_seconds": progress_seconds,
+                         "edition_id": edition_id})
+        payload = await self._mutate("UpdateProgress", q.UPDATE_USER_BOOK_READ,
+                                     "update_user_book_read", {"id": read_id, "read": read})
         return _read_from(payload)
 
     async def delete_user_book(self, user_book_id: int) -> int:
         """Remove a library entry (and its reads); returns the deleted user_books.id."""
-        payload = await self._mutate("Remove", q.DELETE_USER_BOOK, "delete_user_book", {"id": user_book_id})
+        payload = await self._mutate("Remove", q.DELETE_USER_BOOK, "delete_user_book",
+                                     {"id": user_book_id})
         if payload.get("id") is None:
-            raise UpstreamError(f"Hardcover did not delete library entry {user_book_id}", reason="mutation_error")
+            raise UpstreamError(f"Hardcover did not delete library entry {user_book_id}",
+                                reason="mutation_error")
         return int(payload["id"])
 
-    async def _mutate(self, operation: str, document: str, field: str, variables: dict[str, Any]) -> dict[str, Any]:
+    async def _mutate(self, operation: str, document: str, field: str,
+                      variables: dict[str, Any]) -> dict[str, Any]:
         data = await self._execute(operation, document, variables)
         payload = data.get(field)
         # Action-level failures come back inside HTTP 200 with data present.
         if not isinstance(payload, dict):
             raise UpstreamError(f"Hardcover {field} returned nothing", reason="mutation_error")
         if payload.get("error"):
-            raise UpstreamError(f"Hardcover {field} failed: {payload['error']}", reason="mutation_error")
+            raise UpstreamError(f"Hardcover {field} failed: {payload['error']}",
+                                reason="mutation_error")
         return payload
 
-    async def _execute(
-        self, operation: str, document: str, variables: dict[str, Any], *, timeout: float | None = None
-    ) -> dict[str, Any]:
+    async def _execute(self, operation: str, document: str, variables: dict[str, Any], *,
+                       timeout: float | None = None) -> dict[str, Any]:
         if self._token is None:
-            raise UpstreamError("Hardcover is not configured: no API token", reason="not_configured")
+            raise UpstreamError("Hardcover is not configured: no API token",
+                                reason="not_configured")
         started = time.monotonic()
         seen: dict[str, Any] = {}
 
@@ -262,16 +222,14 @@ class HardcoverClient:
             return _classify(response)
 
         request = self.client.build_request(
-            "POST",
-            self.url,
+            "POST", self.url,
             json={"query": document, "variables": variables, "operationName": operation},
             headers={"Authorization": f"Bearer {self._token}"},
             **({"timeout": timeout} if timeout is not None else {}),
         )
         try:
-            response = await send(
-                self.client, request, limiter=self.limiter, classify=classify, provider="Hardcover", policy=self.policy
-            )
+            response = await send(self.client, request, limiter=self.limiter, classify=classify,
+                                  provider="Hardcover", policy=self.policy)
             data = _data(response)
         except UpstreamError as exc:
             self._record(operation, variables, exc.reason, exc.message, seen, started)
@@ -279,24 +237,12 @@ class HardcoverClient:
         self._record(operation, variables, "ok", None, seen, started)
         return data
 
-    def _record(
-        self,
-        operation: str,
-        variables: dict[str, Any],
-        outcome: str,
-        message: str | None,
-        seen: dict[str, Any],
-        started: float,
-    ) -> None:
-        record = CallRecord(
-            operation=operation,
-            variables=variables,
-            outcome=outcome,
-            message=message,
-            status=seen.get("status"),
-            rate_limit=seen.get("rate_limit"),
-            elapsed=round(time.monotonic() - started, 3),
-        )
+    def _record(self, operation: str, variables: dict[str, Any], outcome: str,
+                message: str | None, seen: dict[str, Any], started: float) -> None:
+        record = CallRecord(operation=operation, variables=variables, outcome=outcome,
+                            message=message, status=seen.get("status"),
+                            rate_limit=seen.get("rate_limit"),
+                            elapsed=round(time.monotonic() - started, 3))
         log.debug("hardcover %s -> %s (HTTP %s)", operation, outcome, record.status)
         if self.on_call is not None:
             self.on_call(record)
@@ -311,35 +257,33 @@ def _classify(response: httpx.Response) -> UpstreamError | None:
     body = body if isinstance(body, dict) else {}
     detail = str(body.get("error_description") or body.get("message") or body.get("error") or "")
     if status == 401:
-        return UpstreamError("Hardcover rejected the token (invalid, expired or revoked)", reason="unauthorized")
+        return UpstreamError("Hardcover rejected the token (invalid, expired or revoked)",
+                             reason="unauthorized")
     if status == 403:
         if body.get("error") == "insufficient_scope":
             scope = body.get("scope") or "unknown"
-            return UpstreamError(f"Hardcover token is valid but lacks the scope {scope}", reason="missing_scope")
+            return UpstreamError(f"Hardcover token is valid but lacks the scope {scope}",
+                                 reason="missing_scope")
         if isinstance(body.get("errors"), list):  # e.g. ["top_level_query_limit_exceeded"]
             codes = ", ".join(str(e) for e in body["errors"])
             return UpstreamError(f"Hardcover refused the query: {codes}", reason="query_limit")
         if "quota" in detail.lower():
             return UpstreamError(f"Hardcover quota reached: {detail}", reason="quota")
-        return UpstreamError(f"Hardcover refused the request: {detail or 'HTTP 403'}", reason="forbidden")
+        return UpstreamError(f"Hardcover refused the request: {detail or 'HTTP 403'}",
+                             reason="forbidden")
     if status == 429:
-        return UpstreamError(
-            "Hardcover rate limit reached",
-            reason="rate_limited",
-            transient=True,
-            retry_after=retry_after_seconds(response),
-        )
+        return UpstreamError("Hardcover rate limit reached", reason="rate_limited",
+                             transient=True, retry_after=retry_after_seconds(response))
     if status == 408:
-        return UpstreamError("Hardcover query ran over its time limit", reason="timeout", transient=True)
+        return UpstreamError("Hardcover query ran over its time limit", reason="timeout",
+                             transient=True)
     if status == 400:
-        return UpstreamError(f"Hardcover rejected the request: {detail or 'HTTP 400'}", reason="bad_request")
+        return UpstreamError(f"Hardcover rejected the request: {detail or 'HTTP 400'}",
+                             reason="bad_request")
     if status >= 500:
-        return UpstreamError(
-            f"Hardcover server error (HTTP {status}): {detail}".rstrip(": "),
-            reason="server_error",
-            transient=status in (502, 503, 504),
-            retry_after=retry_after_seconds(response),
-        )
+        return UpstreamError(f"Hardcover server error (HTTP {status}): {detail}".rstrip(": "),
+                             reason="server_error", transient=status in (502, 503, 504),
+                             retry_after=retry_after_seconds(response))
     return UpstreamError(f"Hardcover answered HTTP {status}", reason="bad_response")
 
 
@@ -347,20 +291,22 @@ def _data(response: httpx.Response) -> dict[str, Any]:
     """``data`` of a 200 answer, or the in-band GraphQL errors as an UpstreamError."""
     body = json_body(response)
     if not isinstance(body, dict):
-        raise UpstreamError("Hardcover answered with a body that is not JSON", reason="bad_response", transient=True)
+        raise UpstreamError("Hardcover answered with a body that is not JSON",
+                            reason="bad_response", transient=True)
     errors = [e for e in body.get("errors") or [] if isinstance(e, dict)]
     if errors:
         messages = [str(e.get("message") or "") for e in errors]
         codes = {str((e.get("extensions") or {}).get("code") or "") for e in errors}
         if "invalid-jwt" in codes or any("JWT" in m for m in messages):
-            raise UpstreamError("Hardcover rejected the token (invalid or expired)", reason="unauthorized")
+            raise UpstreamError("Hardcover rejected the token (invalid or expired)",
+                                reason="unauthorized")
         for message in messages:
             match = _ROOT_NOT_FOUND.search(message)
             if match:  # our queries match the schema, so a missing root field is a permission
-                raise UpstreamError(
-                    f"Hardcover token cannot use {match.group(1)} (missing scope)", reason="missing_scope"
-                )
-        raise UpstreamError("Hardcover GraphQL error: " + "; ".join(messages), reason="graphql_error")
+                raise UpstreamError(f"Hardcover token cannot use {match.group(1)} (missing scope)",
+                                    reason="missing_scope")
+        raise UpstreamError("Hardcover GraphQL error: " + "; ".join(messages),
+                            reason="graphql_error")
     data = body.get("data")
     if not isinstance(data, dict):
         raise UpstreamError("Hardcover answered without data", reason="bad_response")

@@ -138,12 +138,9 @@ def _obj(value: Any) -> dict[str, Any]:
 
 
 def parse_user(row: dict[str, Any]) -> HardcoverUser:
-    return HardcoverUser(
-        id=_int(row.get("id")) or 0,
-        username=str(row.get("username") or ""),
-        name=_str(row.get("name")),
-        privacy_setting_id=_int(row.get("account_privacy_setting_id")),
-    )
+    return HardcoverUser(id=_int(row.get("id")) or 0, username=str(row.get("username") or ""),
+                         name=_str(row.get("name")),
+                         privacy_setting_id=_int(row.get("account_privacy_setting_id")))
 
 
 def parse_edition(row: dict[str, Any], book_id: int | None = None) -> Edition:
@@ -181,8 +178,7 @@ def parse_search_hit(document: dict[str, Any]) -> SearchHit | None:
         return None
     featured = _obj(document.get("featured_series"))
     authors = _authors(document.get("contributions")) or unique(
-        a for a in document.get("author_names") or [] if isinstance(a, str)
-    )
+        a for a in document.get("author_names") or [] if isinstance(a, str))
     return SearchHit(
         book_id=book_id,
         title=_str(document.get("title")),
@@ -202,7 +198,8 @@ def parse_search_hit(document: dict[str, Any]) -> SearchHit | None:
 
 def parse_book(row: dict[str, Any]) -> BookDetails:
     book_id = _int(row.get("id")) or 0
-    series_rows = [s for s in row.get("book_series") or [] if isinstance(s, dict) and not s.get("compilation")]
+    series_rows = [s for s in row.get("book_series") or []
+                   if isinstance(s, dict) and not s.get("compilation")]
     series_rows.sort(key=lambda s: not s.get("featured"))  # the featured series first
     series = series_rows[0] if series_rows else {}
     tags = _obj(row.get("cached_tags")).get("Genre") or []
@@ -220,7 +217,8 @@ def parse_book(row: dict[str, Any]) -> BookDetails:
         series_position=_float(series.get("position")),
         genres=unique(t.get("tag", "") for t in tags if isinstance(t, dict)),
         cover_url=_str(_obj(row.get("cached_image")).get("url")),
-        editions=[parse_edition(e, book_id) for e in row.get("editions") or [] if isinstance(e, dict)],
+        editions=[parse_edition(e, book_id) for e in row.get("editions") or []
+                  if isinstance(e, dict)],
     )
 
 

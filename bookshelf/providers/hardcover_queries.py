@@ -16,8 +16,10 @@ SEARCH = """query SearchBooks($q: String!, $perPage: Int!, $page: Int!) {
 _FIELDS = {
     "@EDITION": """id title isbn_10 isbn_13 pages release_date edition_format reading_format_id
     book_id publisher { name } language { code2 code3 language } image { url }""",
-    "@READ": "id user_book_id started_at finished_at progress progress_pages progress_seconds edition_id",
-    "@USER_BOOK": "id book_id status_id edition_id rating privacy_setting_id date_added last_read_date",
+    "@READ": "id user_book_id started_at finished_at progress progress_pages progress_seconds"
+             " edition_id",
+    "@USER_BOOK": "id book_id status_id edition_id rating privacy_setting_id date_added"
+                  " last_read_date",
 }
 
 
@@ -77,17 +79,13 @@ UPDATE_USER_BOOK_READ = _fill("""mutation UpdateProgress($id: Int!, $read: Dates
   }
 }""")
 
-DELETE_USER_BOOK = "mutation Remove($id: Int!) { delete_user_book(id: $id) { id book_id user_id } }"
+DELETE_USER_BOOK = (
+    "mutation Remove($id: Int!) { delete_user_book(id: $id) { id book_id user_id } }"
+)
 
 ALL = {
-    "me": ME,
-    "search": SEARCH,
-    "editions_by_isbn": EDITIONS_BY_ISBN,
-    "book_details": BOOK_DETAILS,
-    "user_book": USER_BOOK,
-    "insert_user_book": INSERT_USER_BOOK,
-    "update_user_book": UPDATE_USER_BOOK,
-    "insert_user_book_read": INSERT_USER_BOOK_READ,
-    "update_user_book_read": UPDATE_USER_BOOK_READ,
-    "delete_user_book": DELETE_USER_BOOK,
+    "me": ME, "search": SEARCH, "editions_by_isbn": EDITIONS_BY_ISBN, "book_details": BOOK_DETAILS,
+    "user_book": USER_BOOK, "insert_user_book": INSERT_USER_BOOK,
+    "update_user_book": UPDATE_USER_BOOK, "insert_user_book_read": INSERT_USER_BOOK_READ,
+    "update_user_book_read": UPDATE_USER_BOOK_READ, "delete_user_book": DELETE_USER_BOOK,
 }

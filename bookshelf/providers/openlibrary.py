@@ -25,10 +25,8 @@ from bookshelf.providers.transport import RetryPolicy, json_body, retry_after_se
 NAME = "openlibrary"
 IMAGE_HOSTS = ("covers.openlibrary.org",)
 # Always name the fields: the default set is large, has changed, and may leave out isbn.
-SEARCH_FIELDS = (
-    "key,title,subtitle,author_name,author_key,first_publish_year,isbn,cover_i,"
-    "cover_edition_key,number_of_pages_median,publisher,language,edition_count"
-)
+SEARCH_FIELDS = ("key,title,subtitle,author_name,author_key,first_publish_year,isbn,cover_i,"
+                 "cover_edition_key,number_of_pages_median,publisher,language,edition_count")
 MAX_AUTHORS = 3  # each author name costs a request (editions only reference authors)
 MAX_REDIRECTS = 2
 MAX_GENRES = 10
@@ -44,15 +42,8 @@ class OpenLibrary:
 
     name = NAME
 
-    def __init__(
-        self,
-        client: httpx.AsyncClient,
-        base_url: str,
-        covers_url: str,
-        *,
-        limiter: RateLimiter | None = None,
-        policy: RetryPolicy | None = None,
-    ) -> None:
+    def __init__(self, client: httpx.AsyncClient, base_url: str, covers_url: str, *,
+                 limiter: RateLimiter | None = None, policy: RetryPolicy | None = None) -> None:
         self.client = client
         self.base_url = base_url.rstrip("/")
         self.covers_url = covers_url.rstrip("/")
@@ -87,9 +78,8 @@ class OpenLibrary:
             work = await self._get_json(f"{works[0]['key']}.json") or {}
         return self._edition_candidate(edition, work, authors)
 
-    async def search(
-        self, title: str | None, author: str | None = None, limit: int = 5, *, isbn: str | None = None
-    ) -> list[Candidate]:
+    async def search(self, title: str | None, author: str | None = None, limit: int = 5, *,
+                     isbn: str | None = None) -> list[Candidate]:
         params = {"fields": SEARCH_FIELDS, "limit": str(max(1, limit))}
         if title:
             params["title"] = title
@@ -103,20 +93,16 @@ class OpenLibrary:
         docs = (body or {}).get("docs") or []
         return [self._doc_candidate(doc, isbn) for doc in docs[:limit] if isinstance(doc, dict)]
 
-    async def _get_json(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any] | None:
+    async def _get_json(self, path: str, params: dict[str, str] | None = None
+                        ) -> dict[str, Any] | None:
         """GET a JSON document, following same-host redirects; None on 404 (an HTML page)."""
         url = httpx.URL(self.base_url + path, params=params)
         for _ in range(MAX_REDIRECTS + 1):
             request = self.client.build_request("GET", url)
             try:
-                response = await send(
-                    self.client,
-                    request,
-                    limiter=self.limiter,
-                    classify=_classify,
-                    provider="Open Library",
-                    policy=self.policy,
-                )
+                response = await send(self.client, request, limiter=self.limiter,
+                                      classify=_classify, provider="Open Library",
+                                      policy=self.policy)
             except UpstreamError as exc:
                 if exc.reason == "not_found":
                     return None
@@ -126,9 +112,8 @@ class OpenLibrary:
                 continue
             body = json_body(response)
             if not isinstance(body, dict):
-                raise UpstreamError(
-                    f"Open Library {url.path} answered with a non-JSON body", reason="bad_response", transient=True
-                )
+                raise UpstreamError(f"Open Library {url.path} answered with a non-JSON body",
+                                    reason="bad_response", transient=True)
             return body
         raise UpstreamError(f"Open Library {path}: too many redirects", reason="bad_response")
 
@@ -140,8 +125,10 @@ class OpenLibrary:
             return f"{self.covers_url}/b/isbn/{isbn}-L.jpg?default=false"
         return None
 
-    def _edition_candidate(self, edition: dict[str, Any], work: dict[str, Any], authors: list[str]) -> Candidate:
-        isbn10, isbn13 = split_isbns([*(edition.get("isbn_13") or []), *(edition.get("isbn_10") or [])])
+    def _edition_candidate(self, edition: dict[str, Any], work: dict[str, Any],
+                           authors: list[str]) -> Candidate:
+        isbn10, isbn13 = split_isbns([*(edition.get("isbn_13") or []),
+                                      *(edition.get("isbn_10") or [])])
         languages = edition.get("languages") or []
         language = languages[0].get("key") if languages and isinstance(languages[0], dict) else None
         covers = [c for c in edition.get("covers") or work.get("covers") or [] if c and c > 0]
@@ -196,18 +183,14 @@ def _classify(response: httpx.Response) -> UpstreamError | None:
     if status == 404:
         return UpstreamError(f"{where}: not found", reason="not_found")
     if status == 429:
-        return UpstreamError(
-            f"{where}: rate limited", reason="rate_limited", transient=True, retry_after=retry_after_seconds(response)
-        )
+        return UpstreamError(f"{where}: rate limited", reason="rate_limited", transient=True,
+                             retry_after=retry_after_seconds(response))
     if status == 403:
         return UpstreamError(f"{where}: forbidden (HTTP 403)", reason="forbidden")
     if status >= 500:
-        return UpstreamError(
-            f"{where}: server error (HTTP {status})",
-            reason="server_error",
-            transient=status in (500, 502, 503, 504),
-            retry_after=retry_after_seconds(response),
-        )
+        return UpstreamError(f"{where}: server error (HTTP {status})", reason="server_error",
+                             transient=status in (500, 502, 503, 504),
+                             retry_after=retry_after_seconds(response))
     if status == 400:
         return UpstreamError(f"{where}: bad request", reason="bad_request")
     return UpstreamError(f"{where}: unexpected HTTP {status}", reason="bad_response")
@@ -216,7 +199,8 @@ def _classify(response: httpx.Response) -> UpstreamError | None:
 def _same_host_redirect(url: httpx.URL, response: httpx.Response) -> httpx.URL:
     target = url.join(response.headers.get("location", ""))
     if (target.scheme, target.netloc) != (url.scheme, url.netloc):
-        raise UpstreamError(f"Open Library redirected {url.path} to another host", reason="bad_response")
+        raise UpstreamError(f"Open Library redirected {url.path} to another host",
+                            reason="bad_response")
     return target
 
 

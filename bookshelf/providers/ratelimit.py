@@ -22,16 +22,9 @@ class RateLimiter:
     ``clock`` and ``sleep`` are injectable so tests can run a minute in no time.
     """
 
-    def __init__(
-        self,
-        per_minute: float,
-        burst: int,
-        *,
-        max_wait: float = 30.0,
-        name: str = "provider",
-        clock: Clock = time.monotonic,
-        sleep: Sleep = asyncio.sleep,
-    ) -> None:
+    def __init__(self, per_minute: float, burst: int, *, max_wait: float = 30.0,
+                 name: str = "provider", clock: Clock = time.monotonic,
+                 sleep: Sleep = asyncio.sleep) -> None:
         if per_minute <= 0 or burst < 1:
             raise ValueError("per_minute must be positive and burst at least 1")
         self.rate = per_minute / 60.0
@@ -61,9 +54,7 @@ class RateLimiter:
         if wait > self.max_wait:
             raise UpstreamError(
                 f"{self.name} rate limit: next call possible in {wait:.0f} s",
-                reason="rate_limited",
-                retry_after=wait,
-                transient=True,
+                reason="rate_limited", retry_after=wait, transient=True,
             )
         self._tokens -= cost
         if wait > 0:

@@ -22,14 +22,9 @@ def default_limiters(hardcover_token: str | None = None) -> dict[str, RateLimite
     }
 
 
-def build_providers(
-    settings: ProviderSettings,
-    client: httpx.AsyncClient,
-    *,
-    hardcover_token: str | None = None,
-    google_books_api_key: str | None = None,
-    limiters: Mapping[str, RateLimiter] | None = None,
-) -> dict[str, Provider]:
+def build_providers(settings: ProviderSettings, client: httpx.AsyncClient, *,
+                    hardcover_token: str | None = None, google_books_api_key: str | None = None,
+                    limiters: Mapping[str, RateLimiter] | None = None) -> dict[str, Provider]:
     """Providers keyed "hardcover", "google_books", "openlibrary", in ORDER.
 
     Credentials passed here (the user's stored ones) win over the settings'. Hardcover
@@ -39,11 +34,11 @@ def build_providers(
     key = google_books_api_key or getattr(settings, "google_books_api_key", "") or None
     limiters = limiters or default_limiters(token)
     return {
-        "hardcover": hardcover.Hardcover(client, settings.hardcover_url, token, limiter=limiters.get("hardcover")),
-        "google_books": google_books.GoogleBooks(
-            client, settings.google_books_url, key, limiter=limiters.get("google_books")
-        ),
-        "openlibrary": openlibrary.OpenLibrary(
-            client, settings.openlibrary_url, settings.openlibrary_covers_url, limiter=limiters.get("openlibrary")
-        ),
+        "hardcover": hardcover.Hardcover(client, settings.hardcover_url, token,
+                                         limiter=limiters.get("hardcover")),
+        "google_books": google_books.GoogleBooks(client, settings.google_books_url, key,
+                                                 limiter=limiters.get("google_books")),
+        "openlibrary": openlibrary.OpenLibrary(client, settings.openlibrary_url,
+                                               settings.openlibrary_covers_url,
+                                               limiter=limiters.get("openlibrary")),
     }

@@ -11,29 +11,8 @@ from bookshelf.providers.base import Candidate
 from bookshelf.providers.normalise import to_isbn13
 
 # Leading articles dropped before comparing titles ("The Hobbit" == "Hobbit").
-_ARTICLES = {
-    "the",
-    "a",
-    "an",
-    "le",
-    "la",
-    "les",
-    "l",
-    "der",
-    "die",
-    "das",
-    "el",
-    "los",
-    "las",
-    "il",
-    "lo",
-    "gli",
-    "de",
-    "het",
-    "een",
-    "un",
-    "une",
-}
+_ARTICLES = {"the", "a", "an", "le", "la", "les", "l", "der", "die", "das", "el", "los", "las",
+             "il", "lo", "gli", "de", "het", "een", "un", "une"}
 _NAME_SUFFIXES = {"jr", "sr", "ii", "iii", "iv", "phd"}
 
 ISBN_MATCH_FLOOR = 0.7  # an equal ISBN is near-proof whatever the titles say
@@ -106,7 +85,8 @@ def match_score(query: Query, candidate: Candidate) -> float:
     parts: list[tuple[float, float]] = []
     if query.title and candidate.title:
         full = candidate.title + (f": {candidate.subtitle}" if candidate.subtitle else "")
-        parts.append((0.6, max(title_similarity(query.title, candidate.title), title_similarity(query.title, full))))
+        parts.append((0.6, max(title_similarity(query.title, candidate.title),
+                               title_similarity(query.title, full))))
     elif query.title:
         parts.append((0.6, 0.0))
     if query.authors:

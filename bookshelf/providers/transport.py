@@ -21,15 +21,13 @@ _SECRET_PARAM = re.compile(r"(?i)([?&](?:key|api_key|access_token|token)=)[^&#\s
 _BEARER = re.compile(r"(?i)(bearer\s+)\S+")
 
 
-def make_client(
-    timeout: float | httpx.Timeout = 15.0, *, transport: httpx.AsyncBaseTransport | None = None
-) -> httpx.AsyncClient:
+def make_client(timeout: float | httpx.Timeout = 15.0, *, transport: httpx.AsyncBaseTransport
+                | None = None) -> httpx.AsyncClient:
     """The shared client: explicit timeouts, redirects never followed implicitly, our User-Agent."""
     if not isinstance(timeout, httpx.Timeout):
         timeout = httpx.Timeout(timeout, connect=min(timeout, 5.0))
-    return httpx.AsyncClient(
-        timeout=timeout, follow_redirects=False, transport=transport, headers={"User-Agent": USER_AGENT}
-    )
+    return httpx.AsyncClient(timeout=timeout, follow_redirects=False, transport=transport,
+                             headers={"User-Agent": USER_AGENT})
 
 
 def redact(text: str) -> str:
@@ -70,24 +68,17 @@ def json_body(response: httpx.Response) -> Any:
 class RetryPolicy:
     """How often a transient failure (429, 503, timeout) is retried before it is reported."""
 
-    attempts: int = 3  # total tries, the first included
-    backoff: float = 2.0  # seconds before the first retry without Retry-After; doubles
+    attempts: int = 3           # total tries, the first included
+    backoff: float = 2.0        # seconds before the first retry without Retry-After; doubles
     retry_timeouts: bool = False
 
 
 Classifier = Callable[[httpx.Response], UpstreamError | None]
 
 
-async def send(
-    client: httpx.AsyncClient,
-    request: httpx.Request,
-    *,
-    limiter: RateLimiter,
-    classify: Classifier,
-    provider: str,
-    cost: float = 1.0,
-    policy: RetryPolicy | None = None,
-) -> httpx.Response:
+async def send(client: httpx.AsyncClient, request: httpx.Request, *, limiter: RateLimiter,
+               classify: Classifier, provider: str, cost: float = 1.0,
+               policy: RetryPolicy | None = None) -> httpx.Response:
     """Send ``request`` under ``limiter``; map failures to UpstreamError and retry transient ones.
 
     ``classify`` turns a response into an error (or None for success). Only errors it
@@ -107,9 +98,8 @@ async def send(
             if not policy.retry_timeouts:
                 raise error from None
         except httpx.TransportError as exc:
-            raise UpstreamError(
-                f"{where} failed: {redact(type(exc).__name__)}", reason="unavailable", transient=True
-            ) from None
+            raise UpstreamError(f"{where} failed: {redact(type(exc).__name__)}",
+                                reason="unavailable", transient=True) from None
         else:
             error = classify(response)
             if error is None:

@@ -68,7 +68,10 @@ def _inspect(settings: Settings, move: move_rows.Move) -> tuple[str, str]:
     if src is None or dst is None:
         return "rolled_back", "journal row points outside its folder"
     assert move.id is not None
-    mover.part_path(dst, move.id).unlink(missing_ok=True)  # a part file is never the only copy
+    try:
+        mover.part_path(dst, move.id).unlink(missing_ok=True)  # a part file is never the only copy
+    except OSError:
+        pass  # its folder is not there (or not a folder): no part file either
     dst_ok = dst.is_file() and mover.sha256_of(dst) == move.dst_sha256
     if dst_ok:
         if src != dst and src.exists():
