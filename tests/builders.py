@@ -150,8 +150,9 @@ def make_epub(path: Path, title: str = "A Test Book", authors: list[str] | None 
     dc = 'xmlns:dc="http://purl.org/dc/elements/1.1/"'
     opf_ns = "" if v3 else ' xmlns:opf="http://www.idpf.org/2007/opf"'
     lang = language or "en"
+    version = "3.0" if v3 else "2.0"
     opf_text = opf or f"""<?xml version="1.0" encoding="UTF-8"?>
-<package xmlns="http://www.idpf.org/2007/opf" version="{'3.0' if v3 else '2.0'}" unique-identifier="uid">
+<package xmlns="http://www.idpf.org/2007/opf" version="{version}" unique-identifier="uid">
   <metadata {dc}{opf_ns}>
     {meta}
   </metadata>
@@ -222,7 +223,7 @@ def comicinfo_xml(fields: dict[str, object]) -> bytes:
     body = "".join(f"<{k}>{escape(str(v))}</{k}>" for k, v in fields.items())
     return ('<?xml version="1.0" encoding="utf-8"?>\n<ComicInfo '
             'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-            f"{body}</ComicInfo>").encode("utf-8")
+            f"{body}</ComicInfo>").encode()
 
 
 def comic_entries(pages: int, comicinfo: dict[str, object] | None,

@@ -22,7 +22,6 @@ MiB = 1024 * 1024
 FONT_OBFUSCATION = {"http://www.idpf.org/2008/embedding", "http://ns.adobe.com/pdf/enc#RC"}
 _IMG_REF = re.compile(
     r"<(?:\w+:)?(?:img|image)\b[^>]*?\b(?:src|(?:xlink:)?href)\s*=\s*[\"']([^\"']+)", re.I | re.S)
-_IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 
 
 @dataclass
@@ -214,13 +213,13 @@ def _cover_candidates(zf: SafeZip, pkg: Package) -> list[str | None]:
     meta = [pkg.href_path(item["href"])] if item and item.get("href") else []
     guide = [pkg.href_path(attr(el, "href") or "") for el in pkg.root.iter()
              if local(el.tag) == "reference" and (el.get("type") or "").lower() == "cover"]
-    guide = [g if g.lower().endswith((".jpg", ".jpeg", ".png", ".gif", ".webp"))
-             else _image_in_document(zf, pkg, g) for g in guide if g]
+    guide_images = [g if g.lower().endswith((".jpg", ".jpeg", ".png", ".gif", ".webp"))
+                    else _image_in_document(zf, pkg, g) for g in guide if g]
     spine = next((el for el in pkg.root if local(el.tag) == "spine"), None)
     first = next((pkg.manifest.get(ref.get("idref", ""), {}).get("href") for ref in spine or []
                   if local(ref.tag) == "itemref"), None)
     spine_img = [_image_in_document(zf, pkg, pkg.href_path(first))] if first else []
-    return [*props, *meta, *guide, *spine_img]
+    return [*props, *meta, *guide_images, *spine_img]
 
 
 def find_cover(zf: SafeZip, pkg: Package) -> tuple[bytes, str] | None:

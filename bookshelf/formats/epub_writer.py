@@ -245,9 +245,9 @@ def _verify(tmp: Path, meta: EpubMetadata, cover: bytes | None) -> None:
 
     book = read_epub(tmp)
     want, got = _expected(meta), _actual(book, meta)
-    wrong = [k for k in want if want[k] != got[k]]
+    wrong = [k for k in want if want[k] != got.get(k)]
     if wrong:
-        detail = ", ".join(f"{k} read back as {got[k]!r}" for k in wrong)
+        detail = ", ".join(f"{k} read back as {got.get(k)!r}" for k in wrong)
         raise FormatError(f"The rewritten EPUB did not read back as written ({detail}).",
                           "write_failed")
     if cover is not None and not book.cover:
@@ -314,22 +314,25 @@ def _prepare(path: Path, meta: EpubMetadata, cover: bytes | None) -> dict[str, b
 def write_epub_metadata(path: Path, meta: EpubMetadata, cover: bytes | None = None) -> None:
     """Rewrite metadata (and the cover, if given) in place; the original survives any failure."""
     path = Path(path)
-    replacements = _prepare(path, meta, cover)
     fd, tmp_name = tempfile.mkstemp(prefix=".bookshelf-", suffix=".epub.tmp", dir=path.parent)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "w+b") as out:
-            _write_zip(path, out, replacements)
+            _write_zip(path, out, _prepare(path, meta, cover))
             out.flush()
             os.fsync(out.fileno())
         _verify(tmp, meta, cover)
         os.replace(tmp, path)
-        _fsync_dir(path.parent)
-    except FormatError as exc:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
-        if exc.reason == "write_failed":
+        if isinstance(exc, FormatError) and exc.reason == "write_failed":
             raise
-        raise FormatError(f"Rewriting the EPUB failed: {exc.message}", "write_failed") from exc
-    except (OSError, zipfile.BadZipFile, ValueError) as exc:
-        tmp.unlink(missing_ok=True)
-        raise FormatError(f"Rewriting the EPUB failed: {exc}", "write_failed") from exc
+        if isinstance(exc, FormatError):
+            raise FormatError(f"Rewriting the EPUB failed: {exc.message}", "write_failed") \
+                from exc
+        if not isinstance(exc, Exception):
+            raise  # KeyboardInterrupt and friends keep their meaning
+        # Anything else is a bug meeting odd input; the caller still gets one error type.
+        raise FormatError(f"Rewriting the EPUB failed ({type(exc).__name__}: {exc}).",
+                          "write_failed") from exc
+    _fsync_dir(path.parent)

@@ -152,14 +152,18 @@ def _cover(fh: BinaryIO, head: MobiHeader) -> tuple[bytes, str] | None:
     return None
 
 
+def _first(values: list[str]) -> str | None:
+    return values[0] if values else None
+
+
 def _fill(book: ParsedBook, head: MobiHeader) -> None:
-    book.title = clean((head.text(503) or [None])[0] or head.full_name or head.palm_name)
+    book.title = clean(_first(head.text(503)) or head.full_name or head.palm_name)
     for value in head.text(100):
         for name in re.split(r"\s*(?:;|&)\s*", value):
             if clean(name) and clean(name) not in book.authors:
                 book.authors.append(clean(name) or "")
-    book.publisher = clean((head.text(101) or [None])[0])
-    book.description = html_to_text((head.text(103) or [None])[0])
+    book.publisher = clean(_first(head.text(101)))
+    book.description = html_to_text(_first(head.text(103)))
     book.genres = list(dict.fromkeys(g for v in head.text(105) if (g := clean(v))))
     years = [re.match(r"\s*(\d{4})", v) for v in head.text(106)]
     book.published_year = next((int(m.group(1)) for m in years if m), None)

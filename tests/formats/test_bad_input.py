@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bookshelf.formats import FormatError, read_book
-from tests.builders import make_epub, make_jpeg, make_mobi, make_pdf, png_header_only
+from tests.builders import make_epub, make_jpeg, make_mobi, make_pdf, make_png, png_header_only
 
 BILLION_LAUGHS = """<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
@@ -56,8 +56,8 @@ def test_huge_sparse_file(tmp_path: Path) -> None:
 
 
 def test_png_named_epub(tmp_path: Path) -> None:
-    (tmp_path / "x.epub").write_bytes(make_jpeg().replace(b"\xff\xd8\xff", b"\xff\xd8\xff", 1))
-    assert "JPEG image" in expect(tmp_path / "x.epub", "unsupported_format").message
+    (tmp_path / "x.epub").write_bytes(make_png())
+    assert "PNG image" in expect(tmp_path / "x.epub", "unsupported_format").message
 
 
 def test_text_file(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bookshelf.formats import FormatError, read_book
+from bookshelf.formats import read_book
 from tests.builders import make_epub, make_jpeg, make_png
 
 OPF3 = """<?xml version="1.0" encoding="UTF-8"?>
@@ -138,8 +138,9 @@ def test_invalid_isbn_checksum_is_ignored(tmp_path: Path) -> None:
 ])
 def test_cover_sources(tmp_path: Path, items: str, guide: str, files: dict[str, object],
                        expected: str | None) -> None:
-    from PIL import Image
     import io
+
+    from PIL import Image
 
     def image(kind: str) -> bytes:
         out = io.BytesIO()
