@@ -19,7 +19,14 @@ from bookshelf.providers.normalise import (
     year_from,
 )
 from bookshelf.providers.ratelimit import RateLimiter
-from bookshelf.providers.transport import RetryPolicy, json_body, redact, retry_after_seconds, send
+from bookshelf.providers.transport import (
+    RetryPolicy,
+    json_body,
+    protect_logs,
+    redact,
+    retry_after_seconds,
+    send,
+)
 
 NAME = "google_books"
 IMAGE_HOSTS = ("books.google.com", "books.googleusercontent.com")
@@ -43,6 +50,8 @@ class GoogleBooks:
         self.client = client
         self.base_url = base_url.rstrip("/")
         self.api_key = (api_key or "").strip() or None
+        if self.api_key:
+            protect_logs()
         self.limiter = limiter or default_limiter()
         self.policy = policy or RetryPolicy()
         # A per-day quota error holds until Google's reset: stop calling for this run.
@@ -80,7 +89,7 @@ class GoogleBooks:
 
     async def _get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
         if self._quota_error is not None:
-            raise self._quota_error
+            raise UpstreamError(self._quota_error.message, reason="quota")
         if self.api_key:
             params = {**params, "key": self.api_key}
         request = self.client.build_request("GET", self.base_url + path, params=params)

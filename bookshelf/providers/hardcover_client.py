@@ -108,7 +108,8 @@ class HardcoverClient:
         if payload.get("error"):
             raise UpstreamError(f"Hardcover search failed: {payload['error']}",
                                 reason="graphql_error")
-        results = payload.get("results") if isinstance(payload.get("results"), dict) else {}
+        raw_results = payload.get("results")
+        results: dict[str, Any] = raw_results if isinstance(raw_results, dict) else {}
         hits = [parse_search_hit(h.get("document") or {}) for h in results.get("hits") or []
                 if isinstance(h, dict)]
         return SearchPage(hits=[h for h in hits if h is not None],
@@ -225,7 +226,7 @@ class HardcoverClient:
             "POST", self.url,
             json={"query": document, "variables": variables, "operationName": operation},
             headers={"Authorization": f"Bearer {self._token}"},
-            **({"timeout": timeout} if timeout is not None else {}),
+            timeout=timeout if timeout is not None else self.client.timeout,
         )
         try:
             response = await send(self.client, request, limiter=self.limiter, classify=classify,

@@ -25,11 +25,11 @@ class _TextExtractor(HTMLParser):
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
-        self.parts.append(data)
+        self.parts.append(data.replace("\n", " "))  # source newlines are just whitespace in HTML
 
 
 def strip_html(text: str | None) -> str | None:
-    """Plain text from a description that may hold simple HTML; paragraphs become blank lines."""
+    """Plain text from a description holding simple HTML: <p> gives a blank line, <br> a newline."""
     if not text:
         return None
     if "<" not in text:
@@ -46,10 +46,10 @@ def strip_html(text: str | None) -> str | None:
         if line:
             current.append(line)
         elif current:
-            paragraphs.append(" ".join(current))
+            paragraphs.append("\n".join(current))
             current = []
     if current:
-        paragraphs.append(" ".join(current))
+        paragraphs.append("\n".join(current))
     return "\n\n".join(paragraphs) or None
 
 

@@ -17,6 +17,8 @@ _NAME_SUFFIXES = {"jr", "sr", "ii", "iii", "iv", "phd"}
 
 ISBN_MATCH_FLOOR = 0.7  # an equal ISBN is near-proof whatever the titles say
 ISBN_MISMATCH_FACTOR = 0.85  # a different ISBN may still be another edition of the same work
+UNKNOWN_AUTHOR_CREDIT = 0.5
+ISBN_UNKNOWN_FACTOR = 0.95  # the file has an ISBN the candidate cannot confirm
 
 
 class Query(Protocol):
@@ -90,7 +92,10 @@ def match_score(query: Query, candidate: Candidate) -> float:
     elif query.title:
         parts.append((0.6, 0.0))
     if query.authors:
-        parts.append((0.4, author_similarity(query.authors, candidate.authors)))
+        # A candidate without authors is unconfirmed, not contradicted: half credit.
+        authors = (author_similarity(query.authors, candidate.authors)
+                   if candidate.authors else UNKNOWN_AUTHOR_CREDIT)
+        parts.append((0.4, authors))
     base = sum(w * s for w, s in parts) / sum(w for w, _ in parts) if parts else 0.0
 
     wanted = to_isbn13(query.isbn)
@@ -99,6 +104,8 @@ def match_score(query: Query, candidate: Candidate) -> float:
         score = ISBN_MATCH_FLOOR + (1 - ISBN_MATCH_FLOOR) * (base if parts else 1.0)
     elif wanted and theirs:
         score = base * ISBN_MISMATCH_FACTOR
+    elif wanted:
+        score = base * ISBN_UNKNOWN_FACTOR
     else:
         score = base
     return round(min(1.0, max(0.0, score)), 4)

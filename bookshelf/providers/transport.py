@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,9 +22,33 @@ _SECRET_PARAM = re.compile(r"(?i)([?&](?:key|api_key|access_token|token)=)[^&#\s
 _BEARER = re.compile(r"(?i)(bearer\s+)\S+")
 
 
+class _RedactSecrets(logging.Filter):
+    """httpx logs every request URL at INFO, and Google's key travels in the URL."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(str(a)) if isinstance(a, str | httpx.URL) else a
+                                for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        return True
+
+
+_REDACT = _RedactSecrets()
+
+
+def protect_logs() -> None:
+    """Redact keys in httpx's own log lines (idempotent)."""
+    for name in ("httpx", "httpcore"):
+        logger = logging.getLogger(name)
+        if _REDACT not in logger.filters:
+            logger.addFilter(_REDACT)
+
+
 def make_client(timeout: float | httpx.Timeout = 15.0, *, transport: httpx.AsyncBaseTransport
                 | None = None) -> httpx.AsyncClient:
     """The shared client: explicit timeouts, redirects never followed implicitly, our User-Agent."""
+    protect_logs()
     if not isinstance(timeout, httpx.Timeout):
         timeout = httpx.Timeout(timeout, connect=min(timeout, 5.0))
     return httpx.AsyncClient(timeout=timeout, follow_redirects=False, transport=transport,
@@ -101,9 +126,10 @@ async def send(client: httpx.AsyncClient, request: httpx.Request, *, limiter: Ra
             raise UpstreamError(f"{where} failed: {redact(type(exc).__name__)}",
                                 reason="unavailable", transient=True) from None
         else:
-            error = classify(response)
-            if error is None:
+            classified = classify(response)
+            if classified is None:
                 return response
+            error = classified
         if not error.transient or attempt == policy.attempts:
             raise error
         wait = error.retry_after if error.retry_after is not None else delay

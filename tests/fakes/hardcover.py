@@ -120,6 +120,16 @@ class FakeHardcover(FakeBase):
     def fail_with(self, name: str, status: int, times: int = 1, **headers: str) -> None:
         self.fail_next(Fault(status, example(name), dict(headers)), times)
 
+    def fail_unauthorized(self, times: int = 1) -> None:
+        name = ("hardcover_error_401_legacy.json" if self.legacy_401
+                else "hardcover_error_401_invalid_token.json")
+        self.fail_with(name, 401, times)
+
+    def fail_missing_scope(self, scope: str = WRITE_SCOPE, times: int = 1) -> None:
+        body = example("hardcover_error_403_insufficient_scope.json")
+        body["scope"] = scope
+        self.fail_next(Fault(403, body), times)
+
     def fail_graphql(self, name: str = "hardcover_error_graphql_validation.json",
                      times: int = 1) -> None:
         self.fail_with(name, 200, times)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+_LANGUAGES = {"en": {"code3": "eng", "language": "English"},
+              "fr": {"code3": "fre", "language": "French"},
+              "de": {"code3": "ger", "language": "German"}}
+
 
 def make_book(id: int, title: str, authors: list[str] | None = None, *,
               subtitle: str | None = None, isbn13: str | None = None, isbn10: str | None = None,
@@ -19,7 +23,8 @@ def make_book(id: int, title: str, authors: list[str] | None = None, *,
                "release_date": f"{year}-01-01" if year else None, "release_year": year,
                "edition_format": "Paperback", "reading_format_id": 1, "users_count": users_count,
                "publisher": {"name": publisher} if publisher else None,
-               "language": {"code2": language, "code3": None, "language": None}, "image": image}
+               "language": {"code2": language, **_LANGUAGES.get(language, _LANGUAGES["en"])},
+               "image": image}
     return {
         "id": id, "title": title, "subtitle": subtitle, "slug": title.lower().replace(" ", "-"),
         "description": description, "release_year": year,

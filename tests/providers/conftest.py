@@ -52,3 +52,26 @@ async def asgi_client() -> AsyncIterator[Any]:
     yield make
     for client in clients:
         await client.aclose()
+
+
+HARDCOVER_URL = "http://hardcover.test/v1/graphql"
+GOOGLE_URL = "http://google.test/books/v1"
+OPENLIBRARY_URL = "http://openlibrary.test"
+COVERS_URL = "http://openlibrary.test"  # the fake serves /b/... on the same app
+
+
+@pytest.fixture
+def fake_hardcover(clock: FakeClock) -> Any:
+    from tests.fakes.hardcover import FakeHardcover
+
+    return FakeHardcover(clock=clock)
+
+
+@pytest.fixture
+def hardcover_api(fake_hardcover: Any, asgi_client: Any, make_limiter: Any,
+                  policy: RetryPolicy) -> Any:
+    from bookshelf.providers.hardcover import HardcoverClient
+    from tests.fakes.hardcover import GOOD_TOKEN
+
+    return HardcoverClient(asgi_client(fake_hardcover.app), HARDCOVER_URL, GOOD_TOKEN,
+                           limiter=make_limiter(), policy=policy)
