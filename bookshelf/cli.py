@@ -65,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_startup_flags(create, DATA_FLAGS)
     create.set_defaults(handler=cmd_keys_create)
 
-    for register in _EXTRA_COMMANDS:
+    from bookshelf import importer
+
+    for register in (importer.register, *_EXTRA_COMMANDS):
         register(commands)
     return parser
 

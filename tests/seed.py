@@ -13,7 +13,7 @@ from bookshelf.db import candidates as candidate_rows
 from bookshelf.formats import file_hashes
 from bookshelf.models import Book, BookFile, Candidate
 from bookshelf.runtime import Runtime
-from bookshelf.services.coverstore import save_cover
+from bookshelf.services.ingest import store_cover
 from tests.builders import make_epub, make_jpeg, make_pdf
 
 
@@ -45,7 +45,7 @@ async def add_book(rt: Runtime, title: str = "The Left Hand of Darkness", author
         make_pdf(path, title=title, author=authors[0] if authors else None)
     koreader, sha = await asyncio.to_thread(file_hashes, path)
     now = clock.now_iso()
-    cover_sha = await asyncio.to_thread(save_cover, rt.settings, image) if image else None
+    cover_sha = await asyncio.to_thread(store_cover, rt.settings, image) if image else None
     book = Book(
         id=book_id, status=status, title=title, authors=authors, series=series, series_index=series_index,
         isbn13=isbn if isbn and len(isbn) == 13 else None, description=description, language="en",

@@ -1,10 +1,13 @@
-"""The metadata and organize jobs: what the queue runs, by id, safe to run twice."""
+"""The metadata and organize jobs: what the queue's tasks run on the loop, by id, safe to run twice."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Protocol
+from typing import Any
 
+from bookshelf import clock
+from bookshelf.db import Database
+from bookshelf.db import jobs as job_rows
 from bookshelf.services.metadata import MetadataService
 from bookshelf.services.organize import OrganizeService
 from bookshelf.services.review import ReviewService
@@ -12,36 +15,35 @@ from bookshelf.services.review import ReviewService
 log = logging.getLogger("bookshelf.jobs")
 
 
-class JobLog(Protocol):
-    async def progress(self, job_id: str, fraction: float) -> None: ...
-    async def note(self, job_id: str, text: str) -> None: ...
-
-
 class LibraryJobs:
     def __init__(self, metadata: MetadataService, organize: OrganizeService, review: ReviewService,
-                 jobs: JobLog) -> None:  # fmt: skip
+                 db: Database) -> None:  # fmt: skip
         self.metadata = metadata
         self.organize = organize
         self.review = review
-        self.jobs = jobs
+        self.db = db
 
-    async def lookup_metadata(self, job_id: str, book_id: str, bypass_cache: bool = False) -> dict[str, Any]:
-        """Fetch candidates; skipped or failed providers are noted on the job; maybe auto-approve."""
+    async def lookup_metadata(self, book_id: str, bypass_cache: bool = False) -> dict[str, Any]:
+        """Fetch candidates (the reasons of skipped or failed providers stay with the book's lookup
+        notes; when every provider failed this raises, failing the job with them), then maybe
+        auto-approve."""
         report = await self.metadata.lookup(book_id, bypass_cache=bypass_cache)
-        if any(n["status"] != "ok" for n in report.notes):
-            await self.jobs.note(job_id, report.summary())
         await self.review.auto_approve(book_id)
         return {"candidates": report.candidates, "notes": report.notes}
 
-    async def organize_book(self, job_id: str, book_id: str) -> dict[str, Any]:
+    async def organize_book(self, book_id: str) -> dict[str, Any]:
         result = await self.organize.organize_book(book_id)
-        if result.notes:
-            await self.jobs.note(job_id, "; ".join(result.notes))
+        for note in result.notes:
+            log.info("organize %s: %s", book_id, note)
         return {"moved": result.moved, "rewritten": result.rewritten, "unchanged": result.unchanged}
 
-    async def reorganize_all(self, job_id: str) -> dict[str, int]:
+    async def reorganize_all(self) -> dict[str, int]:
         async def progress(done: int, total: int) -> None:
-            await self.jobs.progress(job_id, done / total if total else 1.0)
+            async with self.db.write() as conn:
+                job = await job_rows.open_for(conn, "reorganize_all", None)
+                if job is not None:
+                    await job_rows.update(conn, job.id, progress=round(done / total, 4) if total else 1.0,
+                                          updated_at=clock.now_iso())  # fmt: skip
 
         totals = await self.organize.reorganize_all(progress)
         log.info("reorganized the library: %s", totals)

@@ -3,7 +3,8 @@
 A provider that is not configured is skipped with a note; one that fails is
 recorded with its distinct reason (unauthorized, missing_scope, quota,
 graphql_error, timeout ...). When every provider asked failed, the lookup
-raises, so the job fails with those reasons instead of looking like "no match".
+raises, so the job fails with those reasons instead of looking like "no match" (unless
+none could even be reached: an offline server only gets the notes).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class LookupReport:
     book_id: str
     candidates: int = 0
     notes: list[dict[str, Any]] = field(default_factory=list)
+    transient: list[bool] = field(default_factory=list)  # per failure: worth the queue retrying
 
     def summary(self) -> str:
         return "; ".join(f"{n['source']}: {n.get('message') or n['status']}" for n in self.notes)
@@ -134,9 +136,14 @@ class MetadataService:
         await self._store(book, query, found, report)
         failures = [n for n in report.notes if n["status"] == "error"]
         asked = [n for n in report.notes if n["status"] != "skipped"]
-        if failures and len(failures) == len(asked):
+        unreachable = all(n["reason"] == "unavailable" for n in failures)
+        # No connection at all (the server is offline) is noted, not failed: nothing for anyone to
+        # fix or retry by hand, and a rescan asks again. Every other failure fails the job.
+        if failures and len(failures) == len(asked) and not unreachable:
             reason = failures[0]["reason"] if len(failures) == 1 else "all_failed"
-            raise UpstreamError("No provider answered: " + report.summary(), reason=reason)
+            # Only when every failure may pass (a timeout, a busy server) is the job retried later.
+            raise UpstreamError("No provider answered: " + report.summary(), reason=reason,
+                                transient=all(report.transient))  # fmt: skip
         return report
 
     async def _ask(self, name: str, query: LookupQuery, bypass: bool, report: LookupReport) -> list[Candidate]:
@@ -161,6 +168,7 @@ class MetadataService:
         except UpstreamError as exc:
             log.warning("metadata lookup via %s failed (%s): %s", name, exc.reason, exc.message)
             report.notes.append(_note(name, "error", exc.reason, f"{exc.reason}: {exc.message}"))
+            report.transient.append(exc.transient)
             return []
         async with self.db.write() as conn:
             await lookups.store(conn, name, key, [asdict(a) for a in answers], clock.now_iso())

@@ -19,7 +19,7 @@ from bookshelf.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from bookshelf.models import Book, Candidate
 from bookshelf.services import bookfields
 from bookshelf.services.candidate_covers import CandidateCovers
-from bookshelf.services.coverstore import MAX_COVER_BYTES, save_cover
+from bookshelf.services.coverstore import MAX_COVER_BYTES
 from bookshelf.settings import Settings
 
 log = logging.getLogger("bookshelf.review")
@@ -28,9 +28,12 @@ FILL_FIELDS = ("title", "subtitle", "authors", "series", "seriesIndex", "isbn10"
                "publishedYear", "language", "description", "pageCount", "genres")  # fmt: skip
 
 
+class QueuedJob(Protocol):
+    id: str
+
+
 class Jobs(Protocol):
-    async def enqueue(self, queue: str, task: str, book_id: str | None = None,
-                      args: dict[str, Any] | None = None) -> str: ...  # fmt: skip
+    async def enqueue(self, task: str, book_id: str | None = None, **args: Any) -> QueuedJob: ...
 
 
 class Preferences(Protocol):
@@ -97,7 +100,7 @@ class ReviewService:
             book.status, book.stage, book.error = "organized", None, None
             book.organized_at = book.updated_at = now
             await book_rows.save(conn, book)
-        job = await self.jobs.enqueue("organize", "organize_book", book_id, {"book_id": book_id})
+        job = await self._organize(book_id)
         return await self.book(book_id), job
 
     async def apply_metadata(self, book_id: str, body: Any) -> tuple[Book, str]:
@@ -106,7 +109,7 @@ class ReviewService:
         if isinstance(body, dict) and body.get("mergeInto") is not None:
             raise InvalidInput("mergeInto is only for books in review", details=[{"field": "mergeInto"}])
         await self._save_changes(book_id, changes, cover)
-        job = await self.jobs.enqueue("organize", "organize_book", book_id, {"book_id": book_id})
+        job = await self._organize(book_id)
         return await self.book(book_id), job
 
     async def edit(self, book_id: str, body: Any) -> tuple[Book, str | None]:
@@ -118,7 +121,7 @@ class ReviewService:
         changed = await self._save_changes(book_id, changes, None)
         job = None
         if changed & bookfields.FILE_FIELDS:
-            job = await self.jobs.enqueue("organize", "organize_book", book_id, {"book_id": book_id})
+            job = await self._organize(book_id)
         return await self.book(book_id), job
 
     async def set_cover(self, book_id: str, image: bytes | None, candidate_id: str | None) -> tuple[Book, str]:
@@ -129,20 +132,21 @@ class ReviewService:
             raise InvalidInput('Send an image body or {"candidateId"}')
         sha = await self._store_cover(image)
         await self._save_changes(book_id, {}, sha)
-        job = await self.jobs.enqueue("organize", "organize_book", book_id, {"book_id": book_id})
+        job = await self._organize(book_id)
         return await self.book(book_id), job
 
     async def refetch(self, book_id: str, library: bool = True) -> str:
         await self.book(book_id, library=library)
-        return await self.jobs.enqueue("metadata", "lookup_metadata", book_id,
-                                       {"book_id": book_id, "bypass_cache": True})  # fmt: skip
+        async with self.db.write() as conn:
+            await candidate_rows.delete_remote(conn, book_id)
+        return (await self.jobs.enqueue("lookup_metadata", book_id, bypass_cache=True)).id
 
     async def reorganize(self, book_id: str) -> str:
         await self.book(book_id, library=True)
-        return await self.jobs.enqueue("organize", "organize_book", book_id, {"book_id": book_id})
+        return await self._organize(book_id)
 
     async def reorganize_all(self) -> str:
-        return await self.jobs.enqueue("organize", "reorganize_all", None, {})
+        return (await self.jobs.enqueue("reorganize_all")).id
 
     async def auto_approve(self, book_id: str) -> str | None:
         """With autoApprove on: file values, filled in from the best candidate if it scores high enough."""
@@ -168,6 +172,9 @@ class ReviewService:
         return job
 
     # -- helpers ---------------------------------------------------------------------------
+    async def _organize(self, book_id: str) -> str:
+        return (await self.jobs.enqueue("organize_book", book_id)).id
+
     async def _fresh(self, conn: Any, book_id: str) -> Book:
         book = await book_rows.get(conn, book_id, with_files=False)
         if book is None:
@@ -221,16 +228,17 @@ class ReviewService:
         return changes, sha
 
     async def _store_cover(self, image: bytes) -> str:
-        from bookshelf.formats import FormatError, sniff_image_type
+        from bookshelf.formats import sniff_image_type
+        from bookshelf.services.ingest import store_cover
 
         if len(image) > MAX_COVER_BYTES:
             raise PayloadTooLarge("A cover may be at most 5 MB")
         if sniff_image_type(image) is None:
             raise InvalidInput("The cover is not a JPEG, PNG, GIF or WebP image")
-        try:
-            return await asyncio.to_thread(save_cover, self.settings, image)
-        except FormatError as exc:
-            raise InvalidInput(f"The cover cannot be used: {exc.message}") from None
+        sha = await asyncio.to_thread(store_cover, self.settings, image)
+        if sha is None:
+            raise InvalidInput("The cover image is damaged or cannot be decoded")
+        return sha
 
     async def _merge(self, book: Book, target_id: Any) -> tuple[Book, str]:
         try:
@@ -252,5 +260,5 @@ class ReviewService:
                 await book_rows.update_file(conn, file, now)
             await candidate_rows.move_to_book(conn, book.id, target_id)
             await book_rows.delete(conn, book.id)
-        job = await self.jobs.enqueue("organize", "organize_book", target_id, {"book_id": target_id})
+        job = await self._organize(target_id)
         return await self.book(target_id), job

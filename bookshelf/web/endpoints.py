@@ -7,7 +7,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from bookshelf.errors import BookshelfError
 from bookshelf.runtime import Runtime
-from bookshelf.web.api import credentials, keys, library_edit, meta, preferences, review
+from bookshelf.web.api import books, credentials, inbox, jobs, keys, library_edit, meta, preferences, review
 from bookshelf.web.routing import Endpoint
 
 
@@ -17,7 +17,10 @@ def all_endpoints() -> list[Endpoint]:
         *keys.ENDPOINTS,
         *credentials.ENDPOINTS,
         *preferences.ENDPOINTS,
+        *inbox.ENDPOINTS,
+        *books.ENDPOINTS,
         *review.ENDPOINTS,
+        *jobs.ENDPOINTS,
         *library_edit.ENDPOINTS,
     ]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bookshelf.runtime import Runtime
 from bookshelf.settings import Settings
 from tests.conftest import make_settings
 from tests.fakes.google_books import FakeGoogleBooks
@@ -95,3 +96,15 @@ def fakes(servers: dict[str, Switch]) -> Iterator[Fakes]:
 @pytest.fixture
 def settings(tmp_path: Path, fakes: Fakes) -> Settings:
     return fakes.settings(tmp_path)
+
+
+@pytest.fixture
+async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    """The real runtime with its jobs run inline: ``await rt.jobs.drain()`` runs what was queued,
+    through the same task functions the queue consumer calls."""
+    rt = await Runtime.open(settings, background=False)
+    rt.jobs.inline = True
+    try:
+        yield rt
+    finally:
+        await rt.close()

@@ -72,8 +72,8 @@ async def test_each_failure_is_a_distinct_reason_on_the_job(runtime: Runtime, fa
         await runtime.metadata.lookup(book.id)
     assert raised.value.reason == reason
     inject(fakes)
-    job_id = await runtime.tasks.enqueue("metadata", "lookup_metadata", book.id, {"book_id": book.id})
-    await runtime.tasks.drain()
+    job_id = (await runtime.jobs.enqueue("lookup_metadata", book.id)).id
+    await runtime.jobs.drain()
     job = await job_state(runtime, job_id)
     assert job.state == "failed"
     assert f"{source}: {reason}:" in job.error  # never an empty "no match"
@@ -86,11 +86,15 @@ async def test_each_failure_is_a_distinct_reason_on_the_job(runtime: Runtime, fa
 async def test_one_failure_among_answers_completes_with_a_note(runtime: Runtime, fakes: Fakes) -> None:
     fakes.hardcover.fail_with("hardcover_error_401_invalid_token.json", 401)
     book = await add_book(runtime, TITLE, [AUTHOR], isbn=ISBN)
-    job_id = await runtime.tasks.enqueue("metadata", "lookup_metadata", book.id, {"book_id": book.id})
-    await runtime.tasks.drain()
-    job = await job_state(runtime, job_id)
-    assert job.state == "completed"
-    assert "hardcover: unauthorized:" in job.error
+    job_id = (await runtime.jobs.enqueue("lookup_metadata", book.id)).id
+    await runtime.jobs.drain()
+    assert (await job_state(runtime, job_id)).state == "completed"
+    notes = (await runtime.review.candidates(book.id))["lookup"]["notes"]
+    assert [(n["source"], n["status"], n["reason"]) for n in notes] == [
+        ("hardcover", "error", "unauthorized"),
+        ("google_books", "ok", "fetched"),
+        ("openlibrary", "ok", "fetched"),
+    ]
     assert {c.source for c in await stored(runtime, book.id)} == {"file", "google_books", "openlibrary"}
 
 
@@ -129,8 +133,8 @@ async def test_metadata_sources_empty_turns_lookups_off(runtime: Runtime, fakes:
 async def test_auto_approve_fills_file_values_from_the_best_candidate(runtime: Runtime, fakes: Fakes) -> None:
     await runtime.preferences.patch({"autoApprove": True, "autoApproveMinScore": 0.9})
     book = await add_book(runtime, TITLE, [AUTHOR], isbn=ISBN, description=None)
-    await runtime.tasks.enqueue("metadata", "lookup_metadata", book.id, {"book_id": book.id})
-    await runtime.tasks.drain()
+    await runtime.jobs.enqueue("lookup_metadata", book.id)
+    await runtime.jobs.drain()
     after = await reload(runtime, book.id)
     assert after.status == "organized" and after.organized_at
     assert after.title == TITLE  # the file's own value wins
@@ -141,6 +145,6 @@ async def test_auto_approve_fills_file_values_from_the_best_candidate(runtime: R
 async def test_auto_approve_leaves_weak_matches_in_review(runtime: Runtime, fakes: Fakes) -> None:
     await runtime.preferences.patch({"autoApprove": True, "autoApproveMinScore": 0.9})
     book = await add_book(runtime, "Left Hand", ["Somebody Else"])
-    await runtime.tasks.enqueue("metadata", "lookup_metadata", book.id, {"book_id": book.id})
-    await runtime.tasks.drain()
+    await runtime.jobs.enqueue("lookup_metadata", book.id)
+    await runtime.jobs.drain()
     assert (await reload(runtime, book.id)).status == "review"

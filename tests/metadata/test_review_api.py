@@ -62,7 +62,7 @@ async def test_review_approve_organize_end_to_end(api: httpx.AsyncClient, runtim
     assert approved["book"]["series"] == "Hainish" and approved["book"]["seriesIndex"] == 4.0
     assert approved["book"]["language"] == "en"  # not selected: the file's value stays
     assert approved["book"]["coverUrl"].startswith(f"/api/library/{book_id}/cover?v=")
-    await runtime.tasks.drain()
+    await runtime.jobs.drain()
     assert (await job_state(runtime, approved["jobId"])).state == "completed"
 
     file = (await reload(runtime, book_id)).files[0]
@@ -125,7 +125,7 @@ async def organized(api: httpx.AsyncClient, rt: Runtime, title: str = "Dune", **
     book = await add_book(rt, title, ["Frank Herbert"], **kwargs)  # type: ignore[arg-type]
     response = await api.post(f"/api/books/{book.id}/approve", json={})
     assert response.status_code == 200, response.text
-    await rt.tasks.drain()
+    await rt.jobs.drain()
     return book.id
 
 
@@ -143,7 +143,7 @@ async def test_patch_edits_fields_and_reorganizes_only_for_file_fields(api: http
                                                               "genres": ["Science Fiction"]})  # fmt: skip
     assert renamed.status_code == 200, renamed.text
     assert renamed.json()["jobId"] and renamed.json()["book"]["isbn13"] == "9780441172696"
-    await runtime.tasks.drain()
+    await runtime.jobs.drain()
     file = (await reload(runtime, book_id)).files[0]
     assert file.path == "Frank Herbert/Dune Messiah/Frank Herbert - Dune Messiah.epub"
     assert not (runtime.settings.library_dir / "Frank Herbert/Dune").exists()
@@ -154,11 +154,11 @@ async def test_apply_metadata_and_refetch_on_a_library_book(api: httpx.AsyncClie
                                                             fakes: Fakes) -> None:  # fmt: skip
     book = await add_book(runtime, TITLE, [AUTHOR], isbn=ISBN)
     assert (await api.post(f"/api/books/{book.id}/approve", json={})).status_code == 200
-    await runtime.tasks.drain()
+    await runtime.jobs.drain()
     asked = fakes.request_count()
     refetch = await api.post(f"/api/library/{book.id}/refetch")
     assert refetch.status_code == 202 and refetch.json()["bookId"] == book.id
-    await runtime.tasks.drain()
+    await runtime.jobs.drain()
     assert (await job_state(runtime, refetch.json()["jobId"])).state == "completed"
     assert fakes.request_count() > asked  # refetch bypasses the cache
     page = (await api.get(f"/api/books/{book.id}/candidates")).json()
@@ -172,7 +172,7 @@ async def test_apply_metadata_and_refetch_on_a_library_book(api: httpx.AsyncClie
     assert applied.json()["book"]["description"] == "Hardcover's description."
     merge = await api.post(f"/api/library/{book.id}/apply-metadata", json={"mergeInto": str(uuid.uuid4())})
     assert merge.status_code == 400
-    await runtime.tasks.drain()
+    await runtime.jobs.drain()
     parsed = read_book(disk_path(runtime, (await reload(runtime, book.id)).files[0]))
     assert (parsed.description, parsed.series, parsed.series_index) == ("Hardcover's description.", "Hainish Cycle",
                                                                         4.0)  # fmt: skip
@@ -182,7 +182,7 @@ async def test_cover_upload_and_candidate_cover(api: httpx.AsyncClient, runtime:
     book = await add_book(runtime, TITLE, [AUTHOR], isbn=ISBN, cover=False)
     await runtime.metadata.lookup(book.id)
     await api.post(f"/api/books/{book.id}/approve", json={})
-    await runtime.tasks.drain()
+    await runtime.jobs.drain()
     url = f"/api/library/{book.id}/cover"
 
     assert (await api.put(url, content=b"not an image", headers={"content-type": "image/png"})).status_code == 400
@@ -194,7 +194,7 @@ async def test_cover_upload_and_candidate_cover(api: httpx.AsyncClient, runtime:
     assert uploaded.status_code == 200, uploaded.text
     first = uploaded.json()["book"]["coverUrl"]
     assert first and uploaded.json()["jobId"]
-    await runtime.tasks.drain()
+    await runtime.jobs.drain()
     sha = (await reload(runtime, book.id)).cover_sha256
     assert sha and (runtime.settings.covers_dir / sha[:2] / f"{sha}.thumb.jpg").is_file()
     assert read_book(disk_path(runtime, (await reload(runtime, book.id)).files[0])).cover
@@ -212,7 +212,7 @@ async def test_reorganize_one_and_all(api: httpx.AsyncClient, runtime: Runtime, 
     await api.patch("/api/settings", json={"organizeTemplate": "{author}/{year}/{title}"})
     everything = await api.post("/api/library/reorganize")
     assert everything.status_code == 202
-    await runtime.tasks.drain()
+    await runtime.jobs.drain()
     job = await job_state(runtime, everything.json()["jobId"])
     assert job.state == "completed" and job.progress == 1.0
     assert (await reload(runtime, ids[1])).files[0].path == "Frank Herbert/Book 1/Frank Herbert - Book 1.epub"
@@ -227,7 +227,7 @@ async def test_merge_into_moves_files_to_the_library_book(api: httpx.AsyncClient
     response = await api.post(f"/api/books/{duplicate.id}/approve", json={"mergeInto": keeper})
     assert response.status_code == 200, response.text
     assert response.json()["book"]["id"] == keeper
-    await runtime.tasks.drain()
+    await runtime.jobs.drain()
     book = await reload(runtime, keeper)
     assert sorted(f.path for f in book.files) == ["Frank Herbert/Dune/Frank Herbert - Dune.epub",
                                                   "Frank Herbert/Dune/Frank Herbert - Dune.pdf"]  # fmt: skip

@@ -1,0 +1,45 @@
+"""Queue tasks: thin plain functions that take ids, run CPU work here in the worker thread,
+and reach the services on the server's loop. Each is safe to run twice."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bookshelf.taskqueue import TaskSpec, on_loop
+
+if TYPE_CHECKING:
+    from bookshelf.runtime import Runtime
+
+
+def task_specs(rt: Runtime) -> list[TaskSpec]:
+    def parse_book(book_id: str) -> None:
+        from bookshelf.formats import read_book
+        from bookshelf.services.ingest import store_cover
+
+        assert rt.loop is not None
+        source = on_loop(rt.loop, rt.ingest.parse_source(book_id))
+        if source is None:
+            return  # deleted or already parsed
+        path, _ = source
+        parsed = read_book(path)  # FormatError: the job fails at once with the reader's sentence
+        cover = store_cover(rt.settings, parsed.cover) if parsed.cover else None
+        on_loop(rt.loop, rt.ingest.save_parsed(book_id, parsed, cover))
+
+    def lookup_metadata(book_id: str, bypass_cache: bool = False) -> None:
+        assert rt.loop is not None
+        on_loop(rt.loop, rt.library_jobs.lookup_metadata(book_id, bypass_cache))
+
+    def organize_book(book_id: str) -> None:
+        assert rt.loop is not None
+        on_loop(rt.loop, rt.library_jobs.organize_book(book_id))
+
+    def reorganize_all() -> None:
+        assert rt.loop is not None
+        on_loop(rt.loop, rt.library_jobs.reorganize_all())
+
+    return [
+        TaskSpec("parse_book", "parse", parse_book),
+        TaskSpec("lookup_metadata", "metadata", lookup_metadata),
+        TaskSpec("organize_book", "organize", organize_book),
+        TaskSpec("reorganize_all", "organize", reorganize_all),
+    ]

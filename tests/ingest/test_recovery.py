@@ -1,0 +1,73 @@
+"""Work queued before a shutdown or crash runs after the next start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bookshelf.runtime import Runtime
+from tests.conftest import make_settings
+from tests.ingest.conftest import book_status, wait_for, write_epub
+
+
+async def test_queued_work_survives_a_restart(tmp_path: Path) -> None:
+    quiet = make_settings(tmp_path, start_consumer=False)
+    source = write_epub(tmp_path / "drop", "later.epub", "Parsed After Restart")
+    rt = await Runtime.open(quiet)
+    try:
+        book_id = (await rt.ingest.accept(source)).book_id
+        assert rt.queue.queued_ids(), "the parse task sits in Huey's file"
+    finally:
+        await rt.close()
+    assert not source.exists()
+
+    rt = await Runtime.open(quiet.replace(start_consumer=True))
+    try:
+        await wait_for(lambda: _review(rt, book_id), what="the queued book to finish after restart")
+        rows = await rt.db.fetchall("SELECT state, attempts FROM jobs ORDER BY created_at")
+        assert [tuple(r) for r in rows] == [("completed", 1), ("completed", 1)]
+    finally:
+        await rt.close()
+
+
+async def test_a_job_running_when_the_process_died_runs_again(tmp_path: Path) -> None:
+    quiet = make_settings(tmp_path, start_consumer=False)
+    rt = await Runtime.open(quiet)
+    try:
+        book_id = (await rt.ingest.accept(write_epub(tmp_path / "drop", "crash.epub", "Crashed Mid-Parse"))).book_id
+        # A crash mid-task: Huey had already dequeued it, our table still says active.
+        rt.queue.huey.flush()
+        async with rt.db.write() as conn:
+            await conn.execute("UPDATE jobs SET state = 'active', attempts = 1")
+    finally:
+        await rt.close()
+
+    rt = await Runtime.open(quiet.replace(start_consumer=True))
+    try:
+        await wait_for(lambda: _review(rt, book_id), what="the interrupted job to run again")
+        row = await rt.db.fetchone("SELECT state, attempts FROM jobs WHERE task = 'parse_book'")
+        assert tuple(row) == ("completed", 2)
+    finally:
+        await rt.close()
+
+
+async def test_a_file_not_yet_moved_is_placed_when_seen_again(tmp_path: Path) -> None:
+    """The process stopped after committing a book but before moving its file: the next sighting
+    of the same bytes finishes the move instead of calling it a duplicate."""
+    settings = make_settings(tmp_path, start_consumer=True)
+    source = write_epub(settings.inbox_dir, "halfway.epub", "Halfway")
+    rt = await Runtime.open(settings)
+    try:
+        book_id = (await rt.ingest.accept(source, keep_source=True)).book_id
+        stored = settings.incoming_dir / book_id / "halfway.epub"
+        await wait_for(lambda: _review(rt, book_id), what="review")
+        stored.unlink()  # as if the move had never happened
+        result = await rt.ingest.accept(source)
+        assert not result.duplicate and result.book_id == book_id
+        assert stored.is_file() and not source.exists()
+        assert list(settings.duplicates_dir.iterdir()) == []
+    finally:
+        await rt.close()
+
+
+async def _review(rt: Runtime, book_id: str) -> bool:
+    return await book_status(rt, book_id) == "review"
