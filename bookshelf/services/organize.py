@@ -32,6 +32,7 @@ from bookshelf.settings import Settings
 
 log = logging.getLogger("bookshelf.organize")
 MAX_NUMBERED = 1000
+MAX_PASSES = 3
 UNWRITABLE = "unwritable:"  # fingerprint prefix: this EPUB could not be rewritten, do not retry each time
 
 Progress = Callable[[int, int], Awaitable[None]]
@@ -91,8 +92,14 @@ class OrganizeService:
         return self.settings.library_dir
 
     async def organize_book(self, book_id: str) -> OrganizeResult:
+        """Bring the book's files in line with its metadata. An edit made while this runs (its
+        queued job is this one) is picked up by another pass, so the last edit always lands."""
         async with self._lock:
-            return await self._organize(book_id)
+            result = OrganizeResult(book_id)
+            for _ in range(MAX_PASSES):
+                if not await self._organize(book_id, result):
+                    break
+            return result
 
     async def reorganize_all(self, progress: Progress | None = None) -> dict[str, int]:
         """Re-plan every organized book under the current template; unchanged books touch nothing."""
@@ -111,26 +118,28 @@ class OrganizeService:
                 await progress(done, len(ids))
         return totals
 
-    async def _organize(self, book_id: str) -> OrganizeResult:
+    async def _organize(self, book_id: str, result: OrganizeResult) -> bool:
+        """One pass; True when it changed files and the book was edited meanwhile."""
         async with self.db.read() as conn:
             book = await book_rows.get(conn, book_id)
             if book is None:
                 raise NotFound("Book not found")
             stored = await move_rows.embedded_many(conn, [f.id for f in book.files])
-        result = OrganizeResult(book_id)
         if book.status != "organized":
             result.notes.append(f"book is {book.status}, not organized")
-            return result
+            return False
         steps = await self._plan(book, stored)
         result.unchanged = len(book.files) - len(steps)
         if not steps:
-            return result
+            return False
         cover = None
         if any(s.rewrite for s in steps):
             cover = await asyncio.to_thread(read_cover, self.settings, book.cover_sha256)
         for step in steps:
             await self._apply(book, step, cover, result)
-        return result
+        async with self.db.read() as conn:
+            now = await book_rows.get(conn, book_id, with_files=False)
+        return now is not None and now.updated_at != book.updated_at
 
     async def _plan(self, book: Book, stored: dict[str, str | None]) -> list[_Step]:
         template = self.preferences.get("organizeTemplate")

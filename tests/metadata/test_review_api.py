@@ -232,3 +232,33 @@ async def test_merge_into_moves_files_to_the_library_book(api: httpx.AsyncClient
     assert sorted(f.path for f in book.files) == ["Frank Herbert/Dune/Frank Herbert - Dune.epub",
                                                   "Frank Herbert/Dune/Frank Herbert - Dune.pdf"]  # fmt: skip
     assert (await api.get(f"/api/books/{duplicate.id}/candidates")).status_code == 404
+
+
+async def test_uploaded_file_to_organized_library_book(api: httpx.AsyncClient, runtime: Runtime, fakes: Fakes,
+                                                       tmp_path) -> None:  # fmt: skip
+    from tests.builders import make_epub
+
+    source = make_epub(tmp_path / "lhod.epub", title="Left Hand", authors=[AUTHOR], isbn=ISBN, cover=make_jpeg())
+    upload = await api.post("/api/inbox/upload", files={"file": ("lhod.epub", source.read_bytes())})
+    assert upload.status_code == 201, upload.text
+    book_id = upload.json()["uploaded"][0]["bookId"]
+    await runtime.jobs.drain()  # parse, then the metadata lookup against the fakes
+
+    page = (await api.get(f"/api/books/{book_id}/candidates")).json()
+    assert page["book"]["status"] == "review"
+    found = by_source(page)
+    assert found["file"]["title"] == "Left Hand"
+    body = {"selections": {"title": found["hardcover"]["id"], "description": found["openlibrary"]["id"],
+                           "genres": found["hardcover"]["id"]},
+            "overrides": {"series": "Hainish Cycle", "seriesIndex": 4}}  # fmt: skip
+    approved = await api.post(f"/api/books/{book_id}/approve", json=body)
+    assert approved.status_code == 200, approved.text
+    await runtime.jobs.drain()
+
+    path = runtime.settings.library_dir / AUTHOR / TITLE / f"{AUTHOR} - {TITLE}.epub"
+    parsed = read_book(path)
+    assert (parsed.title, parsed.authors) == (TITLE, [AUTHOR])
+    assert parsed.description == "Open Library's description."
+    assert (parsed.series, parsed.series_index) == ("Hainish Cycle", 4.0)
+    assert parsed.genres == ["Science Fiction"]
+    assert list(runtime.settings.incoming_dir.rglob("*.epub")) == []
