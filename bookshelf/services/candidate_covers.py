@@ -22,7 +22,7 @@ class CandidateCovers:
         self.settings = settings
         self.clients = clients
         self.folder = settings.cache_dir / "candidates"
-        self._allowed = allowed_cover_hosts(settings)
+        self._allowed = allowed_cover_hosts(settings)  # type: ignore[arg-type]  # frozen Settings vs a settable Protocol
 
     def _cached(self, candidate: Candidate) -> Path:
         # Named by the candidate id (a UUID we made), never by anything the provider sent.

@@ -205,3 +205,36 @@ async def test_an_epub_that_cannot_be_rewritten_still_moves(runtime: Runtime, tm
     assert result.moved == 1 and result.rewritten == 0 and result.notes
     assert file.root == "library" and file.sha256 == sha
     assert (await runtime.organizer.organize_book(book.id)).notes == []  # not retried every time
+
+
+async def test_library_on_another_filesystem_gets_verified_copies(tmp_path: Path) -> None:
+    import shutil
+    import tempfile
+
+    from tests.conftest import make_settings
+    from tests.strict import skip_or_fail
+
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or os.stat(shm).st_dev == os.stat(tmp_path).st_dev:
+        skip_or_fail("needs a second filesystem (/dev/shm as tmpfs) for cross-filesystem moves")
+    library = Path(tempfile.mkdtemp(prefix="bookshelf-lib-", dir=shm))
+    rt = await Runtime.open(make_settings(tmp_path, library_dir=str(library)), background=False)
+    try:
+        epub = await add_book(rt, "Far Away", ["Ann Author"])
+        pdf = await add_book(rt, "Far Paper", ["Ann Author"], fmt="pdf", cover=False)
+        for book in (epub, pdf):
+            await approve_in_db(rt, book.id)
+            result = await rt.organizer.organize_book(book.id)
+            assert result.moved == 1
+            file = (await reload(rt, book.id)).files[0]
+            path = disk_path(rt, file)
+            assert path.is_relative_to(library)
+            assert hashlib.sha256(path.read_bytes()).hexdigest() == file.sha256
+            assert not disk_path(rt, book.files[0]).exists()  # the source went only after the verified copy
+        assert sorted(p.name for p in library.rglob("*") if p.is_file()) == [
+            "Ann Author - Far Away.epub",
+            "Ann Author - Far Paper.pdf",
+        ]  # no part files left
+    finally:
+        await rt.close()
+        shutil.rmtree(library, ignore_errors=True)

@@ -139,3 +139,18 @@ async def test_failed_move_leaves_the_source_and_a_rolled_back_row(runtime: Runt
     assert src.is_file() and sha(src) != ""
     assert list((await states(runtime)).values()) == ["rolled_back"]
     assert (await reload(runtime, book.id)).files[0].root == "incoming"
+
+
+async def test_failed_organize_job_leaves_the_book_organized_and_listed(runtime: Runtime) -> None:
+    book = await add_book(runtime, "Blocked", ["Ann Author"])
+    async with runtime.db.write() as conn:
+        await conn.execute("UPDATE books SET status = 'organized' WHERE id = ?", (book.id,))
+    (runtime.settings.library_dir / "Ann Author").write_bytes(b"in the way")
+    job = await runtime.jobs.enqueue("organize_book", book.id)
+    await runtime.jobs.drain()
+    failed, total = await runtime.jobs.failed(10)
+    assert total == 1 and failed[0].id == job.id and failed[0].queue == "organize"
+    assert "Not a directory" in (failed[0].error or "")
+    after = await reload(runtime, book.id)
+    assert after.status == "organized" and after.files[0].root == "incoming"
+    assert disk_path(runtime, after.files[0]).is_file()
