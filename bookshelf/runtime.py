@@ -133,6 +133,8 @@ class Runtime:
         self._open_library(settings)
         if background and settings.start_consumer:
             await self.jobs.recover()
+            self.jobs.start_recording()
+            self._stack.push_async_callback(self.jobs.stop_recording)
             self.queue.start(settings.workers)
             self._stack.push_async_callback(asyncio.to_thread, self.queue.stop)
             self.register_component("queue", self.queue)

@@ -11,6 +11,7 @@ import asyncio
 import errno
 import logging
 import sqlite3
+import sys
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -192,6 +193,10 @@ class TaskQueue:
     # -- consumer --------------------------------------------------------------
 
     def start(self, workers: int) -> None:
+        # Worker threads parse books (CPU-bound Python); every database statement is a hand-off
+        # between the loop and aiosqlite's thread, which waits up to the GIL switch interval
+        # (5 ms by default) each time. A shorter interval keeps requests and writes responsive.
+        sys.setswitchinterval(0.001)
         self._consumer = _Consumer(
             self.huey,
             self._wake,

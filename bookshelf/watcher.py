@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import stat
 import time
 from pathlib import Path
 
@@ -18,6 +19,11 @@ from bookshelf.settings import Settings
 
 log = logging.getLogger("bookshelf.watcher")
 
+# Change events can be missed (a file written while the watch was starting, an inotify queue
+# overflow), so the folder is also rescanned: soon after start, then every RESCAN_SECONDS.
+FIRST_RESCAN_SECONDS = 1.0
+RESCAN_SECONDS = 30.0
+STOP_TIMEOUT_SECONDS = 10.0
 TEMP_SUFFIXES = (".part", ".crdownload", ".tmp", ".partial", ".download", ".bookshelf-part", ".!qb", ".opdownload")
 
 
@@ -47,14 +53,14 @@ class InboxWatcher:
         log.info("watching %s%s", self.root, " (polling)" if self.settings.watch_poll else "")
 
     async def stop(self) -> None:
+        """Stop watching; a file being taken is finished first (its transaction is never cut)."""
         self._stop.set()
-        for task in self._tasks:
-            task.cancel()
+        self._changed.set()
         for task in self._tasks:
             try:
-                await task
-            except (asyncio.CancelledError, Exception):
-                pass
+                await asyncio.wait_for(asyncio.shield(task), timeout=STOP_TIMEOUT_SECONDS)
+            except (TimeoutError, asyncio.CancelledError, Exception):
+                task.cancel()
 
     def alive(self) -> bool:
         return bool(self._tasks) and not any(task.done() for task in self._tasks)
@@ -72,19 +78,28 @@ class InboxWatcher:
         if not self._relevant(path):
             return
         try:
-            info = path.stat()
+            info = path.lstat()
         except OSError:
             self._pending.pop(path, None)
             return
-        if os.path.isdir(path):
+        if stat.S_ISDIR(info.st_mode):
             self._scan(path)  # a folder moved in brings files that raise no events of their own
             return
-        if not path.is_file():
-            return
+        if not stat.S_ISREG(info.st_mode):
+            return  # symlinks could point anywhere on the server; devices and fifos are not books
         previous = self._pending.get(path)
         if previous is None or previous[:2] != (info.st_size, info.st_mtime_ns):
-            self._pending[path] = (info.st_size, info.st_mtime_ns, time.monotonic())
+            self._pending[path] = (info.st_size, info.st_mtime_ns, time.monotonic() - self._quiet_for(info))
         self._changed.set()
+
+    def _quiet_for(self, info: os.stat_result) -> float:
+        """How long the file has not been written, by its mtime: every write moves mtime, and tools
+        that keep an old mtime (mv across disks, cp -p, unzip) set it after the last byte. A file
+        finished long ago is taken without the settle wait. Network shares (polling) may have
+        another clock, so there only what we watched ourselves counts."""
+        if self.settings.watch_poll:
+            return 0.0
+        return min(max(time.time() - info.st_mtime, 0.0), self.settings.watch_settle_seconds)
 
     def _scan(self, folder: Path) -> None:
         for dirpath, dirnames, filenames in os.walk(folder):
@@ -112,31 +127,45 @@ class InboxWatcher:
 
     async def _settle(self) -> None:
         settle = self.settings.watch_settle_seconds
-        tick = min(max(settle / 4, 0.05), 0.5)
+        tick = min(max(settle / 4, 0.05), 0.5)  # re-stat pending files this often, events or not
+        rescan_at = time.monotonic() + FIRST_RESCAN_SECONDS
         while not self._stop.is_set():
-            if not self._pending:
-                self._changed.clear()
-                try:
-                    await asyncio.wait_for(self._changed.wait(), timeout=5)
-                except TimeoutError:
-                    pass
+            if time.monotonic() >= rescan_at:
+                self._scan(self.root)
+                rescan_at = time.monotonic() + RESCAN_SECONDS
+            wait = max(rescan_at - time.monotonic(), 0.01)
+            if self._pending:
+                ready, next_due = self._check_pending(settle)
+                for path in ready:
+                    if self._stop.is_set():
+                        return  # the rest are still in the inbox folder and taken on the next start
+                    await self._take(path)
+                wait = min(wait, tick, next_due)
+            self._changed.clear()
+            try:  # a new event wakes us at once; otherwise at the next due time or tick
+                await asyncio.wait_for(self._changed.wait(), timeout=max(wait, 0.01))
+            except TimeoutError:
+                pass
+
+    def _check_pending(self, settle: float) -> tuple[list[Path], float]:
+        """(files unchanged for ``settle`` seconds, seconds until the next one may be)."""
+        now = time.monotonic()
+        ready = []
+        next_due = settle
+        for path, (size, mtime, since) in list(self._pending.items()):
+            try:
+                info = path.lstat()
+            except OSError:
+                self._pending.pop(path, None)  # gone (renamed away or removed)
                 continue
-            await asyncio.sleep(tick)
-            now = time.monotonic()
-            ready = []
-            for path, (size, mtime, since) in list(self._pending.items()):
-                try:
-                    info = path.stat()
-                except OSError:
-                    self._pending.pop(path, None)  # gone (renamed away or removed)
-                    continue
-                if (info.st_size, info.st_mtime_ns) != (size, mtime):
-                    self._pending[path] = (info.st_size, info.st_mtime_ns, now)
-                elif now - since >= settle:
-                    ready.append(path)
-            for path in sorted(ready):
-                self._pending.pop(path, None)
-                await self._take(path)
+            if (info.st_size, info.st_mtime_ns) != (size, mtime):
+                self._pending[path] = (info.st_size, info.st_mtime_ns, now)
+            elif now - since >= settle:
+                ready.append(path)
+                self._pending.pop(path)
+            else:
+                next_due = min(next_due, settle - (now - since))
+        return sorted(ready), next_due
 
     async def _take(self, path: Path) -> None:
         try:

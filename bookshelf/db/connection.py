@@ -77,7 +77,13 @@ class Database:
             conn = self._writer
             if durable:
                 await conn.execute("PRAGMA synchronous=FULL")
-            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                await conn.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                # Cancelled while BEGIN was in flight: it still runs on the connection's thread,
+                # so roll it back rather than leave the one writer inside a transaction.
+                await _rollback_if_open(conn)
+                raise
             try:
                 yield conn
             except BaseException:
@@ -118,6 +124,13 @@ class Database:
         except (sqlite3.Error, ValueError):
             return False
         return row is not None
+
+
+async def _rollback_if_open(conn: aiosqlite.Connection) -> None:
+    try:
+        await conn.execute("ROLLBACK")
+    except sqlite3.OperationalError:
+        pass  # BEGIN itself failed: no transaction is open
 
 
 async def fetchall(conn: aiosqlite.Connection, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:

@@ -77,6 +77,7 @@ class IngestService:
         self.db = db
         self.settings = settings
         self.jobs = jobs
+        self._placing: set[str] = set()  # books whose file this process is moving in right now
         jobs.on_failed["parse"] = self._job_failed
         jobs.on_failed["metadata"] = self._job_failed
         jobs.on_retry["parse"] = self._job_retried
@@ -91,6 +92,9 @@ class IngestService:
         Raises Unsupported for files that are not books; OSError if the file cannot be read or placed.
         """
         filename = transfer.safe_name(name or source.name)
+        if not keep_source and (source.is_symlink() or not source.is_file()):
+            # Moving a symlink would store a link to anywhere; only regular files are moved in.
+            raise Unsupported(f"{source.name} is not a regular file.", "not_a_file")
         if fmt is None:
             fmt = await asyncio.to_thread(sniff_format, source, trust_extension)
         koreader, sha256, size = await asyncio.to_thread(file_identity, source)
@@ -111,6 +115,7 @@ class IngestService:
         if known is not None:
             return await self._duplicate(source, filename, known, keep_source)
         target = file_path(self.settings, record)
+        self._placing.add(book.id)
         try:
             await asyncio.to_thread(self._place, source, target, sha256, keep_source)
         except OSError:
@@ -118,6 +123,8 @@ class IngestService:
                 await self.jobs.forget_book(conn, book.id)
                 await book_rows.delete(conn, book.id)
             raise
+        finally:
+            self._placing.discard(book.id)
         assert job is not None
         await self.jobs.submit(job)
         log.info("took %s into the inbox as book %s", filename, book.id)
@@ -134,7 +141,8 @@ class IngestService:
 
     async def _duplicate(self, source: Path, filename: str, known: BookFile, keep_source: bool) -> Accepted:
         managed = file_path(self.settings, known)
-        if known.root == "incoming" and not managed.exists() and not keep_source:
+        resumable = known.root == "incoming" and known.book_id not in self._placing and not keep_source
+        if resumable and not managed.exists():
             # The process stopped between committing that book and moving its file: finish the move.
             await asyncio.to_thread(self._place, source, managed, known.sha256, False)
             log.info("finished placing %s for book %s", filename, known.book_id)
@@ -150,11 +158,13 @@ class IngestService:
 
     async def parse_source(self, book_id: str) -> tuple[Path, str] | None:
         """(path, stored filename) of the file to parse, or None when the book went away."""
-        async with self.db.write() as conn:
+        async with self.db.read() as conn:
             book = await book_rows.get(conn, book_id)
-            if book is None or book.status != "processing" or not book.files:
-                return None
-            await book_rows.set_stage(conn, book_id, "parsing")
+        if book is None or book.status != "processing" or not book.files:
+            return None
+        if book.stage != "parsing":
+            async with self.db.write() as conn:
+                await book_rows.set_stage(conn, book_id, "parsing")
         first = book.files[0]
         return file_path(self.settings, first), first.filename
 

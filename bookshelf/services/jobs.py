@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -36,7 +35,10 @@ class JobService:
         self.db = db
         self.queue = queue
         self.loop: asyncio.AbstractEventLoop | None = None
-        self._loop_thread: int | None = None
+        self._changes: list[Change] = []
+        self._wake = asyncio.Event()
+        self._recorder: asyncio.Task[None] | None = None
+        self._stopping = False
         self.inline = False
         self._pending: list[Job] = []
         # Per queue: what a final failure or a retry means for the job's book (ingest marks it failed).
@@ -45,9 +47,8 @@ class JobService:
         queue.on_signal(self._signal)
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
-        """The loop whose writer records signals (called on that loop's thread)."""
+        """The loop whose writer records the queue's signals."""
         self.loop = loop
-        self._loop_thread = threading.get_ident()
 
     # -- creating --------------------------------------------------------------
 
@@ -149,74 +150,113 @@ class JobService:
         """Run every job queued in inline mode, and what they queue, here and now."""
         while self._pending:
             job = self._pending.pop(0)
-            await self._started(job.id)
+            await self._record([(S.SIGNAL_EXECUTING, job.id, 0, None)])
             spec = self.queue.specs[job.task]
             try:
                 await asyncio.to_thread(spec.run, **self._kwargs(job))
             except Exception as exc:
-                await self._errored(job.id, exc, final=True, retries_left=0)
+                await self._record([(S.SIGNAL_ERROR, job.id, 0, exc)])
             else:
-                await self._completed(job.id)
+                await self._record([(S.SIGNAL_COMPLETE, job.id, 0, None)])
 
     # -- state from the queue's signals ----------------------------------------
+    #
+    # Worker threads report each change without waiting; one recorder on the loop writes
+    # whatever has accumulated in a single transaction, in order. Under load that is one
+    # write for many jobs. A change lost to a crash is harmless: an unrecorded completion
+    # leaves the job waiting, it is requeued on start, and tasks are safe to run twice.
+
+    def start_recording(self) -> None:
+        self._recorder = asyncio.get_running_loop().create_task(self._record_loop(), name="job recorder")
+
+    async def stop_recording(self) -> None:
+        """Write what is still pending (after the consumer stopped), then end the recorder."""
+        if self._recorder is not None:
+            # Never cancel it: a cancelled write could leave the shared writer mid-transaction.
+            self._stopping = True
+            self._wake.set()
+            await self._recorder
+            self._recorder = None
+        await self._flush()
 
     def _signal(self, signal: str, job_id: str, retries_left: int, exc: BaseException | None) -> None:
-        """Called in a worker thread; records the change through the server loop's writer."""
-        if signal == S.SIGNAL_EXECUTING:
-            coro = self._started(job_id)
-        elif signal == S.SIGNAL_COMPLETE:
-            coro = self._completed(job_id)
-        elif signal == S.SIGNAL_ERROR and exc is not None:
-            coro = self._errored(job_id, exc, final=retries_left == 0, retries_left=retries_left)
-        elif signal in (S.SIGNAL_INTERRUPTED, S.SIGNAL_REVOKED, S.SIGNAL_CANCELED, S.SIGNAL_EXPIRED):
-            coro = self._set(job_id, "waiting" if signal == S.SIGNAL_INTERRUPTED else "failed")
-        else:
-            return
+        """Called in a worker thread: hand the change to the loop and go on."""
         loop = self.loop
-        if loop is None or loop.is_closed():
-            coro.close()
+        if signal not in _RECORDED or loop is None or loop.is_closed():
             return
-        future = asyncio.run_coroutine_threadsafe(coro, loop)
-        if threading.get_ident() != self._loop_thread:
+        try:
+            loop.call_soon_threadsafe(self._push, (signal, job_id, retries_left, exc))
+        except RuntimeError:  # the loop closed meanwhile; the job reruns on the next start
+            pass
+
+    def _push(self, change: Change) -> None:
+        self._changes.append(change)
+        self._wake.set()
+
+    async def _record_loop(self) -> None:
+        while not self._stopping:
+            await self._wake.wait()
+            self._wake.clear()
+            await self._flush()
+
+    async def _flush(self) -> None:
+        failures = 0
+        while self._changes:
+            batch, self._changes = self._changes, []
             try:
-                future.result(timeout=30)
+                await self._record(batch)
             except Exception:
-                log.exception("could not record job %s as %s", job_id, signal)
+                failures += 1
+                if self._stopping and failures >= 3:  # the jobs rerun after the next start
+                    log.exception("giving up recording %d job change(s) at shutdown", len(batch))
+                    return
+                log.exception("could not record %d job change(s); retrying", len(batch))
+                self._changes[:0] = batch
+                await asyncio.sleep(1)
 
-    async def _started(self, job_id: str) -> None:
+    async def _record(self, batch: list[Change]) -> None:
         now = clock.now_iso()
+        failures: list[tuple[Job, BaseException]] = []
         async with self.db.write() as conn:
-            await conn.execute(
-                "UPDATE jobs SET state = 'active', attempts = attempts + 1, started_at = ?, updated_at = ? "
-                "WHERE id = ?",
-                (now, now, job_id),
-            )
+            for signal, job_id, retries_left, exc in batch:
+                if signal == S.SIGNAL_EXECUTING:
+                    await conn.execute(
+                        "UPDATE jobs SET state = 'active', attempts = attempts + 1, started_at = ?, updated_at = ? "
+                        "WHERE id = ?",
+                        (now, now, job_id),
+                    )
+                elif signal == S.SIGNAL_COMPLETE:
+                    await rows.update(conn, job_id, state="completed", error=None, finished_at=now, updated_at=now)
+                elif signal == S.SIGNAL_ERROR and exc is not None:
+                    job = await self._errored(conn, job_id, exc, retries_left, now)
+                    if job is not None:
+                        failures.append((job, exc))
+                else:
+                    state = "waiting" if signal == S.SIGNAL_INTERRUPTED else "failed"
+                    await rows.update(conn, job_id, state=state, updated_at=now)
+        for job, exc in failures:
+            kind = "transient error, retries exhausted" if is_transient(exc) else "failed"
+            log.warning("job %s (%s) %s: %s", job.id, job.task, kind, job.error)
 
-    async def _completed(self, job_id: str) -> None:
-        now = clock.now_iso()
-        async with self.db.write() as conn:
-            await rows.update(conn, job_id, state="completed", error=None, finished_at=now, updated_at=now)
-
-    async def _set(self, job_id: str, state: str) -> None:
-        async with self.db.write() as conn:
-            await rows.update(conn, job_id, state=state, updated_at=clock.now_iso())
-
-    async def _errored(self, job_id: str, exc: BaseException, final: bool, retries_left: int) -> None:
-        now = clock.now_iso()
+    async def _errored(self, conn: aiosqlite.Connection, job_id: str, exc: BaseException, retries_left: int,
+                       now: str) -> Job | None:  # fmt: skip
+        """Record an error; returns the job when it failed for good (after its queue's hook ran)."""
         text = error_text(exc)
-        async with self.db.write() as conn:
-            job = await rows.get(conn, job_id)
-            if job is None:  # its book was deleted meanwhile
-                return
-            if not final:
-                await rows.update(conn, job_id, state="delayed", error=text, updated_at=now)
-                log.info("job %s (%s) will retry (%d left): %s", job_id, job.task, retries_left, text)
-                return
-            await rows.update(conn, job_id, state="failed", error=text, failed_at=now, finished_at=now,
-                              updated_at=now)  # fmt: skip
-            job.error = text
-            hook = self.on_failed.get(job.queue)
-            if hook is not None:
-                await hook(conn, job)
-        kind = "transient error, retries exhausted" if is_transient(exc) else "failed"
-        log.warning("job %s (%s) %s: %s", job_id, job.task, kind, text)
+        job = await rows.get(conn, job_id)
+        if job is None:  # its book was deleted meanwhile
+            return None
+        if retries_left > 0:
+            await rows.update(conn, job_id, state="delayed", error=text, updated_at=now)
+            log.info("job %s (%s) will retry (%d left): %s", job_id, job.task, retries_left, text)
+            return None
+        await rows.update(conn, job_id, state="failed", error=text, failed_at=now, finished_at=now, updated_at=now)
+        job.error = text
+        hook = self.on_failed.get(job.queue)
+        if hook is not None:
+            await hook(conn, job)
+        return job
+
+
+Change = tuple[str, str, int, BaseException | None]
+_RECORDED = {S.SIGNAL_EXECUTING, S.SIGNAL_COMPLETE, S.SIGNAL_ERROR, S.SIGNAL_INTERRUPTED, S.SIGNAL_REVOKED,
+             S.SIGNAL_CANCELED, S.SIGNAL_EXPIRED}  # fmt: skip

@@ -42,7 +42,7 @@ class RemovalService:
                                     [m["record"] for m in moves], clock.now_iso())  # fmt: skip
             queued = await self.jobs.forget_book(conn, book_id)
             await book_rows.delete(conn, book_id)  # files, candidates, links cascade; progress is not linked
-        self.jobs.revoke(queued)
+        await asyncio.to_thread(self.jobs.revoke, queued)
         for move in moves:
             try:
                 await asyncio.to_thread(transfer.move_verified, move["src"], move["dst"], move["sha256"])

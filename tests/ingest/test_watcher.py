@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import shutil
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bookshelf.runtime import Runtime
+from bookshelf.services.ingest import Unsupported
 from bookshelf.settings import Settings
 from tests.builders import make_epub
 from tests.conftest import make_settings
@@ -142,3 +145,57 @@ async def test_sixty_file_concurrent_drop(watching: Runtime, tmp_path: Path) -> 
     assert (await watching.db.fetchone("SELECT max(attempts) FROM jobs"))[0] == 1, "no job retried on contention"
     assert [p.name for p in watching.settings.duplicates_dir.iterdir()] in (["book-00.epub"], ["book-00-copy.epub"])
     assert list(inbox.iterdir()) == []
+
+
+async def test_polling_mode_and_an_inbox_on_another_filesystem(tmp_path: Path) -> None:
+    """A NAS-style inbox: polled, and on a different filesystem, so files arrive by verified copy."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or shm.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("needs /dev/shm on a filesystem other than the temp folder")
+    inbox = shm / f"bookshelf-inbox-{tmp_path.name}-{id(tmp_path)}"
+    settings = make_settings(tmp_path, start_watcher=True, start_consumer=True, watch_settle_seconds=0.2,
+                             watch_poll=True, inbox_dir=str(inbox))  # fmt: skip
+    rt = await Runtime.open(settings)
+    try:
+        source = write_epub(inbox / "sub", "far.epub", "From Far Away")
+        data = source.read_bytes()
+        await wait_for(lambda: in_review(rt, 1), what="the polled, copied book")
+        row = await rt.db.fetchone("SELECT book_id, path FROM files")
+        assert (settings.incoming_dir / row[1]).read_bytes() == data
+        assert list(inbox.iterdir()) == [], "source removed only after the verified copy, with its folder"
+    finally:
+        await rt.close()
+        shutil.rmtree(inbox, ignore_errors=True)
+
+
+async def test_symlinks_in_the_inbox_are_not_followed(watching: Runtime, tmp_path: Path) -> None:
+    outside = make_epub(tmp_path / "outside.epub", title="Outside The Inbox")
+    inbox = watching.settings.inbox_dir
+    (inbox / "link.epub").symlink_to(outside)
+    write_epub(inbox, "real.epub", "Real One")
+    await wait_for(lambda: in_review(watching, 1), what="the real book")
+    await asyncio.sleep(0.5)
+    assert await counts(watching) == {"review": 1}
+    assert (inbox / "link.epub").is_symlink() and outside.is_file()
+    with pytest.raises(Unsupported):
+        await watching.ingest.accept(inbox / "link.epub")
+
+
+async def test_settle_wait_counts_from_the_last_write(tmp_path: Path) -> None:
+    """A file whose last write was long ago (moved in whole) is taken at once; a fresh one waits."""
+    settings = make_settings(tmp_path, start_watcher=True, start_consumer=True, watch_settle_seconds=3.0)
+    rt = await Runtime.open(settings)
+    try:
+        old = make_epub(tmp_path / "old.epub", title="Finished Long Ago")
+        os.utime(old, (time.time() - 3600, time.time() - 3600))
+        fresh = make_epub(tmp_path / "fresh.epub", title="Just Written")
+        started = time.monotonic()
+        os.rename(old, settings.inbox_dir / "old.epub")
+        os.rename(fresh, settings.inbox_dir / "fresh.epub")
+        await wait_for(lambda: in_review(rt, 1), what="the old file")
+        assert time.monotonic() - started < 2.5, "no settle wait for a file unchanged for an hour"
+        assert (settings.inbox_dir / "fresh.epub").exists(), "the fresh file is still settling"
+        await wait_for(lambda: in_review(rt, 2), what="the fresh file")
+        assert time.monotonic() - started >= 2.9
+    finally:
+        await rt.close()
