@@ -55,6 +55,6 @@ async def set_cover_path(conn: aiosqlite.Connection, candidate_id: str, cover_pa
     await conn.execute("UPDATE candidates SET cover_path = ? WHERE id = ?", (cover_path, candidate_id))
 
 
-async def move_to_book(conn: aiosqlite.Connection, from_book: str, to_book: str) -> None:
-    """Merging a duplicate: its candidates are of no use to the surviving book."""
-    await conn.execute("DELETE FROM candidates WHERE book_id = ?", (from_book,))
+async def delete_for_book(conn: aiosqlite.Connection, book_id: str) -> None:
+    """Every candidate of a book (a merged duplicate's are of no use to the book it joined)."""
+    await conn.execute("DELETE FROM candidates WHERE book_id = ?", (book_id,))

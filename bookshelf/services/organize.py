@@ -25,7 +25,7 @@ from bookshelf.errors import NotFound
 from bookshelf.models import Book, BookFile
 from bookshelf.services import mover, naming
 from bookshelf.services.coverstore import read_cover
-from bookshelf.services.files import file_path, root_dir
+from bookshelf.services.files import file_path, inside, root_dir
 from bookshelf.services.preferences import PreferenceService
 from bookshelf.services.recovery import described, finish_move, settle
 from bookshelf.settings import Settings
@@ -198,7 +198,7 @@ class OrganizeService:
         )  # fmt: skip
         async with self.db.write(durable=True) as conn:
             await move_rows.plan(conn, move)
-        dst = naming_root_path(self.library, step.dst_path)
+        dst = inside(self.library, step.dst_path)
         assert move.id is not None
         try:
             await asyncio.to_thread(self._execute, src, dst, staged, dst_sha, move.id)
@@ -253,9 +253,3 @@ class OrganizeService:
         if staged is not None:
             mover.remove(staged)
         mover.remove(src)
-
-
-def naming_root_path(library: Path, relative: str) -> Path:
-    from bookshelf.services.files import inside
-
-    return inside(library, relative)

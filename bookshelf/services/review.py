@@ -258,7 +258,7 @@ class ReviewService:
             for file in source.files:
                 file.book_id = target_id
                 await book_rows.update_file(conn, file, now)
-            await candidate_rows.move_to_book(conn, book.id, target_id)
+            await candidate_rows.delete_for_book(conn, book.id)
             await book_rows.delete(conn, book.id)
         job = await self._organize(target_id)
         return await self.book(target_id), job
