@@ -12,6 +12,7 @@ from typing import Any
 
 from bookshelf.db import Database
 from bookshelf.db.migrate import migrate
+from bookshelf.services.candidate_covers import CandidateCovers
 from bookshelf.services.catalog import CatalogService
 from bookshelf.services.credentials import CredentialService
 from bookshelf.services.inbox import InboxService
@@ -19,10 +20,15 @@ from bookshelf.services.ingest import IngestService
 from bookshelf.services.jobs import JobService
 from bookshelf.services.keys import KeyService
 from bookshelf.services.library import LibraryService
+from bookshelf.services.library_jobs import LibraryJobs
+from bookshelf.services.metadata import MetadataService, ProviderClients
+from bookshelf.services.organize import OrganizeService
 from bookshelf.services.page_stream import PageService
 from bookshelf.services.preferences import PreferenceService
 from bookshelf.services.reading import ReadingService
+from bookshelf.services.recovery import recover
 from bookshelf.services.removal import RemovalService
+from bookshelf.services.review import ReviewService
 from bookshelf.services.search import SearchService
 from bookshelf.services.secrets_box import SealBox, SecretKeyError, load_or_create_key
 from bookshelf.services.sessions import SessionService
@@ -83,6 +89,10 @@ class Runtime:
         self.ingest: IngestService
         self.inbox: InboxService
         self.removal: RemovalService
+        self.metadata: MetadataService
+        self.organizer: OrganizeService
+        self.review: ReviewService
+        self.library_jobs: LibraryJobs
 
     @classmethod
     async def open(cls, settings: Settings, *, background: bool = True) -> Runtime:
@@ -122,6 +132,8 @@ class Runtime:
         self._stack.push_async_callback(self.search.close)
         await self.search.ensure_index()
         self.library = LibraryService(self.db, settings, self.search)
+        # Before anything can organize again: finish or roll back moves a crash interrupted.
+        await recover(self.db, settings)
         await self._open_pipeline(background)
         if background:
             # Build the typo vocabulary now rather than on the first search.
@@ -148,6 +160,7 @@ class Runtime:
         self.ingest = IngestService(self.db, settings, self.jobs)
         self.inbox = InboxService(self.db, settings, self.search, self.jobs)
         self.removal = RemovalService(self.db, settings, self.jobs)
+        self._open_library(settings)
         if background and settings.start_consumer:
             await self.jobs.recover()
             self.jobs.start_recording()
@@ -163,6 +176,15 @@ class Runtime:
             await watcher.start()
             self._stack.push_async_callback(watcher.stop)
             self.register_component("watcher", watcher)
+
+    def _open_library(self, settings: Settings) -> None:
+        clients = ProviderClients(settings, settings.provider_timeout)
+        self._stack.push_async_callback(clients.close)
+        self.metadata = MetadataService(self.db, settings, self.preferences, self.credentials, clients)
+        self.organizer = OrganizeService(self.db, settings, self.preferences)
+        covers = CandidateCovers(self.db, settings, clients)
+        self.review = ReviewService(self.db, settings, self.preferences, covers, self.jobs)
+        self.library_jobs = LibraryJobs(self.metadata, self.organizer, self.review, self.db)
 
     def every(self, seconds: float, job: Any, name: str) -> None:
         """Run ``job`` (async, no arguments) every ``seconds`` until close."""

@@ -25,10 +25,21 @@ def task_specs(rt: Runtime) -> list[TaskSpec]:
         cover = store_cover(rt.settings, parsed.cover) if parsed.cover else None
         on_loop(rt.loop, rt.ingest.save_parsed(book_id, parsed, cover))
 
-    def lookup_metadata(book_id: str) -> None:
-        from bookshelf.services.review import lookup_metadata as lookup
-
+    def lookup_metadata(book_id: str, bypass_cache: bool = False) -> None:
         assert rt.loop is not None
-        on_loop(rt.loop, lookup(rt.db, book_id))
+        on_loop(rt.loop, rt.library_jobs.lookup_metadata(book_id, bypass_cache))
 
-    return [TaskSpec("parse_book", "parse", parse_book), TaskSpec("lookup_metadata", "metadata", lookup_metadata)]
+    def organize_book(book_id: str) -> None:
+        assert rt.loop is not None
+        on_loop(rt.loop, rt.library_jobs.organize_book(book_id))
+
+    def reorganize_all() -> None:
+        assert rt.loop is not None
+        on_loop(rt.loop, rt.library_jobs.reorganize_all())
+
+    return [
+        TaskSpec("parse_book", "parse", parse_book),
+        TaskSpec("lookup_metadata", "metadata", lookup_metadata),
+        TaskSpec("organize_book", "organize", organize_book),
+        TaskSpec("reorganize_all", "organize", reorganize_all),
+    ]

@@ -8,7 +8,21 @@ from starlette.responses import PlainTextResponse, Response
 from bookshelf.errors import BookshelfError
 from bookshelf.runtime import Runtime
 from bookshelf.web import kosync, opds
-from bookshelf.web.api import books, credentials, inbox, jobs, keys, library, meta, preferences, reading, search, stats
+from bookshelf.web.api import (
+    books,
+    credentials,
+    inbox,
+    jobs,
+    keys,
+    library,
+    library_edit,
+    meta,
+    preferences,
+    reading,
+    review,
+    search,
+    stats,
+)
 from bookshelf.web.routing import Endpoint
 from bookshelf.web.ui import routes as ui_routes
 from bookshelf.web.ui.errors import error_page
@@ -22,7 +36,9 @@ def all_endpoints() -> list[Endpoint]:
         *preferences.ENDPOINTS,
         *inbox.ENDPOINTS,
         *books.ENDPOINTS,
+        *review.ENDPOINTS,
         *jobs.ENDPOINTS,
+        *library_edit.ENDPOINTS,
         *ui_routes.ENDPOINTS,
         *reading.ENDPOINTS,
         *stats.ENDPOINTS,

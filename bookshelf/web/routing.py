@@ -37,7 +37,7 @@ class Endpoint:
 
 
 def routes_for(endpoints: Iterable[Endpoint]) -> list[Route]:
-    """One Route per path, in the order paths first appear, dispatching on method."""
+    """One Route per path, most specific first, dispatching on method."""
     by_path: dict[str, dict[str, Handler]] = {}
     for endpoint in endpoints:
         methods = by_path.setdefault(endpoint.path, {})
@@ -46,7 +46,14 @@ def routes_for(endpoints: Iterable[Endpoint]) -> list[Route]:
         methods[endpoint.method] = endpoint.handler
         if endpoint.method == "GET":
             methods.setdefault("HEAD", endpoint.handler)
-    return [Route(path, _dispatch(handlers), methods=list(handlers)) for path, handlers in by_path.items()]
+    ordered = sorted(by_path.items(), key=lambda item: _specificity(item[0]))
+    return [Route(path, _dispatch(handlers), methods=list(handlers)) for path, handlers in ordered]
+
+
+def _specificity(path: str) -> list[int]:
+    """Static segments sort before {params}, and {rest:path} catch-alls last, so that
+    /api/library/facets is never taken as /api/library/{id} whatever the declaration order."""
+    return [2 if ":path}" in seg else 1 if seg.startswith("{") else 0 for seg in path.strip("/").split("/")]
 
 
 def _dispatch(handlers: dict[str, Handler]) -> Handler:
