@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -138,3 +139,38 @@ class Book:
             "updatedAt": self.updated_at,
             "organizedAt": self.organized_at,
         }
+
+
+@dataclass
+class Progress:
+    """One KOReader position: what a device last reported for a document."""
+
+    document: str
+    device: str
+    percentage: float
+    progress: str
+    timestamp: int = 0  # Unix seconds, set by the server clock
+    device_id: str | None = None  # as KOReader sent it; None when it sent none
+    metadata: dict[str, Any] | None = None  # KOReader's optional filename/title/authors
+
+    @property
+    def device_key(self) -> str:
+        """What a device's rows are keyed by: its id, or its name when it sent no id."""
+        return self.device_id if self.device_id is not None else self.device
+
+    def to_kosync(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "document": self.document,
+            "percentage": _number(self.percentage),
+            "progress": self.progress,
+            "device": self.device,
+        }
+        if self.device_id is not None:
+            body["device_id"] = self.device_id
+        body["timestamp"] = int(self.timestamp)
+        return body
+
+
+def _number(value: float) -> float | int:
+    # KOReader sends whole percentages as JSON integers; give them back the same way.
+    return int(value) if float(value).is_integer() else value

@@ -15,7 +15,10 @@ from bookshelf.db.migrate import migrate
 from bookshelf.services.credentials import CredentialService
 from bookshelf.services.keys import KeyService
 from bookshelf.services.preferences import PreferenceService
+from bookshelf.services.reading import ReadingService
+from bookshelf.services.search import SearchService
 from bookshelf.services.secrets_box import SealBox, SecretKeyError, load_or_create_key
+from bookshelf.services.stats import StatsService
 from bookshelf.settings import Settings
 from bookshelf.web.ratelimit import FailureLimiter
 
@@ -59,6 +62,9 @@ class Runtime:
         self.keys: KeyService
         self.credentials: CredentialService
         self.preferences: PreferenceService
+        self.search: SearchService
+        self.reading: ReadingService
+        self.stats: StatsService
         self.sessions: Any = None
 
     @classmethod
@@ -87,6 +93,9 @@ class Runtime:
         self.credentials = CredentialService(self.db, settings, self.box)
         self.preferences = PreferenceService(self.db, settings)
         await self.preferences.load()
+        self.search = SearchService(self.db)
+        self.reading = ReadingService(self.db, self.preferences, self.search)
+        self.stats = StatsService(self.db, self.preferences, self.reading)
         if background:
             self.every(60, self.keys.flush_usage, "key usage flush")
             self.every(1800, self._automatic_backup, "automatic backup")

@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
@@ -21,6 +21,7 @@ from bookshelf.runtime import Runtime
 from bookshelf.settings import Settings
 from bookshelf.web import endpoints as endpoint_table
 from bookshelf.web.http import error_body, error_response, ok
+from bookshelf.web.kosync import KosyncPaths
 from bookshelf.web.middleware import AccessLog, ApiAuth, ProxyHeaders
 from bookshelf.web.openapi import build_spec
 from bookshelf.web.routing import routes_for
@@ -54,6 +55,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             Middleware(ProxyHeaders, trusted=settings.trusted_proxies),
             Middleware(AccessLog),
             Middleware(ApiAuth),
+            Middleware(KosyncPaths),
         ],
         exception_handlers={
             BookshelfError: _bookshelf_error,
@@ -100,6 +102,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _unhandled(request: Request, exc: Exception) -> Response:
     log.error("unhandled error on %s %s: %s", request.method, request.url.path, type(exc).__name__, exc_info=exc)
-    if _surface(request) == "api":
+    surface = _surface(request)
+    if surface == "api":
         return ok(error_body("internal", "Internal error"), 500)
-    return PlainTextResponse("Internal error", status_code=500)
+    return endpoint_table.surface_error(surface, request, BookshelfError("Internal error"))

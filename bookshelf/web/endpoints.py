@@ -7,7 +7,8 @@ from starlette.responses import PlainTextResponse, Response
 
 from bookshelf.errors import BookshelfError
 from bookshelf.runtime import Runtime
-from bookshelf.web.api import credentials, keys, meta, preferences
+from bookshelf.web import kosync
+from bookshelf.web.api import credentials, keys, meta, preferences, reading, stats
 from bookshelf.web.routing import Endpoint
 
 
@@ -17,6 +18,9 @@ def all_endpoints() -> list[Endpoint]:
         *keys.ENDPOINTS,
         *credentials.ENDPOINTS,
         *preferences.ENDPOINTS,
+        *reading.ENDPOINTS,
+        *stats.ENDPOINTS,
+        *kosync.ENDPOINTS,
     ]
 
 
@@ -26,4 +30,6 @@ async def start_surfaces(rt: Runtime) -> None:
 
 def surface_error(surface: str, request: Request, exc: BookshelfError) -> Response:
     """Errors outside /api: each surface speaks its own way."""
+    if surface == "kosync":
+        return kosync.error_response(exc)
     return PlainTextResponse(exc.message, status_code=exc.status, headers=exc.headers)

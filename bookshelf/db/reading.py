@@ -1,0 +1,172 @@
+"""SQL for reading state: per-book summaries, finishes, document links, and listing books by status."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import aiosqlite
+
+from bookshelf.db.connection import fetchall, fetchone
+
+READING_STATUSES = ("unread", "reading", "finished", "paused")
+
+# The one definition of a book's status, evaluated at query time so `paused`
+# needs no background job. `:active_since` is now minus pausedAfterDays.
+STATUS_SQL = (
+    "CASE WHEN rs.manual_status IS NOT NULL THEN rs.manual_status "
+    "WHEN rs.finished_at IS NOT NULL THEN 'finished' "
+    "WHEN rs.percentage IS NULL THEN 'unread' "
+    "WHEN rs.last_read_at >= :active_since THEN 'reading' ELSE 'paused' END"
+)
+
+SORTS = {
+    "title": "b.sort_title {o}, b.num {o}",
+    "author": "b.author_sort {o}, b.sort_title {o}, b.num {o}",
+    "percentage": "rs.percentage {o} NULLS LAST, b.sort_title ASC, b.num ASC",
+    "lastRead": "rs.last_read_at {o} NULLS LAST, b.sort_title ASC, b.num ASC",
+}
+
+
+@dataclass
+class ReadingState:
+    book_id: str
+    percentage: float | None = None
+    last_read_at: int | None = None
+    started_at: int | None = None
+    finished_at: int | None = None
+    manual_status: str | None = None
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a list shows of a book's reading: status, latest percentage, last read time."""
+
+    status: str
+    percentage: float | None
+    last_read_at: int | None
+
+
+async def get_state(conn: aiosqlite.Connection, book_id: str) -> ReadingState | None:
+    row = await fetchone(
+        conn,
+        "SELECT book_id, percentage, last_read_at, started_at, finished_at, manual_status FROM reading_state "
+        "WHERE book_id = ?",
+        (book_id,),
+    )
+    return ReadingState(*row) if row else None
+
+
+async def save_state(conn: aiosqlite.Connection, state: ReadingState, now: str) -> None:
+    await conn.execute(
+        "INSERT INTO reading_state (book_id, percentage, last_read_at, started_at, finished_at, manual_status, "
+        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (book_id) DO UPDATE SET "
+        "percentage = excluded.percentage, last_read_at = excluded.last_read_at, started_at = excluded.started_at, "
+        "finished_at = excluded.finished_at, manual_status = excluded.manual_status, updated_at = excluded.updated_at",
+        (state.book_id, state.percentage, state.last_read_at, state.started_at, state.finished_at,
+         state.manual_status, now),
+    )  # fmt: skip
+
+
+async def add_finish(conn: aiosqlite.Connection, book_id: str, started_at: int | None, finished_at: int) -> None:
+    await conn.execute(
+        "INSERT INTO reading_finishes (book_id, started_at, finished_at) VALUES (?, ?, ?)",
+        (book_id, started_at, finished_at),
+    )
+
+
+async def clear_finishes(conn: aiosqlite.Connection, book_id: str) -> None:
+    await conn.execute("DELETE FROM reading_finishes WHERE book_id = ?", (book_id,))
+
+
+async def link_document(conn: aiosqlite.Connection, document: str, book_id: str, method: str, now: str) -> None:
+    await conn.execute(
+        "INSERT INTO document_links (document, book_id, method, created_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (document) DO UPDATE SET book_id = excluded.book_id, method = excluded.method, "
+        "created_at = excluded.created_at",
+        (document, book_id, method, now),
+    )
+
+
+async def summaries(conn: aiosqlite.Connection, book_ids: Sequence[str], active_since: int) -> dict[str, Summary]:
+    """Reading summary of each book that has a state row (others are unread), in one query."""
+    if not book_ids:
+        return {}
+    rows = await fetchall(
+        conn,
+        f"SELECT rs.book_id, {STATUS_SQL} AS status, rs.percentage, rs.last_read_at FROM reading_state rs "
+        f"WHERE rs.book_id IN (SELECT value FROM json_each(:ids))",
+        {"ids": json.dumps(list(book_ids)), "active_since": active_since},
+    )
+    return {row["book_id"]: Summary(row["status"], row["percentage"], row["last_read_at"]) for row in rows}
+
+
+async def list_by_status(
+    conn: aiosqlite.Connection,
+    status: str,
+    active_since: int,
+    sort: str,
+    descending: bool,
+    limit: int,
+    offset: int,
+    nums: list[int] | None = None,
+) -> tuple[list[str], int]:
+    """(book ids of one page, total) of organized books whose status is ``status``."""
+    where = f"b.status = 'organized' AND {STATUS_SQL} = :status"
+    params: dict[str, object] = {"status": status, "active_since": active_since}
+    if nums is not None:
+        where += " AND b.num IN (SELECT value FROM json_each(:nums))"
+        params["nums"] = json.dumps(nums)
+    order = SORTS[sort].format(o="DESC" if descending else "ASC")
+    base = f"FROM books b LEFT JOIN reading_state rs ON rs.book_id = b.id WHERE {where}"
+    page = {**params, "limit": limit, "offset": offset}
+    rows = await fetchall(conn, f"SELECT b.id {base} ORDER BY {order} LIMIT :limit OFFSET :offset", page)
+    total = await fetchone(conn, f"SELECT count(*) {base}", params)
+    return [row[0] for row in rows], int(total[0]) if total else 0
+
+
+async def status_counts(conn: aiosqlite.Connection, active_since: int) -> dict[str, int]:
+    rows = await fetchall(
+        conn,
+        f"SELECT {STATUS_SQL} AS status, count(*) FROM books b LEFT JOIN reading_state rs ON rs.book_id = b.id "
+        f"WHERE b.status = 'organized' GROUP BY 1",
+        {"active_since": active_since},
+    )
+    counts = dict.fromkeys(READING_STATUSES, 0)
+    for row in rows:
+        counts[row[0]] = row[1]
+    return counts
+
+
+async def recently_read(conn: aiosqlite.Connection, status: str, active_since: int, limit: int) -> list[str]:
+    """Ids of books in ``status``, most recently read first."""
+    rows = await fetchall(
+        conn,
+        f"SELECT rs.book_id FROM reading_state rs JOIN books b ON b.id = rs.book_id WHERE {STATUS_SQL} = :status "
+        f"ORDER BY rs.last_read_at DESC LIMIT :limit",
+        {"status": status, "active_since": active_since, "limit": limit},
+    )
+    return [row[0] for row in rows]
+
+
+async def books_titled(conn: aiosqlite.Connection, sort_title: str) -> list[tuple[str, list[str]]]:
+    """(id, authors) of every book whose folded title is ``sort_title``."""
+    rows = await fetchall(
+        conn,
+        "SELECT id, authors FROM books WHERE status IN ('processing', 'review', 'organized', 'failed') "
+        "AND sort_title = ?",
+        (sort_title,),
+    )
+    return [(row[0], json.loads(row[1] or "[]")) for row in rows]
+
+
+async def books_with_file_named(conn: aiosqlite.Connection, filename: str, name_md5: str) -> set[str]:
+    """Books with a file stored or served under ``filename`` (now or ever)."""
+    rows = await fetchall(
+        conn,
+        "SELECT f.book_id FROM file_hashes h JOIN files f ON f.id = h.file_id WHERE h.kind = 'filename' "
+        "AND h.value = ? UNION SELECT book_id FROM files WHERE filename = ?",
+        (name_md5, filename),
+    )
+    return {row[0] for row in rows}
