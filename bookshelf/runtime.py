@@ -13,6 +13,7 @@ from typing import Any
 from bookshelf.db import Database
 from bookshelf.db.migrate import migrate
 from bookshelf.services.credentials import CredentialService
+from bookshelf.services.hardcover_sync import HardcoverSyncService
 from bookshelf.services.keys import KeyService
 from bookshelf.services.preferences import PreferenceService
 from bookshelf.services.reading import ReadingService
@@ -65,6 +66,7 @@ class Runtime:
         self.search: SearchService
         self.reading: ReadingService
         self.stats: StatsService
+        self.hardcover: HardcoverSyncService
         self.sessions: Any = None
 
     @classmethod
@@ -96,8 +98,12 @@ class Runtime:
         self.search = SearchService(self.db)
         self.reading = ReadingService(self.db, self.preferences, self.search)
         self.stats = StatsService(self.db, self.preferences, self.reading)
+        self.hardcover = HardcoverSyncService(self.db, settings, self.credentials, self.preferences)
+        self._stack.push_async_callback(self.hardcover.close)
+        await self.hardcover.recover()
         if background:
             self.every(60, self.keys.flush_usage, "key usage flush")
+            self.every(30, self.hardcover.tick, "hardcover sync schedule")
             self.every(1800, self._automatic_backup, "automatic backup")
 
     async def _automatic_backup(self) -> None:

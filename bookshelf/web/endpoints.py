@@ -8,7 +8,7 @@ from starlette.responses import PlainTextResponse, Response
 from bookshelf.errors import BookshelfError
 from bookshelf.runtime import Runtime
 from bookshelf.web import kosync
-from bookshelf.web.api import credentials, keys, meta, preferences, reading, stats
+from bookshelf.web.api import credentials, hardcover, keys, meta, preferences, reading, stats
 from bookshelf.web.routing import Endpoint
 
 
@@ -20,6 +20,7 @@ def all_endpoints() -> list[Endpoint]:
         *preferences.ENDPOINTS,
         *reading.ENDPOINTS,
         *stats.ENDPOINTS,
+        *hardcover.ENDPOINTS,
         *kosync.ENDPOINTS,
     ]
 
