@@ -29,7 +29,7 @@ from bookshelf.db.jobs import Job
 from bookshelf.errors import Conflict, InvalidInput, NotFound, UpstreamError
 from bookshelf.providers.hardcover_client import HardcoverClient, clean_token
 from bookshelf.providers.hardcover_models import HardcoverUser
-from bookshelf.providers.ratelimit import RateLimiter
+from bookshelf.providers.ratelimit import Clock, RateLimiter, Sleep
 from bookshelf.providers.transport import RetryPolicy, make_client
 from bookshelf.services.credentials import CredentialService
 from bookshelf.services.hardcover_link import find_link, fingerprint
@@ -48,11 +48,11 @@ STOPPING = {"invalid_token", "missing_scope", "rate_limited", "unavailable", "no
 T = TypeVar("T")
 
 
-def sync_limiter(token: str | None) -> RateLimiter:
+def sync_limiter(token: str | None, *, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep) -> RateLimiter:
     """Hardcover allows 60 a minute with a burst; refilling at 60 minus the burst keeps any
     60-second window, burst included, at 60 requests or fewer."""
     burst = 5 if (clean_token(token) or "").startswith("eyJ") else 10
-    return RateLimiter(per_minute=60 - burst, burst=burst, max_wait=120.0, name="Hardcover")
+    return RateLimiter(per_minute=60 - burst, burst=burst, max_wait=120.0, name="Hardcover", clock=clock, sleep=sleep)
 
 
 def error_code(exc: UpstreamError) -> str:
