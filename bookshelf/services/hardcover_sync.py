@@ -110,6 +110,7 @@ class HardcoverSyncService:
         # Replaceable by tests (a limiter on a fake clock runs an hour of sync in no time).
         self.make_limiter: Callable[[str | None], RateLimiter] = sync_limiter
         self.policy = RetryPolicy(attempts=3, backoff=2.0)
+        self.monotonic: Clock = time.monotonic  # when runs are due
         self._limiter: RateLimiter | None = None
         self._start_lock = asyncio.Lock()
         self._task: asyncio.Task[RunResult] | None = None
@@ -187,7 +188,7 @@ class HardcoverSyncService:
             async with self.db.write() as conn:
                 await job_rows.insert(conn, job)
             self._job_id = job.id
-            self._last_start = time.monotonic()
+            self._last_start = self.monotonic()
             self._task = asyncio.get_running_loop().create_task(self._run_job(job.id), name="hardcover sync")
         return job.id
 
@@ -211,7 +212,7 @@ class HardcoverSyncService:
         schedule = self.preferences.get("hardcoverSync")
         if not schedule.get("enabled") or self.running:
             return
-        due = self._last_start is None or time.monotonic() - self._last_start >= schedule["intervalMinutes"] * 60
+        due = self._last_start is None or self.monotonic() - self._last_start >= schedule["intervalMinutes"] * 60
         if due and clean_token(await self.credentials.secret("hardcover")):
             await self.start()
 

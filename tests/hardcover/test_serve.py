@@ -1,0 +1,74 @@
+"""`bookshelf serve` as a subprocess, the fake Hardcover on a loopback port, a sync through the API."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from pathlib import Path
+
+import httpx
+
+from bookshelf.runtime import Runtime
+from tests.conftest import make_settings
+from tests.fakes.hardcover import GOOD_TOKEN, FakeHardcover
+from tests.fakes.server import serve_in_thread
+from tests.hardcover.helpers import add_book, catalogue, hardcover_id, isbn13, reads_of, user_books_by_book
+from tests.serve import running_server
+
+DOCUMENT = "c" * 32
+
+
+async def _seed(root: Path) -> None:
+    """Two organized books, one already being read, written before the server starts."""
+    rt = await Runtime.open(make_settings(root), background=False)
+    try:
+        book = await add_book(rt, "Harbour Lights Volume 1", ["Author Number1"], isbn=isbn13(1), document=DOCUMENT)
+        await add_book(rt, "Harbour Lights Volume 2", ["Author Number2"], isbn=isbn13(2))
+        await rt.reading.set_manual(book.id, "reading")
+    finally:
+        await rt.close()
+
+
+def _wait_for_run(base: str, headers: dict[str, str], after: str | None, timeout: float = 30.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = httpx.get(base + "/api/hardcover/status", headers=headers).json()
+        if not status["running"] and status["lastSyncAt"] and status["lastSyncAt"] != after:
+            return status
+        time.sleep(0.05)
+    raise TimeoutError(f"sync did not finish: {status}")
+
+
+def test_sync_through_a_running_server(tmp_path: Path) -> None:
+    asyncio.run(_seed(tmp_path))
+    fake = FakeHardcover.from_books(catalogue(3))  # real clock: a handful of calls fits in the burst
+    with serve_in_thread(fake.app) as fake_base:
+        env = {"BOOKSHELF_HARDCOVER_URL": fake_base + "/v1/graphql", "BOOKSHELF_HARDCOVER_TOKEN": GOOD_TOKEN}
+        with running_server(tmp_path / "data", env=env) as server:
+            base = server.base_url
+            key = httpx.post(base + "/api/auth/setup", json={"label": "t"}).json()["key"]
+            auth = {"Authorization": f"Bearer {key}"}
+            answer = httpx.post(base + "/api/hardcover/sync", headers=auth)
+            assert answer.status_code == 202 and answer.json()["jobId"]
+            first = _wait_for_run(base, auth, None)
+            assert first["connected"] is True and first["username"] == "bookshelf_tester" and first["error"] is None
+            (entry,) = user_books_by_book(fake).values()  # only the book with a status
+            assert entry["book_id"] == hardcover_id(1) and entry["status_id"] == 2
+
+            # KOReader reports progress through the same server; the next sync carries it over.
+            creds = {"username": "reader", "password": "pw"}
+            assert httpx.put(base + "/api/credentials/kosync", json=creds, headers=auth).status_code == 200
+            kosync = {"x-auth-user": "reader", "x-auth-key": hashlib.md5(b"pw").hexdigest(),
+                      "accept": "application/vnd.koreader.v1+json"}  # fmt: skip
+            put = httpx.put(base + "/kosync/syncs/progress", headers=kosync,
+                            json={"document": DOCUMENT, "percentage": 0.5, "progress": "/body/p[9]",
+                                  "device": "kobo", "device_id": "K1"})  # fmt: skip
+            assert put.status_code == 200, put.text
+            httpx.post(base + "/api/hardcover/sync", headers=auth)
+            _wait_for_run(base, auth, first["lastSyncAt"])
+            log = httpx.get(base + "/api/hardcover/sync/log", headers=auth).json()
+        (read,) = reads_of(fake, entry["id"])
+        assert read["progress_pages"] == round(0.5 * 201)
+        assert any(e["action"] == "push" and e["status"] == "ok" for e in log)
+    assert GOOD_TOKEN not in server.log()
