@@ -1,12 +1,17 @@
-"""Finding a book's Hardcover id: ISBN first, then title and author search with a confidence bar."""
+"""A book's Hardcover id: found by ISBN, then by a confident title and author search, or set by the user."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
+from bookshelf import clock
+from bookshelf.db import Database
+from bookshelf.db import hardcover as rows
 from bookshelf.db.hardcover import Link, Pending
+from bookshelf.errors import InvalidInput, NotFound
 from bookshelf.providers.hardcover import hit_candidate
 from bookshelf.providers.hardcover_client import HardcoverClient
 from bookshelf.providers.normalise import search_title
@@ -75,3 +80,58 @@ async def find_link(api: HardcoverClient, book: Pending) -> Outcome:
     ]
     link = Link(book.book_id, None, method="none", confidence=score, fingerprint=print_, candidates=candidates)
     return Outcome(link, "needs_confirmation", f"best match {hit.title!r} scores {score:.2f}, below {MIN_CONFIDENCE}")
+
+
+class UserLinks:
+    """Links set by hand (method user): automatic linking never replaces them."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, book_id: str) -> dict[str, Any]:
+        async with self.db.read() as conn:
+            if not await rows.book_exists(conn, book_id):
+                raise NotFound("Book not found")
+            link = await rows.get_link(conn, book_id)
+        if link is None:
+            raise NotFound("This book has no Hardcover link")
+        return link.to_json()
+
+    async def set(self, book_id: str, body: Any) -> dict[str, Any]:
+        hardcover_id, edition_id = _link_body(body)
+        link = Link(book_id, hardcover_id, edition_id, None, "user", 1.0, user_set=True)
+        at = clock.now_iso()
+        async with self.db.write() as conn:
+            if not await rows.book_exists(conn, book_id):
+                raise NotFound("Book not found")
+            await rows.save_link(conn, link, at)
+            await rows.log(conn, book_id, hardcover_id, "link", "linked", "linked by the user", at)
+        return link.to_json()
+
+    async def delete(self, book_id: str) -> None:
+        async with self.db.write() as conn:
+            if not await rows.book_exists(conn, book_id):
+                raise NotFound("Book not found")
+            if not await rows.delete_link(conn, book_id):
+                raise NotFound("This book has no Hardcover link")
+
+
+def _link_body(body: Any) -> tuple[int, int | None]:
+    if not isinstance(body, dict):
+        raise InvalidInput("Body must be a JSON object")
+    unknown = sorted(set(body) - {"bookId", "editionId"})
+    problems = [{"field": name, "message": "unknown field"} for name in unknown]
+    values: list[int | None] = []
+    for name, required in (("bookId", True), ("editionId", False)):
+        value = body.get(name)
+        if value is None and not required:
+            values.append(None)
+        elif isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31:
+            values.append(value)
+        else:
+            problems.append({"field": name, "message": "a positive Hardcover id (integer)"})
+    if problems:
+        raise InvalidInput("Invalid Hardcover link", details=problems)
+    book_id, edition_id = values
+    assert book_id is not None  # required above
+    return book_id, edition_id

@@ -26,13 +26,13 @@ from bookshelf.db import hardcover as rows
 from bookshelf.db import jobs as job_rows
 from bookshelf.db.hardcover import Link, Pending, SyncState
 from bookshelf.db.jobs import Job
-from bookshelf.errors import Conflict, InvalidInput, NotFound, UpstreamError
+from bookshelf.errors import Conflict, UpstreamError
 from bookshelf.providers.hardcover_client import HardcoverClient, clean_token
 from bookshelf.providers.hardcover_models import HardcoverUser
 from bookshelf.providers.ratelimit import Clock, RateLimiter, Sleep
 from bookshelf.providers.transport import RetryPolicy, make_client
 from bookshelf.services.credentials import CredentialService
-from bookshelf.services.hardcover_link import find_link, fingerprint
+from bookshelf.services.hardcover_link import UserLinks, find_link, fingerprint
 from bookshelf.services.hardcover_push import push, target_for
 from bookshelf.services.preferences import PreferenceService
 from bookshelf.settings import Settings
@@ -113,10 +113,11 @@ class HardcoverSyncService:
         self.monotonic: Clock = time.monotonic  # when runs are due
         self._limiter: RateLimiter | None = None
         self._start_lock = asyncio.Lock()
-        self._task: asyncio.Task[RunResult] | None = None
+        self._task: asyncio.Task[RunResult | None] | None = None
         self._job_id: str | None = None
         self._last_start: float | None = None
         self._checked: tuple[float, dict[str, Any]] | None = None
+        self.links = UserLinks(db)
         credentials.listeners.append(self._credential_changed)
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -194,13 +195,7 @@ class HardcoverSyncService:
 
     async def wait(self) -> RunResult | None:
         """Wait for the current run (if any) to end; its result, or None if it stopped."""
-        task = self._task
-        if task is None:
-            return None
-        try:
-            return await asyncio.shield(task)
-        except SyncStopped:
-            return None
+        return await asyncio.shield(self._task) if self._task is not None else None
 
     async def sync_now(self) -> RunResult | None:
         await self.start()
@@ -216,31 +211,31 @@ class HardcoverSyncService:
         if due and clean_token(await self.credentials.secret("hardcover")):
             await self.start()
 
-    async def _run_job(self, job_id: str) -> RunResult:
+    async def _run_job(self, job_id: str) -> RunResult | None:
+        # Nobody awaits a run started over HTTP, so it ends in its job row, never with an exception.
+        result: RunResult | None = None
         state, error = "failed", "interrupted"
         try:
             result = await self._run()
-            state, error = "completed", None
-            return result
+            state, error = "completed", ""
         except SyncStopped as exc:
             error = f"{exc.code}: {exc.message}"
-            raise
-        except Exception as exc:  # a bug must still close the job, and the log says what happened
+        except Exception as exc:
             log.exception("hardcover sync failed")
             error = f"internal: {type(exc).__name__}"
-            raise
-        finally:
+        finally:  # also on cancellation at shutdown, which then carries on
             now = clock.now_iso()
             async with self.db.write() as conn:
                 await job_rows.update(
                     conn,
                     job_id,
                     state=state,
-                    error=error,
+                    error=error or None,
                     updated_at=now,
                     finished_at=now,
                     failed_at=now if state == "failed" else None,
                 )
+        return result
 
     # -- a run -----------------------------------------------------------------------------
     async def _run(self) -> RunResult:
@@ -409,53 +404,6 @@ class HardcoverSyncService:
         async with self.db.read() as conn:
             return await rows.recent_log(conn, limit)
 
-    # -- user links ------------------------------------------------------------------------------
-    async def get_link(self, book_id: str) -> dict[str, Any]:
-        async with self.db.read() as conn:
-            if not await rows.book_exists(conn, book_id):
-                raise NotFound("Book not found")
-            link = await rows.get_link(conn, book_id)
-        if link is None:
-            raise NotFound("This book has no Hardcover link")
-        return link.to_json()
-
-    async def set_link(self, book_id: str, body: Any) -> dict[str, Any]:
-        hardcover_id, edition_id = _link_body(body)
-        link = Link(book_id, hardcover_id, edition_id, None, "user", 1.0, user_set=True)
-        at = clock.now_iso()
-        async with self.db.write() as conn:
-            if not await rows.book_exists(conn, book_id):
-                raise NotFound("Book not found")
-            await rows.save_link(conn, link, at)
-            await rows.log(conn, book_id, hardcover_id, "link", "linked", "linked by the user", at)
-        return link.to_json()
-
-    async def delete_link(self, book_id: str) -> None:
-        async with self.db.write() as conn:
-            if not await rows.book_exists(conn, book_id):
-                raise NotFound("Book not found")
-            if not await rows.delete_link(conn, book_id):
-                raise NotFound("This book has no Hardcover link")
-
 
 def _connected(me: HardcoverUser) -> dict[str, Any]:
     return {"connected": True, "username": me.username, "error": None}
-
-
-def _link_body(body: Any) -> tuple[int, int | None]:
-    if not isinstance(body, dict):
-        raise InvalidInput("Body must be a JSON object")
-    unknown = sorted(set(body) - {"bookId", "editionId"})
-    problems = [{"field": name, "message": "unknown field"} for name in unknown]
-    values = []
-    for name, required in (("bookId", True), ("editionId", False)):
-        value = body.get(name)
-        if value is None and not required:
-            values.append(None)
-        elif isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31:
-            values.append(value)
-        else:
-            problems.append({"field": name, "message": "a positive Hardcover id (integer)"})
-    if problems:
-        raise InvalidInput("Invalid Hardcover link", details=problems)
-    return values[0], values[1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 from pathlib import Path
+
 import pytest
 
 from bookshelf.runtime import Runtime

@@ -29,10 +29,15 @@ def isbn13(n: int) -> str:
 def catalogue(count: int) -> list[dict[str, Any]]:
     """Hardcover books 1001.. with one edition each (ISBN-13, pages 200 + n)."""
     return [
-        {"id": 1000 + n, "title": f"Harbour Lights Volume {n}", "authors": [f"Author Number{n}"],
-         "isbn13": isbn13(n), "pages": 200 + n}
+        {
+            "id": 1000 + n,
+            "title": f"Harbour Lights Volume {n}",
+            "authors": [f"Author Number{n}"],
+            "isbn13": isbn13(n),
+            "pages": 200 + n,
+        }
         for n in range(1, count + 1)
-    ]  # fmt: skip
+    ]
 
 
 def hardcover_id(n: int) -> int:
@@ -44,27 +49,55 @@ async def add_book(
 ) -> Book:
     """An organized book; with ``document``, one file whose KOReader hash is that id."""
     now = clock.now_iso()
-    book = Book(id=str(uuid.uuid4()), status="organized", title=title, authors=authors, isbn13=isbn,
-                created_at=now, updated_at=now, organized_at=now)  # fmt: skip
+    book = Book(
+        id=str(uuid.uuid4()),
+        status="organized",
+        title=title,
+        authors=authors,
+        isbn13=isbn,
+        created_at=now,
+        updated_at=now,
+        organized_at=now,
+    )
     async with rt.db.write() as conn:
         await books.insert(conn, book)
         if document:
-            file = BookFile(id=str(uuid.uuid4()), book_id=book.id, format="epub", root="library",
-                            path=f"{book.id}/{title}.epub", filename=f"{title}.epub", size=1000,
-                            sha256=hashlib.sha256(document.encode()).hexdigest(), koreader_hash=document,
-                            page_count=None, added_at=now)  # fmt: skip
+            file = BookFile(
+                id=str(uuid.uuid4()),
+                book_id=book.id,
+                format="epub",
+                root="library",
+                path=f"{book.id}/{title}.epub",
+                filename=f"{title}.epub",
+                size=1000,
+                sha256=hashlib.sha256(document.encode()).hexdigest(),
+                koreader_hash=document,
+                page_count=None,
+                added_at=now,
+            )
             await books.insert_file(conn, file)
     return book
 
 
 async def set_state(
-    rt: Runtime, book_id: str, percentage: float | None, *, read_days_ago: float = 0, started_days_ago: float = 1,
-    finished: bool = False, manual: str | None = None,
-) -> None:  # fmt: skip
+    rt: Runtime,
+    book_id: str,
+    percentage: float | None,
+    *,
+    read_days_ago: float = 0,
+    started_days_ago: float = 1,
+    finished: bool = False,
+    manual: str | None = None,
+) -> None:
     """A reading_state row as the reading service leaves it (and a finish row when finished)."""
     now = int(time.time())
-    state = ReadingState(book_id, percentage=percentage, last_read_at=now - int(read_days_ago * DAY),
-                         started_at=now - int(started_days_ago * DAY), manual_status=manual)  # fmt: skip
+    state = ReadingState(
+        book_id,
+        percentage=percentage,
+        last_read_at=now - int(read_days_ago * DAY),
+        started_at=now - int(started_days_ago * DAY),
+        manual_status=manual,
+    )
     if finished:
         state.finished_at = state.last_read_at
     async with rt.db.write() as conn:
@@ -104,5 +137,6 @@ def user_books_by_book(fake: FakeHardcover) -> dict[int, dict[str, Any]]:
 
 
 def reads_of(fake: FakeHardcover, user_book_id: int) -> list[dict[str, Any]]:
-    return sorted((r for r in fake.user_book_reads.values() if r["user_book_id"] == user_book_id),
-                  key=lambda r: r["id"])  # fmt: skip
+    return sorted(
+        (r for r in fake.user_book_reads.values() if r["user_book_id"] == user_book_id), key=lambda r: r["id"]
+    )

@@ -16,15 +16,22 @@ from tests.hardcover.helpers import add_book, hardcover_id, isbn13, set_state
 
 async def test_status_without_a_token(api: httpx.AsyncClient, fake: FakeHardcover) -> None:
     body = (await api.get("/api/hardcover/status")).json()
-    assert body == {"configured": False, "connected": False, "username": None, "lastSyncAt": None,
-                    "error": None, "running": False}  # fmt: skip
+    assert body == {
+        "configured": False,
+        "connected": False,
+        "username": None,
+        "lastSyncAt": None,
+        "error": None,
+        "running": False,
+    }
     assert fake.requests == []
     answer = await api.post("/api/hardcover/sync")
     assert answer.status_code == 409 and answer.json()["error"]["code"] == "conflict"
 
 
-async def test_status_checks_the_token_once_a_minute(api: httpx.AsyncClient, hc: HardcoverSyncService,
-                                                     fake: FakeHardcover) -> None:  # fmt: skip
+async def test_status_checks_the_token_once_a_minute(
+    api: httpx.AsyncClient, hc: HardcoverSyncService, fake: FakeHardcover
+) -> None:
     for _ in range(3):
         body = (await api.get("/api/hardcover/status")).json()
         assert body["configured"] is True and body["connected"] is True
@@ -77,8 +84,9 @@ async def test_sync_returns_the_running_job_and_records_it(
     await hc.wait()
 
 
-async def test_log_is_a_bare_array_newest_first(api: httpx.AsyncClient, runtime: Runtime, hc: HardcoverSyncService,
-                                                fake: FakeHardcover) -> None:  # fmt: skip
+async def test_log_is_a_bare_array_newest_first(
+    api: httpx.AsyncClient, runtime: Runtime, hc: HardcoverSyncService, fake: FakeHardcover
+) -> None:
     for n in (1, 2, 3):
         book = await add_book(runtime, f"Harbour Lights Volume {n}", [f"Author Number{n}"], isbn=isbn13(n))
         await set_state(runtime, book.id, 0.5)
@@ -106,8 +114,15 @@ async def test_user_link_endpoints(api: httpx.AsyncClient, runtime: Runtime) -> 
         await conn.execute("UPDATE books SET status = 'review' WHERE id = ?", (inbox.id,))
     url = f"/api/library/{book.id}/hardcover"
     assert (await api.get(url)).status_code == 404  # no link yet
-    for body in ({"bookId": "12"}, {"bookId": 0}, {}, {"bookId": 5, "extra": 1}, {"bookId": 5, "editionId": -1},
-                 {"bookId": True}, [5]):  # fmt: skip
+    for body in (
+        {"bookId": "12"},
+        {"bookId": 0},
+        {},
+        {"bookId": 5, "extra": 1},
+        {"bookId": 5, "editionId": -1},
+        {"bookId": True},
+        [5],
+    ):
         answer = await api.put(url, json=body)
         assert answer.status_code == 400 and answer.json()["error"]["code"] == "invalid_input", body
     assert (await api.put(url, content=b"{not json")).status_code == 400
@@ -118,9 +133,15 @@ async def test_user_link_endpoints(api: httpx.AsyncClient, runtime: Runtime) -> 
     answer = await api.put(url, json={"bookId": 312460, "editionId": 30405276})
     assert answer.status_code == 200
     assert answer.json() | {"updatedAt": None} == {
-        "bookId": 312460, "editionId": 30405276, "pages": None, "method": "user", "confidence": 1.0,
-        "userSet": True, "candidates": [], "updatedAt": None,
-    }  # fmt: skip
+        "bookId": 312460,
+        "editionId": 30405276,
+        "pages": None,
+        "method": "user",
+        "confidence": 1.0,
+        "userSet": True,
+        "candidates": [],
+        "updatedAt": None,
+    }
     assert (await api.get(url)).json()["bookId"] == 312460
     assert (await api.delete(url)).json() == {"deleted": True}
     assert (await api.delete(url)).status_code == 404
@@ -152,9 +173,22 @@ async def test_schedule_follows_the_preference_without_restart(
 
 async def test_a_run_cut_by_a_restart_is_recorded_as_failed(runtime: Runtime) -> None:
     now = clock.now_iso()
-    job = Job(id="5f0c9e0a-0000-4000-8000-000000000001", queue="hardcover", task="hardcover_sync", book_id=None,
-              args={}, state="active", attempts=1, error=None, progress=None, created_at=now, updated_at=now,
-              started_at=now, finished_at=None, failed_at=None)  # fmt: skip
+    job = Job(
+        id="5f0c9e0a-0000-4000-8000-000000000001",
+        queue="hardcover",
+        task="hardcover_sync",
+        book_id=None,
+        args={},
+        state="active",
+        attempts=1,
+        error=None,
+        progress=None,
+        created_at=now,
+        updated_at=now,
+        started_at=now,
+        finished_at=None,
+        failed_at=None,
+    )
     async with runtime.db.write() as conn:
         await job_rows.insert(conn, job)
     await runtime.hardcover.recover()

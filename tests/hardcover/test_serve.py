@@ -59,11 +59,22 @@ def test_sync_through_a_running_server(tmp_path: Path) -> None:
             # KOReader reports progress through the same server; the next sync carries it over.
             creds = {"username": "reader", "password": "pw"}
             assert httpx.put(base + "/api/credentials/kosync", json=creds, headers=auth).status_code == 200
-            kosync = {"x-auth-user": "reader", "x-auth-key": hashlib.md5(b"pw").hexdigest(),
-                      "accept": "application/vnd.koreader.v1+json"}  # fmt: skip
-            put = httpx.put(base + "/kosync/syncs/progress", headers=kosync,
-                            json={"document": DOCUMENT, "percentage": 0.5, "progress": "/body/p[9]",
-                                  "device": "kobo", "device_id": "K1"})  # fmt: skip
+            kosync = {
+                "x-auth-user": "reader",
+                "x-auth-key": hashlib.md5(b"pw").hexdigest(),
+                "accept": "application/vnd.koreader.v1+json",
+            }
+            put = httpx.put(
+                base + "/kosync/syncs/progress",
+                headers=kosync,
+                json={
+                    "document": DOCUMENT,
+                    "percentage": 0.5,
+                    "progress": "/body/p[9]",
+                    "device": "kobo",
+                    "device_id": "K1",
+                },
+            )
             assert put.status_code == 200, put.text
             httpx.post(base + "/api/hardcover/sync", headers=auth)
             _wait_for_run(base, auth, first["lastSyncAt"])

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 
+import httpx
+
 from bookshelf.db import hardcover as rows
 from bookshelf.db.hardcover import Link
 from bookshelf.runtime import Runtime
 from bookshelf.services.hardcover_sync import HardcoverSyncService
-from tests.fakes.common import FakeClock
-from tests.fakes.hardcover import FakeHardcover
+from tests.fakes.common import FakeClock, Fault
+from tests.fakes.hardcover import FakeHardcover, Token
 from tests.hardcover.helpers import (
     DAY,
     add_book,
@@ -28,8 +30,9 @@ def pages_of(n: int) -> int:
     return 200 + n  # the catalogue's page counts
 
 
-async def test_first_sync_of_50_books(runtime: Runtime, hc: HardcoverSyncService, fake: FakeHardcover,
-                                      hc_clock: FakeClock) -> None:  # fmt: skip
+async def test_first_sync_of_50_books(
+    runtime: Runtime, hc: HardcoverSyncService, fake: FakeHardcover, hc_clock: FakeClock
+) -> None:
     expected = {}
     for n in range(1, 51):
         book = await add_book(runtime, f"Harbour Lights Volume {n}", [f"Author Number{n}"], isbn=isbn13(n))
@@ -66,8 +69,9 @@ async def test_first_sync_of_50_books(runtime: Runtime, hc: HardcoverSyncService
         assert await rows.get_link(conn, unread.id) is None  # nothing to push, so no lookup spent on it
 
 
-async def test_rerun_with_nothing_changed_sends_nothing(runtime: Runtime, hc: HardcoverSyncService,
-                                                        fake: FakeHardcover) -> None:  # fmt: skip
+async def test_rerun_with_nothing_changed_sends_nothing(
+    runtime: Runtime, hc: HardcoverSyncService, fake: FakeHardcover
+) -> None:
     for n in range(1, 6):
         book = await add_book(runtime, f"Harbour Lights Volume {n}", ["Author Number{n}"], isbn=isbn13(n))
         await set_state(runtime, book.id, 0.2)
@@ -78,10 +82,10 @@ async def test_rerun_with_nothing_changed_sends_nothing(runtime: Runtime, hc: Ha
     assert fake.operations()[before:] == ["WhoAmI"]  # the token check, nothing else
 
 
-async def test_progress_over_a_week_updates_one_read(runtime: Runtime, hc: HardcoverSyncService,
-                                                     fake: FakeHardcover) -> None:  # fmt: skip
-    book = await add_book(runtime, "Harbour Lights Volume 3", ["Author Number3"], isbn=isbn13(3),
-                          document="a" * 32)  # fmt: skip
+async def test_progress_over_a_week_updates_one_read(
+    runtime: Runtime, hc: HardcoverSyncService, fake: FakeHardcover
+) -> None:
+    await add_book(runtime, "Harbour Lights Volume 3", ["Author Number3"], isbn=isbn13(3), document="a" * 32)
     start = int(time.time()) - 6 * DAY
     for days, percentage in ((0, 0.05), (1, 0.2), (3, 0.45), (6, 0.7)):
         await record(runtime, "a" * 32, percentage, start + days * DAY)  # what KOReader's PUT stores
@@ -95,10 +99,10 @@ async def test_progress_over_a_week_updates_one_read(runtime: Runtime, hc: Hardc
     assert inserts == ["AddToLibrary", "StartRead"]  # later days only updated the same read
 
 
-async def test_finishing_marks_read_with_the_finish_date(runtime: Runtime, hc: HardcoverSyncService,
-                                                         fake: FakeHardcover) -> None:  # fmt: skip
-    book = await add_book(runtime, "Harbour Lights Volume 4", ["Author Number4"], isbn=isbn13(4),
-                          document="b" * 32)  # fmt: skip
+async def test_finishing_marks_read_with_the_finish_date(
+    runtime: Runtime, hc: HardcoverSyncService, fake: FakeHardcover
+) -> None:
+    await add_book(runtime, "Harbour Lights Volume 4", ["Author Number4"], isbn=isbn13(4), document="b" * 32)
     now = int(time.time())
     await record(runtime, "b" * 32, 0.4, now - 3 * DAY)
     await hc.sync_now()
@@ -115,7 +119,6 @@ async def test_finishing_marks_read_with_the_finish_date(runtime: Runtime, hc: H
     first, second = reads_of(fake, entry["id"])
     assert first["finished_at"] == day(1) and second["finished_at"] is None
     assert fake.user_books[entry["id"]]["status_id"] == 2
-    assert book.id
 
 
 async def test_paused_and_manual_statuses(runtime: Runtime, hc: HardcoverSyncService, fake: FakeHardcover) -> None:
@@ -141,9 +144,6 @@ async def test_revoked_token_stops_the_run_and_a_new_token_resumes(
         book = await add_book(runtime, f"Harbour Lights Volume {n}", [f"Author Number{n}"], isbn=isbn13(n))
         await set_state(runtime, book.id, 0.5, read_days_ago=n / 10)
     fake.tokens.pop("hc_pat_fake_good_token")  # revoked on hardcover.app after the first requests
-    from tests.fakes.common import Fault
-    from tests.fakes.hardcover import Token
-
     fake.fail_next(Fault(passthrough=True), 12)  # the first 12 requests still went through
     fake.tokens["hc_pat_fake_good_token"] = Token(fake.user_id)
     fake.fail_unauthorized(times=1000)
@@ -169,13 +169,12 @@ async def test_revoked_token_stops_the_run_and_a_new_token_resumes(
     assert status["connected"] is True and status["error"] is None and status["lastSyncAt"]
 
 
-async def test_rate_limited_mid_run_waits_and_continues(runtime: Runtime, hc: HardcoverSyncService,
-                                                         fake: FakeHardcover, hc_clock: FakeClock) -> None:  # fmt: skip
+async def test_rate_limited_mid_run_waits_and_continues(
+    runtime: Runtime, hc: HardcoverSyncService, fake: FakeHardcover, hc_clock: FakeClock
+) -> None:
     for n in range(1, 9):
         book = await add_book(runtime, f"Harbour Lights Volume {n}", [f"Author Number{n}"], isbn=isbn13(n))
         await set_state(runtime, book.id, 0.25)
-    from tests.fakes.common import Fault
-
     fake.fail_next(Fault(passthrough=True), 7)
     fake.fail_rate_limited(retry_after=20)  # retried inside the client after 20 s
     fake.fail_next(Fault(passthrough=True), 9)
@@ -190,12 +189,12 @@ async def test_rate_limited_mid_run_waits_and_continues(runtime: Runtime, hc: Ha
     assert fake.requests_within(60) <= 60
 
 
-async def test_user_link_is_never_overwritten(runtime: Runtime, hc: HardcoverSyncService, fake: FakeHardcover,
-                                             api_key: str, client) -> None:  # fmt: skip
+async def test_user_link_is_never_overwritten(
+    runtime: Runtime, hc: HardcoverSyncService, fake: FakeHardcover, api: httpx.AsyncClient
+) -> None:
     book = await add_book(runtime, "Harbour Lights Volume 11", ["Author Number11"], isbn=isbn13(11))
     await set_state(runtime, book.id, 0.5)
-    client.headers["Authorization"] = f"Bearer {api_key}"
-    answer = await client.put(f"/api/library/{book.id}/hardcover", json={"bookId": hardcover_id(12)})
+    answer = await api.put(f"/api/library/{book.id}/hardcover", json={"bookId": hardcover_id(12)})
     assert answer.status_code == 200 and answer.json()["method"] == "user"
     await hc.sync_now()
     assert set(user_books_by_book(fake)) == {hardcover_id(12)}  # not the ISBN's book 1011
@@ -210,8 +209,9 @@ async def test_user_link_is_never_overwritten(runtime: Runtime, hc: HardcoverSyn
     assert reads_of(fake, fake.user_books.popitem()[0])[0]["progress_pages"] == round(0.9 * pages_of(12))
 
 
-async def test_search_links_only_when_confident(runtime: Runtime, hc: HardcoverSyncService, fake: FakeHardcover,
-                                               api_key: str, client) -> None:  # fmt: skip
+async def test_search_links_only_when_confident(
+    runtime: Runtime, hc: HardcoverSyncService, fake: FakeHardcover, api: httpx.AsyncClient
+) -> None:
     sure = await add_book(runtime, "Harbour Lights Volume 21", ["Author Number21"])
     await set_state(runtime, sure.id, 0.5)
     unsure = await add_book(runtime, "Lights Volume 22", ["Number22"])  # scores about 0.85
@@ -222,8 +222,7 @@ async def test_search_links_only_when_confident(runtime: Runtime, hc: HardcoverS
     assert log[(sure.id, "link")]["status"] == "linked"
     assert log[(unsure.id, "link")]["status"] == "needs_confirmation"
     assert (unsure.id, "push") not in log
-    client.headers["Authorization"] = f"Bearer {api_key}"
-    shown = (await client.get(f"/api/library/{unsure.id}/hardcover")).json()
+    shown = (await api.get(f"/api/library/{unsure.id}/hardcover")).json()
     assert shown["bookId"] is None and shown["candidates"][0]["bookId"] == hardcover_id(22)
     assert 0.5 < shown["candidates"][0]["score"] < 0.9
 
@@ -231,7 +230,9 @@ async def test_search_links_only_when_confident(runtime: Runtime, hc: HardcoverS
     await hc.sync_now()
     assert fake.operations().count("SearchBooks") == searches  # not retried while its metadata is unchanged
     async with runtime.db.write() as conn:
-        await conn.execute("UPDATE books SET title = 'Harbour Lights Volume 22', authors = '[\"Author Number22\"]' "
-                           "WHERE id = ?", (unsure.id,))  # fmt: skip
+        await conn.execute(
+            "UPDATE books SET title = 'Harbour Lights Volume 22', authors = '[\"Author Number22\"]' WHERE id = ?",
+            (unsure.id,),
+        )
     await hc.sync_now()
     assert set(user_books_by_book(fake)) == {hardcover_id(21), hardcover_id(22)}

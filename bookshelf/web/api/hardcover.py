@@ -80,17 +80,17 @@ async def get_log(request: Request) -> Response:
 
 
 async def get_link(request: Request) -> Response:
-    return ok(await runtime(request).hardcover.get_link(path_uuid(request)))
+    return ok(await runtime(request).hardcover.links.get(path_uuid(request)))
 
 
 async def put_link(request: Request) -> Response:
     book_id = path_uuid(request)
     body = await read_json(request)
-    return ok(await runtime(request).hardcover.set_link(book_id, body))
+    return ok(await runtime(request).hardcover.links.set(book_id, body))
 
 
 async def delete_link(request: Request) -> Response:
-    await runtime(request).hardcover.delete_link(path_uuid(request))
+    await runtime(request).hardcover.links.delete(path_uuid(request))
     return ok({"deleted": True})
 
 
