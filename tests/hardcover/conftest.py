@@ -15,7 +15,7 @@ from tests.conftest import make_settings
 from tests.fakes.common import FakeClock
 from tests.fakes.hardcover import GOOD_TOKEN, FakeHardcover
 from tests.fakes.server import serve_in_thread
-from tests.hardcover.helpers import catalogue
+from tests.hardcover.helpers import catalogue, invalid_requests
 
 CATALOGUE_SIZE = 60
 
@@ -52,3 +52,12 @@ async def hc(runtime: Runtime, hc_clock: FakeClock) -> HardcoverSyncService:
     service.make_limiter = functools.partial(sync_limiter, clock=hc_clock, sleep=hc_clock.sleep)
     await runtime.credentials.set("hardcover", {"token": GOOD_TOKEN})
     return service
+
+
+@pytest.fixture(autouse=True)
+def _every_request_is_valid_graphql(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Whatever a test does, nothing we sent may be a request the real schema rejects."""
+    fake = request.getfixturevalue("fake") if "fake" in request.fixturenames else None
+    yield
+    if fake is not None:
+        assert invalid_requests(fake) == []
