@@ -249,27 +249,42 @@ async def find_file_by_sha256(conn: aiosqlite.Connection, sha256: str) -> BookFi
     return row_to_file(row) if row else None
 
 
+def _documents_sql(count: int) -> str:
+    marks = ",".join("?" * count)
+    return (
+        f"SELECT h.value AS document, f.book_id FROM file_hashes h JOIN files f ON f.id = h.file_id "
+        f"WHERE h.value IN ({marks}) AND h.kind IN ('koreader', 'filename') "
+        f"UNION SELECT document, book_id FROM document_links WHERE document IN ({marks})"
+    )
+
+
+_BOOK_DOCUMENTS_SQL = (
+    "SELECT h.value FROM file_hashes h JOIN files f ON f.id = h.file_id "
+    "WHERE f.book_id = ? AND h.kind IN ('koreader', 'filename') "
+    "UNION SELECT document FROM document_links WHERE book_id = ?"
+)
+
+
 async def book_ids_for_documents(conn: aiosqlite.Connection, documents: Sequence[str]) -> dict[str, str]:
     """KOReader document id -> book id, through every hash any file ever had and manual links."""
     if not documents:
         return {}
-    marks = ",".join("?" * len(documents))
-    rows = await fetchall(
-        conn,
-        f"SELECT h.value AS document, f.book_id FROM file_hashes h JOIN files f ON f.id = h.file_id "
-        f"WHERE h.value IN ({marks}) AND h.kind IN ('koreader', 'filename') "
-        f"UNION SELECT document, book_id FROM document_links WHERE document IN ({marks})",
-        (*documents, *documents),
-    )
+    rows = await fetchall(conn, _documents_sql(len(documents)), (*documents, *documents))
     return {row["document"]: row["book_id"] for row in rows}
 
 
+def book_ids_for_documents_sync(conn: sqlite3.Connection, documents: Sequence[str]) -> dict[str, str]:
+    """As :func:`book_ids_for_documents`, on a plain connection (inside ``Database.run_write``)."""
+    if not documents:
+        return {}
+    rows = conn.execute(_documents_sql(len(documents)), (*documents, *documents)).fetchall()
+    return {row[0]: row[1] for row in rows}
+
+
 async def documents_of_book(conn: aiosqlite.Connection, book_id: str) -> list[str]:
-    rows = await fetchall(
-        conn,
-        "SELECT h.value FROM file_hashes h JOIN files f ON f.id = h.file_id "
-        "WHERE f.book_id = ? AND h.kind IN ('koreader', 'filename') "
-        "UNION SELECT document FROM document_links WHERE book_id = ?",
-        (book_id, book_id),
-    )
+    rows = await fetchall(conn, _BOOK_DOCUMENTS_SQL, (book_id, book_id))
     return [row[0] for row in rows]
+
+
+def documents_of_book_sync(conn: sqlite3.Connection, book_id: str) -> list[str]:
+    return [row[0] for row in conn.execute(_BOOK_DOCUMENTS_SQL, (book_id, book_id))]

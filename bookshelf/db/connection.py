@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import aiosqlite
 
 BUSY_TIMEOUT_MS = 10_000
+T = TypeVar("T")
 
 
 def configure(conn: sqlite3.Connection) -> None:
@@ -89,6 +91,21 @@ class Database:
                 if durable:
                     await conn.execute("PRAGMA synchronous=NORMAL")
 
+    async def run_write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work`` on the writer's plain connection in one transaction and one trip to its thread.
+
+        For hot paths: every statement through :meth:`write` is a round trip to
+        aiosqlite's thread, which costs more than the statement itself.
+        """
+        assert self._writer is not None, "database is not open"
+        async with self._write_lock:
+            return await self._writer._execute(_transaction, self._writer._conn, work)  # type: ignore[attr-defined]
+
+    async def run_read(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work`` on a pooled reader's plain connection in one trip to its thread (hot paths)."""
+        async with self.read() as conn:
+            return await conn._execute(work, conn._conn)  # type: ignore[attr-defined]
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
         """A connection for reads; statements see a consistent snapshot per statement."""
@@ -118,6 +135,18 @@ class Database:
         except (sqlite3.Error, ValueError):
             return False
         return row is not None
+
+
+def _transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = work(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return result
 
 
 async def fetchall(conn: aiosqlite.Connection, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:

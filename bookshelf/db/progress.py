@@ -1,4 +1,8 @@
-"""SQL for KOReader progress: the latest position per (document, device) and the history of every write."""
+"""SQL for KOReader progress: the latest position per (document, device) and the history of every write.
+
+Writes take a plain sqlite3 connection: they run inside ``Database.run_write``,
+one trip to the writer thread per batch of KOReader writes.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from collections.abc import Sequence
 
 import aiosqlite
 
-from bookshelf.db.connection import fetchall, fetchone
+from bookshelf.db.connection import fetchall
 from bookshelf.models import Progress
 
 
@@ -24,14 +28,14 @@ def row_to_progress(row: sqlite3.Row) -> Progress:
     )
 
 
-async def save(conn: aiosqlite.Connection, update: Progress) -> None:
+def save(conn: sqlite3.Connection, update: Progress) -> None:
     """Upsert the device's position and append the write to the history.
 
     Metadata is kept from an earlier write when this one carries none, so a
     document stays matchable and listable by what KOReader once told us.
     """
     metadata = json.dumps(update.metadata, ensure_ascii=False) if update.metadata else None
-    await conn.execute(
+    conn.execute(
         "INSERT INTO progress (document, device_id, device, percentage, progress, timestamp, metadata, has_device_id) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (document, device_id) DO UPDATE SET device = excluded.device, "
         "percentage = excluded.percentage, progress = excluded.progress, timestamp = excluded.timestamp, "
@@ -39,18 +43,18 @@ async def save(conn: aiosqlite.Connection, update: Progress) -> None:
         (update.document, update.device_key, update.device, update.percentage, update.progress, update.timestamp,
          metadata, update.device_id is not None),
     )  # fmt: skip
-    await conn.execute(
+    conn.execute(
         "INSERT INTO reading_history (document, device_id, device, percentage, progress, timestamp) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         (update.document, update.device_key, update.device, update.percentage, update.progress, update.timestamp),
     )
 
 
-async def latest(conn: aiosqlite.Connection, document: str) -> Progress | None:
+def latest(conn: sqlite3.Connection, document: str) -> Progress | None:
     """The most recent write for a document across devices (latest wins, even if behind)."""
-    row = await fetchone(
-        conn, "SELECT * FROM progress WHERE document = ? ORDER BY timestamp DESC, rowid DESC LIMIT 1", (document,)
-    )
+    row = conn.execute(
+        "SELECT * FROM progress WHERE document = ? ORDER BY timestamp DESC, rowid DESC LIMIT 1", (document,)
+    ).fetchone()
     return row_to_progress(row) if row else None
 
 
@@ -77,12 +81,13 @@ async def unmatched(conn: aiosqlite.Connection) -> list[Progress]:
     return [row_to_progress(row) for row in rows]
 
 
-async def history_of(conn: aiosqlite.Connection, documents: Sequence[str]) -> list[tuple[float, int]]:
+def has_document(conn: sqlite3.Connection, document: str) -> bool:
+    return conn.execute("SELECT 1 FROM progress WHERE document = ? LIMIT 1", (document,)).fetchone() is not None
+
+
+def history_of(conn: sqlite3.Connection, documents: Sequence[str]) -> list[tuple[float, int]]:
     """(percentage, timestamp) of every write for these documents, oldest first."""
-    if not documents:
-        return []
-    rows = await fetchall(
-        conn,
+    rows = conn.execute(
         "SELECT percentage, timestamp FROM reading_history WHERE document IN (SELECT value FROM json_each(?)) "
         "ORDER BY timestamp, id",
         (json.dumps(list(documents)),),

@@ -1,8 +1,13 @@
-"""SQL for reading state: per-book summaries, finishes, document links, and listing books by status."""
+"""SQL for reading state: per-book summaries, finishes, document links, and listing books by status.
+
+Functions that write (and the reads a write depends on) take a plain sqlite3
+connection and run inside ``Database.run_write``; listings are async reads.
+"""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -48,18 +53,17 @@ class Summary:
     last_read_at: int | None
 
 
-async def get_state(conn: aiosqlite.Connection, book_id: str) -> ReadingState | None:
-    row = await fetchone(
-        conn,
+def get_state(conn: sqlite3.Connection, book_id: str) -> ReadingState | None:
+    row = conn.execute(
         "SELECT book_id, percentage, last_read_at, started_at, finished_at, manual_status FROM reading_state "
         "WHERE book_id = ?",
         (book_id,),
-    )
+    ).fetchone()
     return ReadingState(*row) if row else None
 
 
-async def save_state(conn: aiosqlite.Connection, state: ReadingState, now: str) -> None:
-    await conn.execute(
+def save_state(conn: sqlite3.Connection, state: ReadingState, now: str) -> None:
+    conn.execute(
         "INSERT INTO reading_state (book_id, percentage, last_read_at, started_at, finished_at, manual_status, "
         "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (book_id) DO UPDATE SET "
         "percentage = excluded.percentage, last_read_at = excluded.last_read_at, started_at = excluded.started_at, "
@@ -69,19 +73,19 @@ async def save_state(conn: aiosqlite.Connection, state: ReadingState, now: str) 
     )  # fmt: skip
 
 
-async def add_finish(conn: aiosqlite.Connection, book_id: str, started_at: int | None, finished_at: int) -> None:
-    await conn.execute(
+def add_finish(conn: sqlite3.Connection, book_id: str, started_at: int | None, finished_at: int) -> None:
+    conn.execute(
         "INSERT INTO reading_finishes (book_id, started_at, finished_at) VALUES (?, ?, ?)",
         (book_id, started_at, finished_at),
     )
 
 
-async def clear_finishes(conn: aiosqlite.Connection, book_id: str) -> None:
-    await conn.execute("DELETE FROM reading_finishes WHERE book_id = ?", (book_id,))
+def clear_finishes(conn: sqlite3.Connection, book_id: str) -> None:
+    conn.execute("DELETE FROM reading_finishes WHERE book_id = ?", (book_id,))
 
 
-async def link_document(conn: aiosqlite.Connection, document: str, book_id: str, method: str, now: str) -> None:
-    await conn.execute(
+def link_document(conn: sqlite3.Connection, document: str, book_id: str, method: str, now: str) -> None:
+    conn.execute(
         "INSERT INTO document_links (document, book_id, method, created_at) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (document) DO UPDATE SET book_id = excluded.book_id, method = excluded.method, "
         "created_at = excluded.created_at",
@@ -150,23 +154,21 @@ async def recently_read(conn: aiosqlite.Connection, status: str, active_since: i
     return [row[0] for row in rows]
 
 
-async def books_titled(conn: aiosqlite.Connection, sort_title: str) -> list[tuple[str, list[str]]]:
+def books_titled(conn: sqlite3.Connection, sort_title: str) -> list[tuple[str, list[str]]]:
     """(id, authors) of every book whose folded title is ``sort_title``."""
-    rows = await fetchall(
-        conn,
+    rows = conn.execute(
         "SELECT id, authors FROM books WHERE status IN ('processing', 'review', 'organized', 'failed') "
         "AND sort_title = ?",
         (sort_title,),
-    )
+    ).fetchall()
     return [(row[0], json.loads(row[1] or "[]")) for row in rows]
 
 
-async def books_with_file_named(conn: aiosqlite.Connection, filename: str, name_md5: str) -> set[str]:
+def books_with_file_named(conn: sqlite3.Connection, filename: str, name_md5: str) -> set[str]:
     """Books with a file stored or served under ``filename`` (now or ever)."""
-    rows = await fetchall(
-        conn,
+    rows = conn.execute(
         "SELECT f.book_id FROM file_hashes h JOIN files f ON f.id = h.file_id WHERE h.kind = 'filename' "
         "AND h.value = ? UNION SELECT book_id FROM files WHERE filename = ?",
         (name_md5, filename),
-    )
+    ).fetchall()
     return {row[0] for row in rows}

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 
 import aiosqlite
 
 from bookshelf.db.connection import fetchall, fetchone
 from bookshelf.db.reading import STATUS_SQL
+from bookshelf.models import Progress
 
 BUCKET_SECONDS = 900  # every time zone in use is a whole number of quarter hours from UTC
 SESSION_GAP_SECONDS = 600
@@ -23,25 +25,48 @@ class Bucket:
     updates: int
 
 
-async def activity(conn: aiosqlite.Connection, since: int) -> list[Bucket]:
-    """Reading per quarter hour from ``since`` on (see docs/reading-stats.md).
+def add_activity(conn: sqlite3.Connection, update: Progress) -> None:
+    """Count a KOReader write into its quarter hour, before it joins the history (docs/reading-stats.md).
 
-    A gap under 10 minutes between consecutive writes of one device is reading
-    time, credited to the later write; a percentage gain over the document's
-    previous write (from any device) is reading progress, losses count zero.
+    A gap under 10 minutes since the same device's previous write is reading
+    time; a gain over the document's previous write (from any device) is
+    progress read, a loss counts zero. Both are credited to this write.
     """
-    rows = await fetchall(
-        conn,
-        f"SELECT t / {BUCKET_SECONDS} * {BUCKET_SECONDS} AS bucket, "
-        f"sum(CASE WHEN gap < {SESSION_GAP_SECONDS} THEN gap ELSE 0 END), "
-        "sum(max(coalesce(step, 0), 0)), count(*) FROM ("
-        "SELECT timestamp AS t, "
+    previous_at = conn.execute(
+        "SELECT max(timestamp) FROM reading_history WHERE device_id = ?", (update.device_key,)
+    ).fetchone()[0]
+    previous = conn.execute(
+        "SELECT percentage FROM reading_history WHERE document = ? ORDER BY timestamp DESC, id DESC LIMIT 1",
+        (update.document,),
+    ).fetchone()
+    gap = update.timestamp - previous_at if previous_at is not None else SESSION_GAP_SECONDS
+    seconds = gap if 0 <= gap < SESSION_GAP_SECONDS else 0
+    gain = max(0.0, update.percentage - previous[0]) if previous else 0.0
+    conn.execute(
+        "INSERT INTO reading_activity (bucket, seconds, gain, updates) VALUES (?, ?, ?, 1) ON CONFLICT (bucket) "
+        "DO UPDATE SET seconds = seconds + excluded.seconds, gain = gain + excluded.gain, updates = updates + 1",
+        (update.timestamp // BUCKET_SECONDS * BUCKET_SECONDS, seconds, gain),
+    )
+
+
+def rebuild_activity(conn: sqlite3.Connection) -> None:
+    """Recount every quarter hour from the whole history (after history was written by other means)."""
+    conn.execute("DELETE FROM reading_activity")
+    conn.execute(
+        f"INSERT INTO reading_activity (bucket, seconds, gain, updates) "
+        f"SELECT t / {BUCKET_SECONDS} * {BUCKET_SECONDS}, "
+        f"sum(CASE WHEN gap < {SESSION_GAP_SECONDS} THEN gap ELSE 0 END), sum(max(coalesce(step, 0), 0)), count(*) "
+        "FROM (SELECT timestamp AS t, "
         "timestamp - lag(timestamp) OVER (PARTITION BY device_id ORDER BY timestamp, id) AS gap, "
         "percentage - lag(percentage) OVER (PARTITION BY document ORDER BY timestamp, id) AS step "
-        "FROM reading_history WHERE timestamp >= ?) GROUP BY bucket",
-        (since,),
+        "FROM reading_history) GROUP BY 1"
     )
-    return [Bucket(row[0], int(row[1] or 0), float(row[2] or 0), row[3]) for row in rows]
+
+
+async def activity(conn: aiosqlite.Connection) -> list[Bucket]:
+    """Every quarter hour with reading, oldest first."""
+    rows = await fetchall(conn, "SELECT bucket, seconds, gain, updates FROM reading_activity ORDER BY bucket")
+    return [Bucket(row[0], row[1], row[2], row[3]) for row in rows]
 
 
 async def finishes(conn: aiosqlite.Connection) -> list[tuple[int, int | None]]:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sqlite3
 from typing import Any
-
-import aiosqlite
 
 from bookshelf.db import reading as rows
 from bookshelf.db.books import fold, sort_title
@@ -30,12 +29,12 @@ def split_authors(text: str) -> list[str]:
     return [part.strip() for part in _AUTHOR_SPLIT.split(text) if part.strip()]
 
 
-async def book_for_metadata(conn: aiosqlite.Connection, metadata: dict[str, Any]) -> str | None:
+def book_for_metadata(conn: sqlite3.Connection, metadata: dict[str, Any]) -> str | None:
     """The one book the metadata fits (file name first, then title and author), or None if none or several."""
     filename = metadata.get("filename")
     if isinstance(filename, str) and filename.strip():
         base = filename.replace("\\", "/").rsplit("/", 1)[-1]
-        found = await rows.books_with_file_named(conn, base, hashlib.md5(base.encode("utf-8")).hexdigest())
+        found = rows.books_with_file_named(conn, base, hashlib.md5(base.encode("utf-8")).hexdigest())
         if len(found) == 1:
             return found.pop()
         if found:
@@ -43,7 +42,7 @@ async def book_for_metadata(conn: aiosqlite.Connection, metadata: dict[str, Any]
     title = metadata.get("title")
     if not isinstance(title, str) or not title.strip():
         return None
-    candidates = await rows.books_titled(conn, sort_title(title))
+    candidates = rows.books_titled(conn, sort_title(title))
     authors = metadata.get("authors")
     wanted = author_keys(split_authors(authors)) if isinstance(authors, str) else set()
     if wanted:

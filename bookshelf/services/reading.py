@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -10,6 +12,7 @@ from bookshelf.db import Database
 from bookshelf.db import books as book_rows
 from bookshelf.db import progress as progress_rows
 from bookshelf.db import reading as rows
+from bookshelf.db import stats as stats_rows
 from bookshelf.db.reading import READING_STATUSES, ReadingState, Summary
 from bookshelf.errors import Conflict, NotFound
 from bookshelf.models import Book, Progress
@@ -44,6 +47,61 @@ def advance(state: ReadingState, percentage: float, at: int, threshold: float) -
     return False
 
 
+class GroupCommit:
+    """Commits concurrent KOReader writes together: one transaction and one writer-thread trip per batch.
+
+    Under load a commit per request spends its time in thread hops and
+    waiting for the write lock, so whatever arrived while one batch was being
+    committed goes into the next. Alone, a write is a batch of one.
+    """
+
+    def __init__(self, db: Database, apply: Callable[[sqlite3.Connection, list[Progress]], None]) -> None:
+        self.db = db
+        self.apply = apply
+        self._pending: list[tuple[Progress, asyncio.Future[None]]] = []
+        self._draining: asyncio.Task[None] | None = None
+
+    async def submit(self, update: Progress) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((update, future))
+        if self._draining is None or self._draining.done():
+            self._draining = asyncio.create_task(self._drain())
+        await future
+
+    def _applier(self, updates: list[Progress]) -> Callable[[sqlite3.Connection], None]:
+        return lambda conn: self.apply(conn, updates)
+
+    async def _drain(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                await self.db.run_write(self._applier([update for update, _ in batch]))
+            except Exception as exc:
+                if len(batch) == 1:
+                    _settle(batch[0][1], exc)
+                    continue
+                # One write that cannot be stored must not cost the others theirs: retry each alone.
+                for update, future in batch:
+                    try:
+                        await self.db.run_write(self._applier([update]))
+                    except Exception as single:
+                        _settle(future, single)
+                    else:
+                        _settle(future, None)
+            else:
+                for _, future in batch:
+                    _settle(future, None)
+
+
+def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
+    if future.done():  # the request went away (client disconnected); its write stands
+        return
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(error)
+
+
 class ReadingService:
     def __init__(
         self,
@@ -56,6 +114,7 @@ class ReadingService:
         self.preferences = preferences
         self.search = search
         self.now = now
+        self._writes = GroupCommit(db, self._apply)
 
     def active_since(self) -> int:
         """Progress newer than this is `reading`, older `paused` (decided at query time)."""
@@ -63,40 +122,37 @@ class ReadingService:
 
     # -- KOReader writes and reads -------------------------------------------------
     async def record(self, update: Progress, at: int | None = None) -> int:
-        """Store a KOReader write and fold it into its book's state, in one transaction; returns its timestamp."""
+        """Store a KOReader write and fold it into its book's state; returns its timestamp.
+
+        Concurrent writes are committed together (see :class:`GroupCommit`);
+        the answer comes only once the write is committed.
+        """
         update.timestamp = self.now() if at is None else at
-        threshold = float(self.preferences.get("finishedThreshold"))
-        async with self.db.write() as conn:
-            await progress_rows.save(conn, update)
-            matched = await book_rows.book_ids_for_documents(conn, [update.document])
-            book_id = matched.get(update.document)
-            if book_id is None and update.metadata:
-                book_id = await book_for_metadata(conn, update.metadata)
-                if book_id is not None:
-                    await rows.link_document(conn, update.document, book_id, "metadata", clock.now_iso())
-                    await self._rebuild(conn, book_id, threshold)  # earlier writes now count for it too
-                    return update.timestamp
-            if book_id is not None:
-                state = await rows.get_state(conn, book_id) or ReadingState(book_id)
-                if advance(state, update.percentage, update.timestamp, threshold):
-                    await rows.add_finish(conn, book_id, state.started_at, update.timestamp)
-                await rows.save_state(conn, state, clock.now_iso())
+        await self._writes.submit(update)
         return update.timestamp
 
-    async def latest(self, document: str) -> Progress | None:
-        async with self.db.read() as conn:
-            return await progress_rows.latest(conn, document)
+    def _apply(self, conn: sqlite3.Connection, updates: list[Progress]) -> None:
+        """The writer-thread side of :meth:`record`, for a batch of writes in arrival order."""
+        threshold = float(self.preferences.get("finishedThreshold"))
+        now = clock.now_iso()
+        for update in updates:
+            stats_rows.add_activity(conn, update)  # before the write joins the history it is compared with
+            progress_rows.save(conn, update)
+            book_id = book_rows.book_ids_for_documents_sync(conn, [update.document]).get(update.document)
+            if book_id is None and update.metadata:
+                book_id = book_for_metadata(conn, update.metadata)
+                if book_id is not None:
+                    rows.link_document(conn, update.document, book_id, "metadata", now)
+                    _rebuild(conn, book_id, threshold, now)  # earlier writes now count for it too
+                    continue
+            if book_id is not None:
+                state = rows.get_state(conn, book_id) or ReadingState(book_id)
+                if advance(state, update.percentage, update.timestamp, threshold):
+                    rows.add_finish(conn, book_id, state.started_at, update.timestamp)
+                rows.save_state(conn, state, now)
 
-    async def _rebuild(self, conn: Any, book_id: str, threshold: float) -> None:
-        """Replay every write of the book's documents: state and finishes as if matched from the start."""
-        documents = await book_rows.documents_of_book(conn, book_id)
-        old = await rows.get_state(conn, book_id)
-        state = ReadingState(book_id, manual_status=old.manual_status if old else None)
-        await rows.clear_finishes(conn, book_id)
-        for percentage, at in await progress_rows.history_of(conn, documents):
-            if advance(state, percentage, at, threshold):
-                await rows.add_finish(conn, book_id, state.started_at, at)
-        await rows.save_state(conn, state, clock.now_iso())
+    async def latest(self, document: str) -> Progress | None:
+        return await self.db.run_read(lambda conn: progress_rows.latest(conn, document))
 
     # -- unmatched documents ----------------------------------------------------------
     async def unmatched(self) -> list[dict[str, Any]]:
@@ -116,16 +172,21 @@ class ReadingService:
     async def link(self, document: str, book_id: str) -> dict[str, Any]:
         """Attach an unmatched document to a book; its history counts for the book from then on."""
         threshold = float(self.preferences.get("finishedThreshold"))
-        async with self.db.write() as conn:
+        async with self.db.read() as conn:
             if await book_rows.get(conn, book_id, with_files=False) is None:
                 raise NotFound("Book not found")
-            if not await progress_rows.for_documents(conn, [document]):
+
+        def attach(conn: sqlite3.Connection) -> None:
+            if not progress_rows.has_document(conn, document):
                 raise NotFound("No progress is recorded for this document")
-            current = (await book_rows.book_ids_for_documents(conn, [document])).get(document)
+            current = book_rows.book_ids_for_documents_sync(conn, [document]).get(document)
             if current is not None:
                 raise Conflict(f"This document already belongs to book {current}")
-            await rows.link_document(conn, document, book_id, "user", clock.now_iso())
-            await self._rebuild(conn, book_id, threshold)
+            now = clock.now_iso()
+            rows.link_document(conn, document, book_id, "user", now)
+            _rebuild(conn, book_id, threshold, now)
+
+        await self.db.run_write(attach)
         return {"document": document, "bookId": book_id, "method": "user"}
 
     # -- status -----------------------------------------------------------------------
@@ -151,10 +212,13 @@ class ReadingService:
     async def set_manual(self, book_id: str, status: str | None) -> None:
         """Override the computed status (None clears the override)."""
         assert status is None or status in READING_STATUSES
-        async with self.db.write() as conn:
-            state = await rows.get_state(conn, book_id) or ReadingState(book_id)
+
+        def save(conn: sqlite3.Connection) -> None:
+            state = rows.get_state(conn, book_id) or ReadingState(book_id)
             state.manual_status = status
-            await rows.save_state(conn, state, clock.now_iso())
+            rows.save_state(conn, state, clock.now_iso())
+
+        await self.db.run_write(save)
 
     async def counts(self) -> dict[str, int]:
         async with self.db.read() as conn:
@@ -187,6 +251,17 @@ class ReadingService:
             books = await book_rows.get_many(conn, ids)
         await self.annotate(books)
         return books
+
+
+def _rebuild(conn: sqlite3.Connection, book_id: str, threshold: float, now: str) -> None:
+    """Replay every write of the book's documents: state and finishes as if matched from the start."""
+    old = rows.get_state(conn, book_id)
+    state = ReadingState(book_id, manual_status=old.manual_status if old else None)
+    rows.clear_finishes(conn, book_id)
+    for percentage, at in progress_rows.history_of(conn, book_rows.documents_of_book_sync(conn, book_id)):
+        if advance(state, percentage, at, threshold):
+            rows.add_finish(conn, book_id, state.started_at, at)
+    rows.save_state(conn, state, now)
 
 
 def _fill(book: Book, summary: Summary | None) -> None:

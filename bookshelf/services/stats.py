@@ -63,11 +63,22 @@ class StatsService:
             return ZoneInfo("UTC")
 
     async def stats(self) -> dict[str, Any]:
+        """/api/stats. Every figure comes from KOReader's writes; docs/reading-stats.md says more.
+
+        Reading time: consecutive writes from one device less than 10 minutes
+        apart form a session; the time between them is reading, credited to
+        the later write's day. Progress read: a write's gain over the previous
+        write of the same document (any device); losses and a document's first
+        write count zero. A reading day has at least one write; the current
+        streak ends today or yesterday. Finishes count each time a book first
+        reaches finishedThreshold, re-reads included. Days and months are in
+        the timezone setting.
+        """
         zone = self.zone()
         now = self.reading.now()
         today = datetime.fromtimestamp(now, zone).date()
         async with self.db.read() as conn:
-            buckets = await rows.activity(conn, 0)
+            buckets = await rows.activity(conn)
             finishes = await rows.finishes(conn)
             genres = await rows.genre_distribution(conn, self.reading.active_since())
         days: dict[date, list[float]] = defaultdict(lambda: [0, 0.0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -342,3 +343,14 @@ async def test_a_failure_inside_is_json_502(raising_client: httpx.AsyncClient, r
         await runtime.db.open()
     assert response.status_code == 502
     assert response.content == b'{"code":2000,"message":"Unknown server error."}'
+
+
+async def test_concurrent_writes_are_all_committed(kosync: httpx.AsyncClient, runtime: Runtime) -> None:
+    # Concurrent PUTs are committed together; each still gets its own answer after its commit.
+    bodies = [body_of(document=f"{n:032x}", percentage=n / 100, device_id=f"{n % 7:032X}") for n in range(60)]
+    responses = await asyncio.gather(*(put(kosync, body) for body in bodies))
+    assert [r.status_code for r in responses] == [200] * 60
+    assert (await runtime.db.fetchone("SELECT count(*) FROM reading_history"))[0] == 60
+    assert (await runtime.db.fetchone("SELECT sum(updates) FROM reading_activity"))[0] == 60
+    got = await kosync.get(f"/kosync/syncs/progress/{59:032x}", headers=koreader_headers())
+    assert got.json()["percentage"] == 0.59 and got.json()["device_id"] == f"{59 % 7:032X}"
