@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import time
 import uuid
 from typing import Any
@@ -100,10 +101,14 @@ async def set_state(
     )
     if finished:
         state.finished_at = state.last_read_at
-    async with rt.db.write() as conn:
-        await reading_rows.save_state(conn, state, clock.now_iso())
+    stamp = clock.now_iso()
+
+    def write(conn: sqlite3.Connection) -> None:
+        reading_rows.save_state(conn, state, stamp)
         if finished:
-            await reading_rows.add_finish(conn, book_id, state.started_at, state.finished_at or now)
+            reading_rows.add_finish(conn, book_id, state.started_at, state.finished_at or now)
+
+    await rt.db.run_write(write)
 
 
 def day(days_ago: float) -> str:
