@@ -144,12 +144,13 @@ class HardcoverSyncService:
     def _credential_changed(self, service: str) -> None:
         if service == "hardcover":
             self._checked = None
-            self._limiter = None  # a new token may be a legacy one, with half the burst
 
     def limiter(self, token: str | None) -> RateLimiter:
-        # One bucket for the life of the token: a fresh bucket would start full and overshoot.
-        if self._limiter is None:
-            self._limiter = self.make_limiter(token)
+        # One bucket across runs: a fresh one starts full and could overshoot the minute's budget.
+        # Replaced only when a new token changes the burst (legacy tokens get half).
+        fresh = self.make_limiter(token)
+        if self._limiter is None or self._limiter.burst != fresh.burst:
+            self._limiter = fresh
         return self._limiter
 
     def _api(self, token: str | None, policy: RetryPolicy | None = None) -> HardcoverClient:
