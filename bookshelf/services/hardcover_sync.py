@@ -290,7 +290,8 @@ class HardcoverSyncService:
             return
         link = book.link
         if link is None or (not link.linked and not link.user_set and link.fingerprint != fingerprint(book)):
-            link = await self._logged(book, None, "link", self._link(api, book, result))
+            # Kept on the book, so a retry after a rate-limit pause does not look it up again.
+            link = book.link = await self._logged(book, None, "link", self._link(api, book, result))
         if not link.linked:
             return
         if link.pages is None:
