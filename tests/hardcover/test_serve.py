@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -30,14 +31,16 @@ async def _seed(root: Path) -> None:
         await rt.close()
 
 
-def _wait_for_run(base: str, headers: dict[str, str], after: str | None, timeout: float = 30.0) -> dict:
+def _wait_until(check: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = httpx.get(base + "/api/hardcover/status", headers=headers).json()
-        if not status["running"] and status["lastSyncAt"] and status["lastSyncAt"] != after:
-            return status
+    while not check():
+        if time.monotonic() > deadline:
+            raise TimeoutError(what)
         time.sleep(0.05)
-    raise TimeoutError(f"sync did not finish: {status}")
+
+
+def _idle(base: str, headers: dict[str, str]) -> dict:
+    return httpx.get(base + "/api/hardcover/status", headers=headers).json()
 
 
 def test_sync_through_a_running_server(tmp_path: Path) -> None:
@@ -51,7 +54,8 @@ def test_sync_through_a_running_server(tmp_path: Path) -> None:
             auth = {"Authorization": f"Bearer {key}"}
             answer = httpx.post(base + "/api/hardcover/sync", headers=auth)
             assert answer.status_code == 202 and answer.json()["jobId"]
-            first = _wait_for_run(base, auth, None)
+            _wait_until(lambda: _idle(base, auth)["lastSyncAt"] is not None, "the first sync did not finish")
+            first = _idle(base, auth)
             assert first["connected"] is True and first["username"] == "bookshelf_tester" and first["error"] is None
             (entry,) = user_books_by_book(fake).values()  # only the book with a status
             assert entry["book_id"] == hardcover_id(1) and entry["status_id"] == 2
@@ -76,10 +80,11 @@ def test_sync_through_a_running_server(tmp_path: Path) -> None:
                 },
             )
             assert put.status_code == 200, put.text
-            httpx.post(base + "/api/hardcover/sync", headers=auth)
-            _wait_for_run(base, auth, first["lastSyncAt"])
+            assert httpx.post(base + "/api/hardcover/sync", headers=auth).status_code == 202
+            pages = round(0.5 * 201)
+            _wait_until(lambda: [r["progress_pages"] for r in reads_of(fake, entry["id"])] == [pages], "no progress")
+            _wait_until(lambda: not _idle(base, auth)["running"], "the second sync did not finish")
             log = httpx.get(base + "/api/hardcover/sync/log", headers=auth).json()
-        (read,) = reads_of(fake, entry["id"])
-        assert read["progress_pages"] == round(0.5 * 201)
+        assert len(reads_of(fake, entry["id"])) == 1
         assert any(e["action"] == "push" and e["status"] == "ok" for e in log)
     assert GOOD_TOKEN not in server.log()
