@@ -15,6 +15,7 @@ from bookshelf.db.migrate import migrate
 from bookshelf.services.candidate_covers import CandidateCovers
 from bookshelf.services.catalog import CatalogService
 from bookshelf.services.credentials import CredentialService
+from bookshelf.services.hardcover_sync import HardcoverSyncService
 from bookshelf.services.inbox import InboxService
 from bookshelf.services.ingest import IngestService
 from bookshelf.services.jobs import JobService
@@ -93,6 +94,7 @@ class Runtime:
         self.organizer: OrganizeService
         self.review: ReviewService
         self.library_jobs: LibraryJobs
+        self.hardcover: HardcoverSyncService
 
     @classmethod
     async def open(cls, settings: Settings, *, background: bool = True) -> Runtime:
@@ -135,10 +137,14 @@ class Runtime:
         # Before anything can organize again: finish or roll back moves a crash interrupted.
         await recover(self.db, settings)
         await self._open_pipeline(background)
+        self.hardcover = HardcoverSyncService(self.db, settings, self.credentials, self.preferences)
+        self._stack.push_async_callback(self.hardcover.close)
+        await self.hardcover.recover()
         if background:
             # Build the typo vocabulary now rather than on the first search.
             self.search.refresh_soon()
             self.every(60, self.keys.flush_usage, "key usage flush")
+            self.every(30, self.hardcover.tick, "hardcover sync schedule")
             self.every(1800, self._automatic_backup, "automatic backup")
 
     async def _automatic_backup(self) -> None:

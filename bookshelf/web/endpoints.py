@@ -11,6 +11,7 @@ from bookshelf.web import kosync, opds
 from bookshelf.web.api import (
     books,
     credentials,
+    hardcover,
     inbox,
     jobs,
     keys,
@@ -42,6 +43,7 @@ def all_endpoints() -> list[Endpoint]:
         *ui_routes.ENDPOINTS,
         *reading.ENDPOINTS,
         *stats.ENDPOINTS,
+        *hardcover.ENDPOINTS,
         *kosync.ENDPOINTS,
         *opds.ENDPOINTS,
         *library.ENDPOINTS,
