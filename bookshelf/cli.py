@@ -82,7 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_startup_flags(doctor, DATA_FLAGS)
     doctor.set_defaults(handler=cmd_doctor)
 
-    for register in _EXTRA_COMMANDS:
+    from bookshelf import importer
+
+    for register in (importer.register, *_EXTRA_COMMANDS):
         register(commands)
     return parser
 

@@ -138,3 +138,38 @@ class Book:
             "updatedAt": self.updated_at,
             "organizedAt": self.organized_at,
         }
+
+
+# Candidate fields shown by the API, in the order API.md lists them.
+CANDIDATE_FIELDS = (
+    "title", "authors", "series", "seriesIndex", "isbn10", "isbn13", "publisher", "publishedYear",
+    "language", "description", "pageCount", "genres",
+)  # fmt: skip
+
+
+@dataclass
+class Candidate:
+    """One source's opinion of a book's metadata (``file`` is what the file itself says)."""
+
+    id: str
+    book_id: str
+    source: str
+    source_id: str | None
+    score: float
+    data: dict
+    fetched_at: str
+    cover_path: str | None = None
+
+    def to_json(self) -> dict:
+        body: dict = {"id": self.id, "source": self.source, "sourceId": self.source_id, "score": self.score}
+        for name in CANDIDATE_FIELDS:
+            default: object = [] if name in ("authors", "genres") else None
+            body[name] = self.data.get(name, default)
+        cover = self.data.get("coverUrl")
+        if self.source == "file":
+            body["coverUrl"] = cover
+        else:
+            body["coverUrl"] = f"/api/books/{self.book_id}/candidates/{self.id}/cover" if cover else None
+            body["remoteCoverUrl"] = cover
+        body["fetchedAt"] = self.fetched_at
+        return body

@@ -13,10 +13,16 @@ from typing import Any
 from bookshelf.db import Database
 from bookshelf.db.migrate import migrate
 from bookshelf.services.credentials import CredentialService
+from bookshelf.services.inbox import InboxService
+from bookshelf.services.ingest import IngestService
+from bookshelf.services.jobs import JobService
 from bookshelf.services.keys import KeyService
 from bookshelf.services.preferences import PreferenceService
+from bookshelf.services.removal import RemovalService
+from bookshelf.services.search import SearchService
 from bookshelf.services.secrets_box import SealBox, SecretKeyError, load_or_create_key
 from bookshelf.settings import Settings
+from bookshelf.taskqueue import TaskQueue
 from bookshelf.web.ratelimit import FailureLimiter
 
 log = logging.getLogger("bookshelf")
@@ -60,6 +66,12 @@ class Runtime:
         self.credentials: CredentialService
         self.preferences: PreferenceService
         self.sessions: Any = None
+        self.queue: TaskQueue
+        self.jobs: JobService
+        self.search: SearchService
+        self.ingest: IngestService
+        self.inbox: InboxService
+        self.removal: RemovalService
 
     @classmethod
     async def open(cls, settings: Settings, *, background: bool = True) -> Runtime:
@@ -87,6 +99,8 @@ class Runtime:
         self.credentials = CredentialService(self.db, settings, self.box)
         self.preferences = PreferenceService(self.db, settings)
         await self.preferences.load()
+        self.search = SearchService(self.db)
+        await self._open_pipeline(background)
         if background:
             self.every(60, self.keys.flush_usage, "key usage flush")
             self.every(1800, self._automatic_backup, "automatic backup")
@@ -95,6 +109,34 @@ class Runtime:
         from bookshelf.services import backup
 
         await backup.scheduled(self)
+
+    async def _open_pipeline(self, background: bool) -> None:
+        """Queue, jobs, ingest and the inbox watcher. Stopped in reverse: watcher, consumer, db."""
+        from bookshelf.tasks import task_specs
+
+        settings = self.settings
+        self.queue = TaskQueue(settings)
+        self._stack.callback(self.queue.close)
+        self.jobs = JobService(self.db, self.queue)
+        self.jobs.attach(asyncio.get_running_loop())
+        for spec in task_specs(self):
+            self.queue.register(spec)
+        self.ingest = IngestService(self.db, settings, self.jobs)
+        self.inbox = InboxService(self.db, settings, self.search, self.jobs)
+        self.removal = RemovalService(self.db, settings, self.jobs)
+        if background and settings.start_consumer:
+            await self.jobs.recover()
+            self.queue.start(settings.workers)
+            self._stack.push_async_callback(asyncio.to_thread, self.queue.stop)
+            self.register_component("queue", self.queue)
+            self.every(10, lambda: asyncio.to_thread(self.queue.check_health), "queue health")
+        if background and settings.start_watcher:
+            from bookshelf.watcher import InboxWatcher
+
+            watcher = InboxWatcher(settings, self.ingest)
+            await watcher.start()
+            self._stack.push_async_callback(watcher.stop)
+            self.register_component("watcher", watcher)
 
     def every(self, seconds: float, job: Any, name: str) -> None:
         """Run ``job`` (async, no arguments) every ``seconds`` until close."""

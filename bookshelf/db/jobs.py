@@ -89,3 +89,30 @@ async def unfinished(conn: aiosqlite.Connection) -> list[Job]:
 async def for_book(conn: aiosqlite.Connection, book_id: str) -> list[Job]:
     rows = await fetchall(conn, "SELECT * FROM jobs WHERE book_id = ? ORDER BY created_at", (book_id,))
     return [_job(row) for row in rows]
+
+
+async def open_for(conn: aiosqlite.Connection, task: str, book_id: str | None) -> Job | None:
+    """The job of this task for this book that has not finished yet, if any (so work is never doubled)."""
+    row = await fetchone(
+        conn,
+        "SELECT * FROM jobs WHERE task = ? AND book_id IS ? AND state IN ('waiting', 'active', 'delayed') "
+        "ORDER BY created_at DESC LIMIT 1",
+        (task, book_id),
+    )
+    return _job(row) if row else None
+
+
+async def failed_for(conn: aiosqlite.Connection, book_id: str) -> list[Job]:
+    rows = await fetchall(
+        conn, "SELECT * FROM jobs WHERE book_id = ? AND state = 'failed' ORDER BY created_at", (book_id,)
+    )
+    return [_job(row) for row in rows]
+
+
+async def delete_for_book(conn: aiosqlite.Connection, book_id: str) -> list[str]:
+    """Forget a deleted book's jobs; returns the ids of those still queued (to revoke)."""
+    rows = await fetchall(
+        conn, "SELECT id FROM jobs WHERE book_id = ? AND state IN ('waiting', 'active', 'delayed')", (book_id,)
+    )
+    await conn.execute("DELETE FROM jobs WHERE book_id = ?", (book_id,))
+    return [row[0] for row in rows]

@@ -7,7 +7,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from bookshelf.errors import BookshelfError
 from bookshelf.runtime import Runtime
-from bookshelf.web.api import credentials, keys, meta, preferences
+from bookshelf.web.api import books, credentials, inbox, jobs, keys, meta, preferences
 from bookshelf.web.routing import Endpoint
 
 
@@ -17,6 +17,9 @@ def all_endpoints() -> list[Endpoint]:
         *keys.ENDPOINTS,
         *credentials.ENDPOINTS,
         *preferences.ENDPOINTS,
+        *inbox.ENDPOINTS,
+        *books.ENDPOINTS,
+        *jobs.ENDPOINTS,
     ]
 
 

@@ -99,3 +99,89 @@ COMPONENTS: dict[str, Any] = {
     ),
     "Deleted": obj({"deleted": {"type": "boolean"}, "id": {"type": "string"}}, ["deleted"]),
 }
+
+_STR = {"type": "string"}
+_INT_OR_NULL = nullable("integer")
+_STR_OR_NULL = nullable("string")
+_STRINGS = {"type": "array", "items": _STR}
+
+COMPONENTS["BookFile"] = obj(
+    {
+        "id": {"type": "string", "format": "uuid"},
+        "format": {"type": "string", "enum": ["epub", "pdf", "mobi", "azw3", "cbz", "cbr"]},
+        "filename": _STR,
+        "size": {"type": "integer"},
+        "koreaderHash": _STR,
+        "addedAt": TIMESTAMP,
+    },
+    ["id", "format", "filename", "size", "koreaderHash", "addedAt"],
+)
+COMPONENTS["Book"] = obj(
+    {
+        "id": {"type": "string", "format": "uuid"},
+        "status": {"type": "string", "enum": ["processing", "review", "organized", "failed"]},
+        "title": _STR,
+        "subtitle": _STR_OR_NULL,
+        "authors": _STRINGS,
+        "author": _STR,
+        "series": _STR_OR_NULL,
+        "seriesIndex": nullable("number"),
+        "isbn10": _STR_OR_NULL,
+        "isbn13": _STR_OR_NULL,
+        "publisher": _STR_OR_NULL,
+        "publishedYear": _INT_OR_NULL,
+        "language": _STR_OR_NULL,
+        "description": _STR_OR_NULL,
+        "pageCount": _INT_OR_NULL,
+        "genres": _STRINGS,
+        "tags": _STRINGS,
+        "hasCover": {"type": "boolean"},
+        "coverUrl": _STR_OR_NULL,
+        "files": {"type": "array", "items": ref("BookFile")},
+        "readingStatus": {"type": "string", "enum": ["unread", "reading", "finished", "paused"]},
+        "progress": nullable("number"),
+        "possibleDuplicateOf": nullable("string", format="uuid"),
+        "error": {**_STR_OR_NULL, "description": "Why the last ingest step failed (status failed)"},
+        "createdAt": TIMESTAMP,
+        "updatedAt": TIMESTAMP,
+        "organizedAt": nullable("string", format="date-time"),
+    },
+    ["id", "status", "title", "authors", "author", "files", "hasCover", "coverUrl", "createdAt", "updatedAt"],
+)
+COMPONENTS["Candidate"] = obj(
+    {
+        "id": {"type": "string", "format": "uuid"},
+        "source": {"type": "string", "enum": ["file", "google_books", "hardcover", "openlibrary"]},
+        "sourceId": _STR_OR_NULL,
+        "score": {"type": "number", "minimum": 0, "maximum": 1},
+        "title": _STR_OR_NULL,
+        "authors": _STRINGS,
+        "series": _STR_OR_NULL,
+        "seriesIndex": nullable("number"),
+        "isbn10": _STR_OR_NULL,
+        "isbn13": _STR_OR_NULL,
+        "publisher": _STR_OR_NULL,
+        "publishedYear": _INT_OR_NULL,
+        "language": _STR_OR_NULL,
+        "description": _STR_OR_NULL,
+        "pageCount": _INT_OR_NULL,
+        "genres": _STRINGS,
+        "coverUrl": _STR_OR_NULL,
+        "remoteCoverUrl": _STR_OR_NULL,
+        "fetchedAt": TIMESTAMP,
+    },
+    ["id", "source", "score", "fetchedAt"],
+)
+COMPONENTS["FailedJob"] = obj(
+    {
+        "id": _STR,
+        "queue": {"type": "string", "enum": ["parse", "metadata", "organize", "hardcover", "maintenance"]},
+        "task": _STR,
+        "bookId": nullable("string", format="uuid"),
+        "error": _STR_OR_NULL,
+        "attempts": {"type": "integer"},
+        "createdAt": TIMESTAMP,
+        "failedAt": nullable("string", format="date-time"),
+    },
+    ["id", "queue", "task", "bookId", "error", "attempts", "createdAt", "failedAt"],
+)

@@ -1,0 +1,118 @@
+"""`bookshelf import PATH...`: the ingest pipeline from the command line, run in this process.
+
+Works whether or not the server is running: it opens its own runtime and parses each book
+here instead of through the server's queue, so books arrive in review when it returns.
+Files are copied unless --move; a user's file is never removed otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bookshelf.watcher import is_temporary
+
+
+@dataclass
+class Summary:
+    imported: list[str] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def register(commands: Any) -> None:
+    from bookshelf.cli import DATA_FLAGS, _add_startup_flags
+
+    parser = commands.add_parser("import", help="import book files or folders (recursively) into the inbox")
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to import")
+    parser.add_argument("--move", action="store_true", help="move the files in instead of copying them")
+    _add_startup_flags(parser, DATA_FLAGS)
+    parser.set_defaults(handler=cmd_import)
+
+
+def collect(paths: list[str]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Every file under the given paths (sorted, each once) and the paths that do not exist."""
+    found: dict[Path, None] = {}
+    missing = []
+    for raw in paths:
+        path = Path(raw).expanduser().absolute()
+        if path.is_file():
+            found[path] = None
+        elif path.is_dir():
+            for dirpath, dirnames, filenames in os.walk(path):
+                dirnames[:] = sorted(d for d in dirnames if not is_temporary(d))
+                for name in sorted(filenames):
+                    if not is_temporary(name):
+                        found[Path(dirpath) / name] = None
+        else:
+            missing.append((raw, "no such file or folder"))
+    return list(found), missing
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from bookshelf.cli import CliError, prepared
+
+    settings = prepared(args)
+    files, missing = collect(args.paths)
+    if not files and missing:
+        raise CliError(f"{missing[0][0]}: {missing[0][1]}")
+    summary = asyncio.run(run_import(settings, files, move=args.move, progress=sys.stderr.isatty()))
+    summary.skipped[:0] = missing
+    report(summary)
+    return 1 if summary.failed else 0
+
+
+async def run_import(settings: Any, files: list[Path], move: bool = False, progress: bool = False) -> Summary:
+    from bookshelf.db import books as book_rows
+    from bookshelf.runtime import Runtime
+    from bookshelf.services.ingest import Unsupported
+
+    summary = Summary()
+    rt = await Runtime.open(settings, background=False)
+    rt.jobs.inline = True
+    try:
+        for index, path in enumerate(files, 1):
+            if progress:
+                print(f"\r[{index}/{len(files)}] {path.name[:60]:<60}", end="", file=sys.stderr, flush=True)
+            try:
+                result = await rt.ingest.accept(path, keep_source=not move)
+            except Unsupported as exc:
+                summary.skipped.append((str(path), exc.message))
+                continue
+            except OSError as exc:
+                summary.failed.append((str(path), exc.strerror or str(exc)))
+                continue
+            if result.duplicate:
+                summary.duplicates.append((str(path), result.book_id))
+                continue
+            await rt.jobs.drain()
+            async with rt.db.read() as conn:
+                book = await book_rows.get(conn, result.book_id, with_files=False)
+            if book is not None and book.status == "failed":
+                summary.failed.append((str(path), book.error or "failed"))
+            else:
+                summary.imported.append(str(path))
+    finally:
+        if progress:
+            print(file=sys.stderr)
+        await rt.close()
+    return summary
+
+
+def report(summary: Summary) -> None:
+    for path, book_id in summary.duplicates:
+        print(f"duplicate: {path} (already book {book_id})")
+    for path, reason in summary.failed:
+        print(f"failed: {path}: {reason}")
+    for path, reason in summary.skipped:
+        print(f"skipped: {path}: {reason}")
+    print(
+        f"imported {len(summary.imported)}, duplicates {len(summary.duplicates)}, "
+        f"failed {len(summary.failed)}, skipped {len(summary.skipped)}"
+    )

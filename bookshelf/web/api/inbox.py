@@ -1,0 +1,139 @@
+"""/api/inbox: uploads, the inbox list, counts, stages, one book, its cover, rescans."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+
+from bookshelf.errors import PayloadTooLarge
+from bookshelf.services.inbox import INBOX_SORTS
+from bookshelf.services.uploads import UploadReader, take_uploads
+from bookshelf.web.api import runtime
+from bookshelf.web.http import ok, paged, path_uuid, query_choice, query_int, query_text
+from bookshelf.web.routing import Endpoint, path_param, query_param
+from bookshelf.web.schemas import BINARY, IMAGE, obj, page_of, ref
+
+MB = 1024 * 1024
+BATCH_FACTOR = 50  # a body may carry up to 50 files of the per-file limit
+
+
+async def upload(request: Request) -> Response:
+    rt = runtime(request)
+    max_mb = int(rt.preferences.get("maxUploadMb"))
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > max_mb * MB * BATCH_FACTOR:
+        raise PayloadTooLarge(f"The upload is larger than {max_mb * BATCH_FACTOR} MB")
+    reader = UploadReader(rt.settings.tmp_dir, max_mb * MB)
+    try:
+        files = await reader.read(request.headers.get("content-type", ""), request.stream())
+        status, body = await take_uploads(rt.ingest, files)
+    finally:
+        reader.discard()
+    return ok(body, status)
+
+
+async def list_inbox(request: Request) -> Response:
+    page = query_int(request, "page", 1, 1)
+    limit = query_int(request, "limit", 20, 1, 100)
+    sort = query_choice(request, "sort", INBOX_SORTS, "detected_newest") or "detected_newest"
+    query = query_text(request, "q")
+    books, total = await runtime(request).inbox.list(page, limit, query, sort)
+    return ok(paged([book.to_json() for book in books], page, limit, total))
+
+
+async def count(request: Request) -> Response:
+    by_status = await runtime(request).inbox.count()
+    return ok({"count": sum(by_status.values()), "byStatus": by_status})
+
+
+async def processing(request: Request) -> Response:
+    return ok(await runtime(request).inbox.stages())
+
+
+async def get_book(request: Request) -> Response:
+    book, candidates = await runtime(request).inbox.with_candidates(path_uuid(request))
+    return ok({**book.to_json(), "candidates": [c.to_json() for c in candidates]})
+
+
+async def cover(request: Request) -> Response:
+    thumb = query_choice(request, "size", ("thumb", "full"), "full") == "thumb"
+    found = await runtime(request).inbox.cover(path_uuid(request), thumb)
+    headers = {"ETag": found.etag, "Cache-Control": "private, max-age=86400"}
+    if found.etag in [tag.strip() for tag in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers=headers)
+    return FileResponse(found.path, media_type=found.media_type, headers=headers)
+
+
+async def rescan(request: Request) -> Response:
+    book_id = path_uuid(request)
+    job_id = await runtime(request).inbox.rescan(book_id)
+    return ok({"bookId": book_id, "jobId": job_id}, 202)
+
+
+_UPLOADED = {"type": "array", "items": obj({"bookId": {"type": "string"}, "filename": {"type": "string"}})}
+_REJECTED = {
+    "type": "array",
+    "items": obj({"filename": {"type": "string"}, "reason": {"type": "string"}, "message": {"type": "string"}}),
+}
+UPLOAD_RESULT = obj({"uploaded": _UPLOADED, "rejected": _REJECTED, "duplicates": _UPLOADED},
+                    ["uploaded", "rejected", "duplicates"])  # fmt: skip
+UPLOAD_BODY = {
+    "content": {
+        "multipart/form-data": {
+            "schema": obj({"file": {"type": "array", "items": BINARY}}, ["file"]),
+        }
+    }
+}
+ID = (path_param("id"),)
+
+ENDPOINTS = [
+    Endpoint(
+        "POST", "/api/inbox/upload", upload, "Upload book files to inbox", "inbox", body=UPLOAD_BODY,
+        description="One or more files in multipart field 'file' (epub, pdf, mobi, azw3, cbz, cbr, judged by "
+        "content). Each file may be up to maxUploadMb; larger ones are rejected with reason too_large while "
+        "the rest are kept. 201 when any file was taken, 200 when all were duplicates, 400 when all were "
+        "rejected, 413 when all were too large or the body exceeds 50 x maxUploadMb.",
+        responses={201: UPLOAD_RESULT, 200: UPLOAD_RESULT, 400: ref("Error"), 413: ref("Error")},
+    ),
+    Endpoint(
+        "GET", "/api/inbox/count", count, "Get inbox count", "inbox",
+        responses={200: obj({"count": {"type": "integer"}, "byStatus": obj(
+            {s: {"type": "integer"} for s in ("processing", "review", "failed")})}, ["count", "byStatus"])},
+    ),
+    Endpoint(
+        "GET", "/api/inbox/processing", processing, "Inbox processing status", "inbox",
+        description="Map of book id to its current pipeline stage (parsing, fetching_metadata, organizing).",
+        responses={200: {"type": "object", "additionalProperties": {
+            "type": "string", "enum": ["parsing", "fetching_metadata", "organizing"]}}},
+    ),
+    Endpoint(
+        "GET", "/api/inbox", list_inbox, "List inbox books", "inbox",
+        params=(
+            query_param("page", {"type": "integer", "minimum": 1, "default": 1}),
+            query_param("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
+            query_param("q", {"type": "string", "maxLength": 500}, "Search title, author, series, description"),
+            query_param("sort", {"type": "string", "enum": list(INBOX_SORTS), "default": "detected_newest"}),
+        ),
+        responses={200: page_of(ref("Book")), 400: ref("Error")},
+    ),
+    Endpoint(
+        "GET", "/api/inbox/{id}", get_book, "Get inbox book", "inbox", params=ID,
+        description="A book in processing, review or failed status with its files and metadata candidates.",
+        responses={
+            200: {"allOf": [ref("Book"), obj({"candidates": {"type": "array", "items": ref("Candidate")}})]},
+            400: ref("Error"), 404: ref("Error"),
+        },
+    ),
+    Endpoint(
+        "GET", "/api/inbox/{id}/cover", cover, "Get inbox book cover image", "inbox",
+        params=(*ID, query_param("size", {"type": "string", "enum": ["thumb", "full"], "default": "full"})),
+        responses={200: IMAGE, 304: {"description": "Not modified"}, 400: ref("Error"), 404: ref("Error")},
+    ),
+    Endpoint(
+        "PATCH", "/api/inbox/{id}/rescan", rescan, "Rescan inbox book metadata", "inbox", params=ID,
+        description="Parse the file again (replacing the file candidate), delete remote candidates and look "
+        "them up again.",
+        responses={202: obj({"bookId": {"type": "string"}, "jobId": {"type": "string"}}, ["bookId", "jobId"]),
+                   400: ref("Error"), 404: ref("Error"), 409: ref("Error")},
+    ),
+]  # fmt: skip
