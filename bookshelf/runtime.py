@@ -12,15 +12,22 @@ from typing import Any
 
 from bookshelf.db import Database
 from bookshelf.db.migrate import migrate
+from bookshelf.services.candidate_covers import CandidateCovers
 from bookshelf.services.credentials import CredentialService
 from bookshelf.services.inbox import InboxService
 from bookshelf.services.ingest import IngestService
 from bookshelf.services.jobs import JobService
 from bookshelf.services.keys import KeyService
+from bookshelf.services.library_jobs import LibraryJobs
+from bookshelf.services.metadata import MetadataService, ProviderClients
+from bookshelf.services.organize import OrganizeService
 from bookshelf.services.preferences import PreferenceService
 from bookshelf.services.removal import RemovalService
 from bookshelf.services.search import SearchService
+from bookshelf.services.recovery import recover
+from bookshelf.services.review import ReviewService
 from bookshelf.services.secrets_box import SealBox, SecretKeyError, load_or_create_key
+from bookshelf.services.taskrunner import TaskRunner
 from bookshelf.settings import Settings
 from bookshelf.taskqueue import TaskQueue
 from bookshelf.web.ratelimit import FailureLimiter
@@ -72,6 +79,11 @@ class Runtime:
         self.ingest: IngestService
         self.inbox: InboxService
         self.removal: RemovalService
+        self.tasks: TaskRunner
+        self.metadata: MetadataService
+        self.organizer: OrganizeService
+        self.review: ReviewService
+        self.library_jobs: LibraryJobs
 
     @classmethod
     async def open(cls, settings: Settings, *, background: bool = True) -> Runtime:
@@ -100,6 +112,9 @@ class Runtime:
         self.preferences = PreferenceService(self.db, settings)
         await self.preferences.load()
         self.search = SearchService(self.db)
+        # Before anything can organize again: finish or roll back moves a crash interrupted.
+        await recover(self.db, settings)
+        self._open_library(settings)
         await self._open_pipeline(background)
         if background:
             self.every(60, self.keys.flush_usage, "key usage flush")
@@ -137,6 +152,20 @@ class Runtime:
             await watcher.start()
             self._stack.push_async_callback(watcher.stop)
             self.register_component("watcher", watcher)
+
+    def _open_library(self, settings: Settings) -> None:
+        self.tasks = TaskRunner(self.db)
+        self._stack.push_async_callback(self.tasks.close)
+        clients = ProviderClients(settings, settings.provider_timeout)
+        self._stack.push_async_callback(clients.close)
+        self.metadata = MetadataService(self.db, settings, self.preferences, self.credentials, clients)
+        self.organizer = OrganizeService(self.db, settings, self.preferences)
+        covers = CandidateCovers(self.db, settings, clients)
+        self.review = ReviewService(self.db, settings, self.preferences, covers, self.tasks)
+        self.library_jobs = LibraryJobs(self.metadata, self.organizer, self.review, self.tasks)
+        self.tasks.register("lookup_metadata", self.library_jobs.lookup_metadata)
+        self.tasks.register("organize_book", self.library_jobs.organize_book)
+        self.tasks.register("reorganize_all", self.library_jobs.reorganize_all)
 
     def every(self, seconds: float, job: Any, name: str) -> None:
         """Run ``job`` (async, no arguments) every ``seconds`` until close."""

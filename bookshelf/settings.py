@@ -131,6 +131,7 @@ class Settings:
     # Not user-facing: lets tests run without the inbox watcher or queue consumer.
     start_watcher: bool = True
     start_consumer: bool = True
+    provider_timeout: float = 15.0  # seconds per metadata provider request (tests shorten it)
 
     # Folders derived from data_dir.
     @property

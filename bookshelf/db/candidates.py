@@ -44,3 +44,17 @@ async def delete_source(conn: aiosqlite.Connection, book_id: str, source: str) -
 async def delete_remote(conn: aiosqlite.Connection, book_id: str) -> None:
     """Every candidate but the file's own (rescan and refetch start these again)."""
     await conn.execute("DELETE FROM candidates WHERE book_id = ? AND source <> 'file'", (book_id,))
+
+
+async def get(conn: aiosqlite.Connection, candidate_id: str) -> Candidate | None:
+    rows = await fetchall(conn, "SELECT * FROM candidates WHERE id = ?", (candidate_id,))
+    return _candidate(rows[0]) if rows else None
+
+
+async def set_cover_path(conn: aiosqlite.Connection, candidate_id: str, cover_path: str) -> None:
+    await conn.execute("UPDATE candidates SET cover_path = ? WHERE id = ?", (cover_path, candidate_id))
+
+
+async def move_to_book(conn: aiosqlite.Connection, from_book: str, to_book: str) -> None:
+    """Merging a duplicate: its candidates are of no use to the surviving book."""
+    await conn.execute("DELETE FROM candidates WHERE book_id = ?", (from_book,))

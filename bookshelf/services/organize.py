@@ -1,0 +1,252 @@
+"""Organizing books into the library: planned paths, metadata embedded into EPUBs, journaled moves.
+
+Every move is recorded in ``file_moves`` with a durable commit before the disk
+changes, done without overwriting anything, then marked done in the same
+transaction that updates the file row. ``services.recovery`` finishes or rolls
+back whatever a crash interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from bookshelf import clock
+from bookshelf.db import Database
+from bookshelf.db import books as book_rows
+from bookshelf.db import moves as move_rows
+from bookshelf.db.connection import fetchall
+from bookshelf.errors import NotFound
+from bookshelf.models import Book, BookFile
+from bookshelf.services import mover, naming
+from bookshelf.services.coverstore import read_cover
+from bookshelf.services.files import file_path, root_dir
+from bookshelf.services.preferences import PreferenceService
+from bookshelf.services.recovery import described, finish_move, settle
+from bookshelf.settings import Settings
+
+log = logging.getLogger("bookshelf.organize")
+MAX_NUMBERED = 1000
+UNWRITABLE = "unwritable:"  # fingerprint prefix: this EPUB could not be rewritten, do not retry each time
+
+Progress = Callable[[int, int], Awaitable[None]]
+
+
+@dataclass
+class OrganizeResult:
+    book_id: str
+    moved: int = 0
+    rewritten: int = 0
+    unchanged: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def touched(self) -> bool:
+        return bool(self.moved or self.rewritten)
+
+
+@dataclass
+class _Step:
+    """What one file needs: a new place, new bytes, or both."""
+
+    file: BookFile
+    dst_path: str
+    fingerprint: str | None
+    rewrite: bool
+
+
+def epub_metadata(book: Book) -> object:
+    from bookshelf.formats import EpubMetadata
+
+    return EpubMetadata(
+        title=book.title or naming.UNKNOWN, authors=list(book.authors),
+        author_sort=book_rows.author_sort_name(book.authors[0]) if book.authors else None,
+        series=book.series, series_index=book.series_index if book.series else None,
+        isbn13=book.isbn13, isbn10=book.isbn10, language=book.language, publisher=book.publisher,
+        published_year=book.published_year, description=book.description, genres=list(book.genres),
+    )  # fmt: skip
+
+
+def fingerprint(book: Book) -> str:
+    """Identifies the metadata and cover an EPUB was written with."""
+    meta = asdict(epub_metadata(book))  # type: ignore[call-overload]
+    meta["cover"] = book.cover_sha256
+    return hashlib.sha256(json.dumps(meta, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
+
+
+class OrganizeService:
+    def __init__(self, db: Database, settings: Settings, preferences: PreferenceService) -> None:
+        self.db = db
+        self.settings = settings
+        self.preferences = preferences
+        self._lock = asyncio.Lock()  # one organize at a time: plans must not race for a name
+
+    @property
+    def library(self) -> Path:
+        return self.settings.library_dir
+
+    async def organize_book(self, book_id: str) -> OrganizeResult:
+        async with self._lock:
+            return await self._organize(book_id)
+
+    async def reorganize_all(self, progress: Progress | None = None) -> dict[str, int]:
+        """Re-plan every organized book under the current template; unchanged books touch nothing."""
+        async with self.db.read() as conn:
+            rows = await fetchall(conn, "SELECT id FROM books WHERE status = 'organized' ORDER BY num")
+        ids = [row["id"] for row in rows]
+        totals = {"books": len(ids), "changed": 0, "unchanged": 0, "missing": 0}
+        for done, book_id in enumerate(ids, start=1):
+            try:
+                result = await self.organize_book(book_id)
+            except NotFound:
+                totals["missing"] += 1  # deleted meanwhile
+            else:
+                totals["changed" if result.touched else "unchanged"] += 1
+            if progress is not None and (done % 10 == 0 or done == len(ids)):
+                await progress(done, len(ids))
+        return totals
+
+    async def _organize(self, book_id: str) -> OrganizeResult:
+        async with self.db.read() as conn:
+            book = await book_rows.get(conn, book_id)
+            if book is None:
+                raise NotFound("Book not found")
+            stored = await move_rows.embedded_many(conn, [f.id for f in book.files])
+        result = OrganizeResult(book_id)
+        if book.status != "organized":
+            result.notes.append(f"book is {book.status}, not organized")
+            return result
+        steps = await self._plan(book, stored)
+        result.unchanged = len(book.files) - len(steps)
+        if not steps:
+            return result
+        cover = None
+        if any(s.rewrite for s in steps):
+            cover = await asyncio.to_thread(read_cover, self.settings, book.cover_sha256)
+        for step in steps:
+            await self._apply(book, step, cover, result)
+        return result
+
+    async def _plan(self, book: Book, stored: dict[str, str | None]) -> list[_Step]:
+        template = self.preferences.get("organizeTemplate")
+        embed = bool(self.preferences.get("embedMetadata"))
+        wanted = fingerprint(book) if embed else None
+        claimed: set[str] = set()
+        steps = []
+        for file in book.files:
+            base = naming.planned_path(book, template, file.format)
+            dst = await self._free_path(file, base, claimed)
+            claimed.add(dst)
+            is_epub = file.format == "epub"
+            have = (stored.get(file.id) or "").removeprefix(UNWRITABLE)
+            rewrite = bool(is_epub and wanted and have != wanted)
+            moved = not (file.root == "library" and file.path == dst)
+            if moved or rewrite:
+                steps.append(_Step(file, dst, wanted if is_epub else None, rewrite))
+        return steps
+
+    async def _free_path(self, file: BookFile, base: str, claimed: set[str]) -> str:
+        """``base`` or its first numbered variant that no other file holds, on disk or in the DB."""
+        folder, _, name = base.rpartition("/")
+        options = [f"{folder}/{naming.numbered(name, n)}" for n in range(1, MAX_NUMBERED + 1)]
+        own = file.path if file.root == "library" else None
+        for start in range(0, len(options), 20):
+            batch = options[start : start + 20]
+            async with self.db.read() as conn:
+                taken = await move_rows.paths_taken(conn, "library", batch)
+            for path in batch:
+                if path == own:
+                    return path
+                if path in claimed or path in taken:
+                    continue
+                if not await asyncio.to_thread((self.library / path).exists):
+                    return path
+        raise OSError(f"no free name for {base} after {MAX_NUMBERED} tries")
+
+    async def _apply(self, book: Book, step: _Step, cover: bytes | None, result: OrganizeResult) -> None:
+        file = step.file
+        src = file_path(self.settings, file)
+        if not await asyncio.to_thread(src.exists):
+            raise NotFound(f"File {file.filename} is missing from {file.root}")
+        staged: Path | None = None
+        dst_sha = file.sha256
+        embedded = step.fingerprint
+        if step.rewrite:
+            staged, dst_sha, embedded = await self._rewrite(book, file, src, cover, step.fingerprint, result)
+            if staged is None and file.root == "library" and file.path == step.dst_path:
+                async with self.db.write() as conn:  # nothing to move and nothing written
+                    await move_rows.set_embedded(conn, file.id, embedded)
+                return
+        move = move_rows.Move(
+            file_id=file.id, book_id=book.id, src_root=file.root, src_path=file.path, dst_root="library",
+            dst_path=step.dst_path, dst_sha256=dst_sha, staged_path=str(staged) if staged else None,
+            created_at=clock.now_iso(),
+        )  # fmt: skip
+        async with self.db.write(durable=True) as conn:
+            await move_rows.plan(conn, move)
+        dst = naming_root_path(self.library, step.dst_path)
+        assert move.id is not None
+        try:
+            await asyncio.to_thread(self._execute, src, dst, staged, dst_sha, move.id)
+        except Exception as exc:
+            # The thread has stopped: the disk says whether the move got far enough to keep.
+            # (On cancellation the thread may still run; start-up recovery settles it then.)
+            if await settle(self.db, self.settings, move, reason=f"{type(exc).__name__}: {exc}") != "done":
+                raise
+            result.moved += int(src != dst)
+            return
+        updated = await asyncio.to_thread(described, file, dst, dst_sha, step.dst_path)
+        async with self.db.write() as conn:
+            await finish_move(conn, move, updated, embedded)
+        if src != dst:
+            old_root = root_dir(self.settings, file.root)
+            if old_root is not None:
+                await asyncio.to_thread(mover.prune_empty_dirs, src.parent, old_root)
+        result.moved += int(src != dst)
+
+    async def _rewrite(self, book: Book, file: BookFile, src: Path, cover: bytes | None, wanted: str | None,
+                       result: OrganizeResult) -> tuple[Path | None, str, str | None]:  # fmt: skip
+        """A rewritten copy in data/tmp; on an EPUB we cannot write, the file moves unchanged."""
+        from bookshelf.formats import FormatError, write_epub_metadata
+
+        staged = self.settings.tmp_dir / f"organize-{file.id}.epub"
+        meta = epub_metadata(book)
+
+        def work() -> str:
+            mover.stage_copy(src, staged)
+            write_epub_metadata(staged, meta, cover)  # type: ignore[arg-type]
+            return mover.sha256_of(staged)
+
+        try:
+            sha = await asyncio.to_thread(work)
+        except FormatError as exc:
+            await asyncio.to_thread(staged.unlink, missing_ok=True)
+            log.warning("could not embed metadata into %s: %s", file.filename, exc.message)
+            result.notes.append(f"{file.filename}: metadata not embedded ({exc.message})")
+            return None, file.sha256, UNWRITABLE + (wanted or "")
+        result.rewritten += 1
+        return staged, sha, wanted
+
+    def _execute(self, src: Path, dst: Path, staged: Path | None, dst_sha: str, move_id: int) -> None:
+        """The disk half of a move (worker thread). ``src`` is removed only once ``dst`` is durable."""
+        if src == dst:
+            assert staged is not None  # same place, new bytes: swap in the verified copy
+            mover.place(staged, dst, dst_sha, move_id, replace=True)
+            mover.remove(staged)
+            return
+        mover.make_dirs(dst.parent, self.library)
+        mover.place(staged or src, dst, dst_sha, move_id)
+        if staged is not None:
+            mover.remove(staged)
+        mover.remove(src)
+
+
+def naming_root_path(library: Path, relative: str) -> Path:
+    from bookshelf.services.files import inside
+
+    return inside(library, relative)
