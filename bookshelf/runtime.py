@@ -22,10 +22,10 @@ from bookshelf.services.library_jobs import LibraryJobs
 from bookshelf.services.metadata import MetadataService, ProviderClients
 from bookshelf.services.organize import OrganizeService
 from bookshelf.services.preferences import PreferenceService
-from bookshelf.services.removal import RemovalService
-from bookshelf.services.search import SearchService
 from bookshelf.services.recovery import recover
+from bookshelf.services.removal import RemovalService
 from bookshelf.services.review import ReviewService
+from bookshelf.services.search import SearchService
 from bookshelf.services.secrets_box import SealBox, SecretKeyError, load_or_create_key
 from bookshelf.services.taskrunner import TaskRunner
 from bookshelf.settings import Settings
@@ -79,6 +79,7 @@ class Runtime:
         self.ingest: IngestService
         self.inbox: InboxService
         self.removal: RemovalService
+        self.importer: Any  # services.importing.ImportService (imported lazily: it pulls in the importers)
         self.tasks: TaskRunner
         self.metadata: MetadataService
         self.organizer: OrganizeService
@@ -127,6 +128,8 @@ class Runtime:
 
     async def _open_pipeline(self, background: bool) -> None:
         """Queue, jobs, ingest and the inbox watcher. Stopped in reverse: watcher, consumer, db."""
+        from bookshelf.services.importing import ImportService
+        from bookshelf.services.importing import task_specs as import_task_specs
         from bookshelf.tasks import task_specs
 
         settings = self.settings
@@ -134,11 +137,12 @@ class Runtime:
         self._stack.callback(self.queue.close)
         self.jobs = JobService(self.db, self.queue)
         self.jobs.attach(asyncio.get_running_loop())
-        for spec in task_specs(self):
+        for spec in [*task_specs(self), *import_task_specs(self)]:
             self.queue.register(spec)
         self.ingest = IngestService(self.db, settings, self.jobs)
         self.inbox = InboxService(self.db, settings, self.search, self.jobs)
         self.removal = RemovalService(self.db, settings, self.jobs)
+        self.importer = ImportService(self)
         if background and settings.start_consumer:
             await self.jobs.recover()
             self.queue.start(settings.workers)

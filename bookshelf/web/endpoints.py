@@ -7,7 +7,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from bookshelf.errors import BookshelfError
 from bookshelf.runtime import Runtime
-from bookshelf.web.api import books, credentials, inbox, jobs, keys, meta, preferences
+from bookshelf.web.api import books, credentials, imports, inbox, jobs, keys, meta, preferences
 from bookshelf.web.routing import Endpoint
 
 
@@ -20,6 +20,7 @@ def all_endpoints() -> list[Endpoint]:
         *inbox.ENDPOINTS,
         *books.ENDPOINTS,
         *jobs.ENDPOINTS,
+        *imports.ENDPOINTS,
     ]
 
 
