@@ -123,7 +123,15 @@ def _add(conn: sqlite3.Connection, root: Path, book: CBook) -> None:
     cur = conn.execute(
         "INSERT INTO books (title, sort, pubdate, series_index, author_sort, path, uuid, has_cover) "
         "VALUES (?, ?, ?, ?, ?, '', ?, ?)",
-        (book.title, book.title, book.pubdate, book.series_index, author_sort, str(uuid.uuid4()), int(bool(book.cover))),
+        (
+            book.title,
+            book.title,
+            book.pubdate,
+            book.series_index,
+            author_sort,
+            str(uuid.uuid4()),
+            int(bool(book.cover)),
+        ),
     )
     book.id = int(cur.lastrowid or 0)
     book.path = f"{_safe(first)}/{_safe(book.title)} ({book.id})"
@@ -135,7 +143,9 @@ def _add(conn: sqlite3.Connection, root: Path, book: CBook) -> None:
         series = _named(conn, "series", "name", book.series, sort=book.series)
         conn.execute("INSERT INTO books_series_link (book, series) VALUES (?, ?)", (book.id, series))
     for tag in book.tags:
-        conn.execute("INSERT INTO books_tags_link (book, tag) VALUES (?, ?)", (book.id, _named(conn, "tags", "name", tag)))
+        conn.execute(
+            "INSERT INTO books_tags_link (book, tag) VALUES (?, ?)", (book.id, _named(conn, "tags", "name", tag))
+        )
     for kind, value in book.identifiers.items():
         conn.execute("INSERT INTO identifiers (book, type, val) VALUES (?, ?, ?)", (book.id, kind, value))
     if book.publisher:
