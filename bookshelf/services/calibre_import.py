@@ -48,7 +48,7 @@ def book_from_calibre(cb: calibre.CalibreBook, status: str, now: str) -> Book:
     authors = [name for name, _ in cb.authors if name and name.strip()]
     if authors == ["Unknown"]:
         authors = []
-    first_sort = next((sort for name, sort in cb.authors if name == (authors or [None])[0]), None)
+    first_sort = next((sort for name, sort in cb.authors if authors and name == authors[0]), None)
     identifiers = {k: str(v).strip() for k, v in cb.identifiers.items() if v and str(v).strip()}
     isbn10, isbn13 = both_forms(identifiers.get("isbn") or cb.isbn)
     book = Book(

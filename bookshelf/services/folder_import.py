@@ -67,7 +67,7 @@ class FolderImporter:
                 else:
                     await self._copy(path, move)
             except (OSError, sqlite3.DatabaseError) as exc:
-                await self.report.add("failed", str(path), path.name, reason=exc.strerror or str(exc))
+                await self.report.add("failed", str(path), path.name, reason=getattr(exc, "strerror", None) or str(exc))
             except Exception as exc:  # one odd file must not stop the run; its reason is kept
                 log.exception("importing %s failed", path)
                 await self.report.add("failed", str(path), path.name, reason=f"{type(exc).__name__}: {exc}")

@@ -108,7 +108,7 @@ class ImportService:
             if not isinstance(value, bool):
                 raise InvalidInput(f"{key} must be true or false", details=[{"field": key}])
         path = allowed_path(self.settings, body.get("path"))
-        req = check_request(ImportRequest(path, body.get("mode"), flags["inPlace"], flags["review"]))
+        req = check_request(ImportRequest(path, str(body.get("mode")), flags["inPlace"], flags["review"]))
         run_id = str(uuid.uuid4())
         now = clock.now_iso()
         async with self.db.write() as conn:
