@@ -32,6 +32,15 @@ def register(commands: Any) -> None:
     parser = commands.add_parser("import", help="import book files or folders (recursively) into the inbox")
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to import")
     parser.add_argument("--move", action="store_true", help="move the files in instead of copying them")
+    parser.add_argument(
+        "--from-calibre",
+        action="store_true",
+        help="PATH is a calibre library: import it with its metadata, straight to the library",
+    )
+    parser.add_argument("--review", action="store_true", help="with --from-calibre: send the books to the inbox")
+    parser.add_argument(
+        "--in-place", action="store_true", help="register the books in PATH where they are (not copied, not renamed)"
+    )
     _add_startup_flags(parser, DATA_FLAGS)
     parser.set_defaults(handler=cmd_import)
 
@@ -58,6 +67,10 @@ def collect(paths: list[str]) -> tuple[list[Path], list[tuple[str, str]]]:
 def cmd_import(args: argparse.Namespace) -> int:
     from bookshelf.cli import CliError, prepared
 
+    if args.from_calibre or args.in_place or args.review:
+        from bookshelf.library_import import cmd_library_import
+
+        return cmd_library_import(args)
     settings = prepared(args)
     files, missing = collect(args.paths)
     if not files and missing:

@@ -95,6 +95,7 @@ class Runtime:
         self.review: ReviewService
         self.library_jobs: LibraryJobs
         self.hardcover: HardcoverSyncService
+        self.importer: Any  # services.importing.ImportService (imported lazily: it pulls in the importers)
 
     @classmethod
     async def open(cls, settings: Settings, *, background: bool = True) -> Runtime:
@@ -154,6 +155,8 @@ class Runtime:
 
     async def _open_pipeline(self, background: bool) -> None:
         """Queue, jobs, ingest and the inbox watcher. Stopped in reverse: watcher, consumer, db."""
+        from bookshelf.services.importing import ImportService
+        from bookshelf.services.importing import task_specs as import_task_specs
         from bookshelf.tasks import task_specs
 
         settings = self.settings
@@ -161,12 +164,13 @@ class Runtime:
         self._stack.callback(self.queue.close)
         self.jobs = JobService(self.db, self.queue)
         self.jobs.attach(asyncio.get_running_loop())
-        for spec in task_specs(self):
+        for spec in [*task_specs(self), *import_task_specs(self)]:
             self.queue.register(spec)
         self.ingest = IngestService(self.db, settings, self.jobs)
         self.inbox = InboxService(self.db, settings, self.search, self.jobs)
         self.removal = RemovalService(self.db, settings, self.jobs)
         self._open_library(settings)
+        self.importer = ImportService(self)
         if background and settings.start_consumer:
             await self.jobs.recover()
             self.jobs.start_recording()

@@ -288,3 +288,10 @@ async def documents_of_book(conn: aiosqlite.Connection, book_id: str) -> list[st
 
 def documents_of_book_sync(conn: sqlite3.Connection, book_id: str) -> list[str]:
     return [row[0] for row in conn.execute(_BOOK_DOCUMENTS_SQL, (book_id, book_id))]
+
+
+async def set_author_sort_names(conn: aiosqlite.Connection, sorts: dict[str, str]) -> None:
+    """Keep sort names a user curated elsewhere (calibre's author_sort) instead of our guess."""
+    await conn.executemany(
+        "UPDATE authors SET sort_name = ? WHERE name = ?", [(sort, name) for name, sort in sorts.items() if sort]
+    )

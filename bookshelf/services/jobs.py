@@ -24,6 +24,8 @@ from bookshelf.errors import Conflict, NotFound
 from bookshelf.taskqueue import TaskQueue, error_text, is_transient
 
 log = logging.getLogger("bookshelf.jobs")
+# What /api/jobs/status reports; maintenance holds library imports.
+QUEUES = ("parse", "metadata", "organize", "hardcover", "maintenance")
 
 Hook = Callable[[aiosqlite.Connection, Job], Awaitable[None]]
 
@@ -92,7 +94,7 @@ class JobService:
     async def status(self) -> dict[str, dict[str, int]]:
         async with self.db.read() as conn:
             counts = await rows.counts(conn)
-        return {queue: counts[queue] for queue in ("parse", "metadata", "organize", "hardcover")}
+        return {queue: counts[queue] for queue in QUEUES}
 
     async def failed(self, limit: int) -> tuple[list[Job], int]:
         async with self.db.read() as conn:

@@ -12,6 +12,7 @@ from bookshelf.web.api import (
     books,
     credentials,
     hardcover,
+    imports,
     inbox,
     jobs,
     keys,
@@ -48,6 +49,7 @@ def all_endpoints() -> list[Endpoint]:
         *opds.ENDPOINTS,
         *library.ENDPOINTS,
         *search.ENDPOINTS,
+        *imports.ENDPOINTS,
     ]
 
 

@@ -62,7 +62,13 @@ async def test_broken_files_fail_with_reasons_and_retry(live: Runtime, live_api:
     assert "DRM" in by_book[ids["drm"]]["error"]
     assert by_book[ids["empty"]]["error"] == "The file is empty."
     status = (await live_api.get("/api/jobs/status")).json()["queues"]
-    assert status["parse"]["failed"] == len(files) and set(status) == {"parse", "metadata", "organize", "hardcover"}
+    assert status["parse"]["failed"] == len(files) and set(status) == {
+        "parse",
+        "metadata",
+        "organize",
+        "hardcover",
+        "maintenance",
+    }
     assert (await live_api.get("/api/jobs/failed?limit=2")).json()["total"] == len(files)
     assert len((await live_api.get("/api/jobs/failed?limit=2")).json()["jobs"]) == 2
     assert (await live_api.get("/api/jobs/failed?limit=501")).status_code == 400

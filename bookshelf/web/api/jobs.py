@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bookshelf.errors import InvalidInput
+from bookshelf.services.jobs import QUEUES
 from bookshelf.web.api import runtime
 from bookshelf.web.http import ok, query_int
 from bookshelf.web.routing import Endpoint, path_param, query_param
@@ -41,11 +42,7 @@ ENDPOINTS = [
         "Job queue status",
         "jobs",
         description="Job counts per queue (waiting, active, completed, failed, delayed, paused).",
-        responses={
-            200: obj(
-                {"queues": obj({q: QUEUE_COUNTS for q in ("parse", "metadata", "organize", "hardcover")})}, ["queues"]
-            )
-        },
+        responses={200: obj({"queues": obj({q: QUEUE_COUNTS for q in QUEUES})}, ["queues"])},
     ),
     Endpoint(
         "GET",
