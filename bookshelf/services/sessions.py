@@ -169,4 +169,6 @@ class SessionService:
 
 def csrf_matches(session: Session, scope: Any) -> bool:
     presented = header_from_scope(scope, CSRF_HEADER.encode())
-    return bool(presented) and hmac.compare_digest(presented.encode("latin-1"), session.csrf.encode("latin-1"))
+    if not presented:
+        return False
+    return hmac.compare_digest(presented.encode("latin-1"), session.csrf.encode("latin-1"))
