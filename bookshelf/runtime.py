@@ -12,6 +12,8 @@ from typing import Any
 
 from bookshelf.db import Database
 from bookshelf.db.migrate import migrate
+from bookshelf.services.book_files import BookFileService
+from bookshelf.services.bulk import BulkService
 from bookshelf.services.candidate_covers import CandidateCovers
 from bookshelf.services.catalog import CatalogService
 from bookshelf.services.credentials import CredentialService
@@ -34,6 +36,7 @@ from bookshelf.services.search import SearchService
 from bookshelf.services.secrets_box import SealBox, SecretKeyError, load_or_create_key
 from bookshelf.services.sessions import SessionService
 from bookshelf.services.stats import StatsService
+from bookshelf.services.trash import TrashService
 from bookshelf.settings import Settings
 from bookshelf.taskqueue import TaskQueue
 from bookshelf.web.ratelimit import FailureLimiter
@@ -95,6 +98,9 @@ class Runtime:
         self.review: ReviewService
         self.library_jobs: LibraryJobs
         self.hardcover: HardcoverSyncService
+        self.trash: TrashService
+        self.bulk: BulkService
+        self.book_files: BookFileService
         self.importer: Any  # services.importing.ImportService (imported lazily: it pulls in the importers)
 
     @classmethod
@@ -147,6 +153,7 @@ class Runtime:
             self.every(60, self.keys.flush_usage, "key usage flush")
             self.every(30, self.hardcover.tick, "hardcover sync schedule")
             self.every(1800, self._automatic_backup, "automatic backup")
+            self.every(3600, self.trash.purge_expired, "trash purge")
 
     async def _automatic_backup(self) -> None:
         from bookshelf.services import backup
@@ -171,6 +178,7 @@ class Runtime:
         self.removal = RemovalService(self.db, settings, self.jobs)
         self._open_library(settings)
         self.importer = ImportService(self)
+        await self.trash.recover()  # before organizing: a half-restored book's files come back first
         if background and settings.start_consumer:
             await self.jobs.recover()
             self.jobs.start_recording()
@@ -195,6 +203,9 @@ class Runtime:
         covers = CandidateCovers(self.db, settings, clients)
         self.review = ReviewService(self.db, settings, self.preferences, covers, self.jobs)
         self.library_jobs = LibraryJobs(self.metadata, self.organizer, self.review, self.db)
+        self.trash = TrashService(self.db, settings, self.preferences, self.jobs)
+        self.bulk = BulkService(self.db, self.review, self.removal)
+        self.book_files = BookFileService(self.db, settings, self.jobs)
 
     def every(self, seconds: float, job: Any, name: str) -> None:
         """Run ``job`` (async, no arguments) every ``seconds`` until close."""

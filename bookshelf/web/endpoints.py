@@ -9,7 +9,9 @@ from bookshelf.errors import BookshelfError
 from bookshelf.runtime import Runtime
 from bookshelf.web import kosync, opds
 from bookshelf.web.api import (
+    book_files,
     books,
+    bulk,
     credentials,
     hardcover,
     imports,
@@ -24,6 +26,7 @@ from bookshelf.web.api import (
     review,
     search,
     stats,
+    trash,
 )
 from bookshelf.web.routing import Endpoint
 from bookshelf.web.ui import routes as ui_routes
@@ -37,10 +40,13 @@ def all_endpoints() -> list[Endpoint]:
         *credentials.ENDPOINTS,
         *preferences.ENDPOINTS,
         *inbox.ENDPOINTS,
+        *bulk.ENDPOINTS,
         *books.ENDPOINTS,
         *review.ENDPOINTS,
         *jobs.ENDPOINTS,
         *library_edit.ENDPOINTS,
+        *book_files.ENDPOINTS,
+        *trash.ENDPOINTS,
         *ui_routes.ENDPOINTS,
         *reading.ENDPOINTS,
         *stats.ENDPOINTS,

@@ -34,6 +34,7 @@ NAV = (
     ("reading", "/reading", "Reading"),
     ("stats", "/stats", "Stats"),
     ("jobs", "/jobs", "Jobs"),
+    ("trash", "/trash", "Trash"),
     ("settings", "/settings", "Settings"),
 )
 _env.globals["nav"] = NAV

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from bookshelf.web.routing import Endpoint
-from bookshelf.web.ui import auth, pages, settings, stats
+from bookshelf.web.ui import auth, pages, settings, stats, trash
 
-ENDPOINTS: list[Endpoint] = [*auth.ENDPOINTS, *pages.ENDPOINTS, *stats.ENDPOINTS, *settings.ENDPOINTS]
+ENDPOINTS: list[Endpoint] = [*auth.ENDPOINTS, *pages.ENDPOINTS, *stats.ENDPOINTS, *settings.ENDPOINTS, *trash.ENDPOINTS]

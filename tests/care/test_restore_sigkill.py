@@ -1,0 +1,101 @@
+"""A real `bookshelf serve` killed with SIGKILL in the middle of a run of restores loses nothing."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bookshelf.runtime import Runtime
+from bookshelf.services import doctor
+from tests.conftest import make_settings
+from tests.library_books import add_book
+from tests.serve import running_server
+
+BOOKS = 80
+
+
+def rows(data_dir: Path, sql: str) -> list[sqlite3.Row]:
+    conn = sqlite3.connect(f"file:{data_dir / 'bookshelf.db'}?mode=ro", uri=True, timeout=10)
+    conn.row_factory = sqlite3.Row
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+async def prepare(tmp_path: Path) -> tuple[str, dict[str, set[str]]]:
+    """BOOKS deleted books in the trash; returns an API key and each book's file SHA-256s."""
+    rt = await Runtime.open(make_settings(tmp_path), background=False)
+    try:
+        _, key = await rt.keys.create("sigkill test")
+        shas = {}
+        for n in range(BOOKS):
+            book = await add_book(rt, f"Book {n:03}", [f"Author {n % 5}"], formats=("epub", "pdf"),
+                                  file_bytes=bytes([n]) * 200_000)  # fmt: skip
+            shas[book.id] = {f.sha256 for f in book.files}
+            await rt.removal.delete(book.id, keep_files=False)
+        return key, shas
+    finally:
+        await rt.close()
+
+
+def restore_all(base_url: str, headers: dict[str, str], ids: list[str], stop: threading.Event) -> None:
+    with httpx.Client(base_url=base_url, headers=headers, timeout=10) as http:
+        for trash_id in ids:
+            if stop.is_set():
+                return
+            try:
+                http.post(f"/api/trash/{trash_id}/restore")
+            except httpx.HTTPError:
+                return  # the server is gone
+
+
+@pytest.mark.slow
+async def test_sigkill_during_restores_loses_nothing(tmp_path: Path) -> None:
+    key, shas = await prepare(tmp_path)
+    data_dir = tmp_path / "data"
+    headers = {"Authorization": f"Bearer {key}"}
+    ids = [row["id"] for row in rows(data_dir, "SELECT id FROM trash ORDER BY deleted_at, id")]
+    assert len(ids) == BOOKS
+
+    stop = threading.Event()
+    with running_server(data_dir) as server:
+        worker = threading.Thread(target=restore_all, args=(server.base_url, headers, ids, stop))
+        worker.start()
+        deadline = time.monotonic() + 60
+        left = BOOKS
+        while time.monotonic() < deadline:
+            left = rows(data_dir, "SELECT count(*) FROM trash")[0][0]
+            if left <= BOOKS - 10:
+                break
+            time.sleep(0.002)
+        server.process.send_signal(signal.SIGKILL)
+        server.process.wait(10)
+        stop.set()
+        worker.join(15)
+    assert 0 < left <= BOOKS - 10, f"the kill should land mid-way; {left} entries were left"
+
+    with running_server(data_dir) as server:  # start-up finishes an interrupted restore and move
+        assert httpx.get(server.base_url + "/api/health", timeout=10).status_code == 200
+        assert rows(data_dir, "SELECT count(*) FROM trash WHERE state = 'restoring'")[0][0] == 0
+        report = doctor.run(make_settings(tmp_path))
+        assert not report.problems, report.render()
+        every_sha = {row[0] for row in rows(data_dir, "SELECT value FROM file_hashes WHERE kind = 'sha256'")}
+        in_trash = {row["book_id"] for row in rows(data_dir, "SELECT book_id FROM trash")}
+        in_library = {row["id"] for row in rows(data_dir, "SELECT id FROM books")}
+        assert in_trash | in_library == set(shas) and not in_trash & in_library
+        for book_id in in_library:
+            assert shas[book_id] <= every_sha, book_id  # each file's bytes are (or were) a row's
+
+        restore_all(server.base_url, headers, [r["id"] for r in rows(data_dir, "SELECT id FROM trash")],
+                    threading.Event())  # fmt: skip
+        assert rows(data_dir, "SELECT count(*) FROM books")[0][0] == BOOKS
+        assert rows(data_dir, "SELECT count(*) FROM files")[0][0] == 2 * BOOKS
+    report = doctor.run(make_settings(tmp_path))
+    assert not report.problems, report.render()
