@@ -32,10 +32,10 @@ async def test_dashboard_book_reading_and_jobs_are_rendered_from_the_services(
     assert re.search(r"<dt>Books</dt><dd>1</dd>", dashboard)
     assert "Inbox: 1 book(s)" in dashboard
     assert 'aria-label="Progress of Shelved &amp; &lt;Bound&gt;"' in dashboard  # currently reading, 42%
-    assert f'/api/library/{shelved.id}/cover?v=' in dashboard
+    assert f"/api/library/{shelved.id}/cover?v=" in dashboard
 
     page = (await client.get(f"/books/{shelved.id}")).text
-    assert "<h1 data-field=\"title\">Shelved &amp; &lt;Bound&gt;</h1>" in page
+    assert '<h1 data-field="title">Shelved &amp; &lt;Bound&gt;</h1>' in page
     assert "Cycle #2" in page and "A long tale." in page and "Ann Author" in page
     file = shelved.files[0]
     assert f'href="/api/library/{shelved.id}/download/{file.id}"' in page
@@ -57,7 +57,7 @@ async def test_dashboard_book_reading_and_jobs_are_rendered_from_the_services(
     assert '<th scope="row">parse</th>' in jobs and '<th scope="row">organize</th>' in jobs
 
     inbox = (await client.get("/inbox")).text
-    assert 'data-inbox-total>(1)' in inbox and "Review (1)" in inbox
+    assert "data-inbox-total>(1)" in inbox and "Review (1)" in inbox
 
 
 async def test_stats_page_draws_reading_from_the_stats_service(
