@@ -18,9 +18,8 @@ PAGES = [
     "/stats",
     "/jobs",
     "/settings",
-    "/books/8d2f1a4e-3c55-4d8e-9c1e-0a7b6f2d9e11",
-    "/review/8d2f1a4e-3c55-4d8e-9c1e-0a7b6f2d9e11",
 ]
+UNKNOWN_BOOK = "8d2f1a4e-3c55-4d8e-9c1e-0a7b6f2d9e11"
 
 
 async def test_first_run_redirects_to_setup_which_shows_the_key_once_and_signs_in(client: httpx.AsyncClient) -> None:
@@ -139,6 +138,9 @@ async def test_every_page_renders_signed_in_and_redirects_otherwise(client: http
         assert response.headers["content-type"].startswith("text/html")
         assert '<a class="skip" href="#main">' in response.text
         assert 'name="csrf-token"' in response.text
+    for path in (f"/books/{UNKNOWN_BOOK}", f"/review/{UNKNOWN_BOOK}"):
+        response = await client.get(path)
+        assert response.status_code == 404 and "<h1>Not found</h1>" in response.text, path
 
 
 async def test_security_headers_on_pages_redirects_errors_and_static(client: httpx.AsyncClient, api_key: str) -> None:

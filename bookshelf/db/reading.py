@@ -131,15 +131,19 @@ async def list_by_status(
 
 
 async def status_counts(conn: aiosqlite.Connection, active_since: int) -> dict[str, int]:
+    """Organized books per reading status. Only books with reading state are classified (a few,
+    driven from reading_state by the CROSS JOIN); every other organized book is unread."""
     rows = await fetchall(
         conn,
-        f"SELECT {STATUS_SQL} AS status, count(*) FROM books b LEFT JOIN reading_state rs ON rs.book_id = b.id "
+        f"SELECT {STATUS_SQL} AS status, count(*) FROM reading_state rs CROSS JOIN books b ON b.id = rs.book_id "
         f"WHERE b.status = 'organized' GROUP BY 1",
         {"active_since": active_since},
     )
+    organized = await fetchone(conn, "SELECT count(*) FROM books WHERE status = 'organized'")
     counts = dict.fromkeys(READING_STATUSES, 0)
     for row in rows:
         counts[row[0]] = row[1]
+    counts["unread"] += (organized[0] if organized else 0) - sum(row[1] for row in rows)
     return counts
 
 

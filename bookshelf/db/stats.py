@@ -79,12 +79,19 @@ async def genre_distribution(conn: aiosqlite.Connection, active_since: int) -> l
     """Genres of books finished or in progress (reading or paused), most frequent first."""
     rows = await fetchall(
         conn,
-        f"SELECT g.name, count(*) AS n FROM reading_state rs JOIN books b ON b.id = rs.book_id "
-        f"JOIN book_genres bg ON bg.book_num = b.num JOIN genres g ON g.id = bg.genre_id "
+        # CROSS JOIN fixes the join order: start from the few books with reading state, never from every book.
+        f"SELECT g.name, count(*) AS n FROM reading_state rs CROSS JOIN books b ON b.id = rs.book_id "
+        f"CROSS JOIN book_genres bg ON bg.book_num = b.num JOIN genres g ON g.id = bg.genre_id "
         f"WHERE ({STATUS_SQL}) IN ('finished', 'reading', 'paused') GROUP BY g.id ORDER BY n DESC, g.name",
         {"active_since": active_since},
     )
     return [(row[0], row[1]) for row in rows]
+
+
+async def library_version(conn: aiosqlite.Connection) -> int:
+    """The counter triggers bump on any write a library listing or total shows (0003_search.sql)."""
+    row = await fetchone(conn, "SELECT library_version FROM search_state WHERE id = 1")
+    return int(row[0]) if row else 0
 
 
 async def library_totals(conn: aiosqlite.Connection) -> dict[str, object]:

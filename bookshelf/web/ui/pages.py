@@ -1,9 +1,10 @@
-"""Pages whose data the browser loads from the JSON API: dashboard, inbox, review, library, book, reading, jobs.
+"""The signed-in pages: dashboard, inbox, review, library, book, reading and jobs.
 
-The server sends the page frame; a small module under /static fills it from
-/api with the session cookie, polls while books are processing and searches
-as the user types. Every figure comes from one paginated API call, so each
-page costs the same at 100 books or 100,000.
+What a page shows on arrival is rendered here from the services (the same
+calls and JSON shapes the API answers with), so it costs one paginated query
+whether the library has 100 books or 100,000. A small module under /static
+then does what needs the browser: uploads, polling, search as you type,
+picking review fields and editing.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from bookshelf.errors import NotFound
 from bookshelf.web.http import path_uuid
-from bookshelf.web.ui.render import page, render, ui_endpoint
+from bookshelf.web.ui.render import page, redirect, render, runtime, ui_endpoint
 
 LIBRARY_SORTS = (
     ("title_asc", "Title A–Z"),
@@ -31,22 +33,28 @@ INBOX_SORTS = (
     ("status_desc", "Status Z–A"),
 )
 READING_STATUSES = (("reading", "Reading"), ("paused", "Paused"), ("unread", "Unread"), ("finished", "Finished"))
+QUEUE_STATES = ("waiting", "active", "delayed", "completed", "failed")
 
 
 @page
 async def dashboard(request: Request) -> Response:
-    return render(request, "dashboard.html", title="Dashboard", active="dashboard")
+    data = await runtime(request).stats.dashboard()
+    return render(request, "dashboard.html", title="Dashboard", active="dashboard", data=data)
 
 
 @page
 async def inbox(request: Request) -> Response:
-    return render(request, "inbox.html", title="Inbox", active="inbox", sorts=INBOX_SORTS)
+    by_status = await runtime(request).inbox.count()
+    counts = {"count": sum(by_status.values()), "byStatus": by_status}  # the /api/inbox/count shape
+    return render(request, "inbox.html", title="Inbox", active="inbox", sorts=INBOX_SORTS, counts=counts)
 
 
 @page
 async def review(request: Request) -> Response:
-    book_id = path_uuid(request)
-    return render(request, "review.html", title="Review", active="inbox", book_id=book_id)
+    book = await runtime(request).review.book(path_uuid(request))
+    if book.status == "organized":
+        return redirect(f"/books/{book.id}")
+    return render(request, "review.html", title=f"Review {book.title}", active="inbox", book=book.to_json())
 
 
 @page
@@ -56,18 +64,40 @@ async def library(request: Request) -> Response:
 
 @page
 async def book(request: Request) -> Response:
+    rt = runtime(request)
     book_id = path_uuid(request)
-    return render(request, "book.html", title="Book", active="library", book_id=book_id)
+    try:
+        found = await rt.library.get(book_id)
+    except NotFound:
+        if (await rt.review.book(book_id)).in_inbox:  # NotFound again for an unknown id
+            return redirect(f"/review/{book_id}")
+        raise
+    progress = await rt.reading.book_progress(found)
+    try:
+        link: dict | None = await rt.hardcover.links.get(book_id)
+    except NotFound:  # not linked (yet)
+        link = None
+    return render(
+        request,
+        "book.html",
+        title=found.title,
+        active="library",
+        book=found.to_json(),
+        devices=progress["devices"],
+        hardcover=link if link and link.get("bookId") else None,
+    )
 
 
 @page
 async def reading(request: Request) -> Response:
-    return render(request, "reading.html", title="Reading", active="reading", statuses=READING_STATUSES)
+    counts = await runtime(request).reading.counts()
+    return render(request, "reading.html", title="Reading", active="reading", statuses=READING_STATUSES, counts=counts)
 
 
 @page
 async def jobs(request: Request) -> Response:
-    return render(request, "jobs.html", title="Jobs", active="jobs")
+    queues = await runtime(request).jobs.status()
+    return render(request, "jobs.html", title="Jobs", active="jobs", queues=queues, states=QUEUE_STATES)
 
 
 ENDPOINTS = [

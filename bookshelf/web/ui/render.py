@@ -27,6 +27,26 @@ _env = Environment(
 )
 _env.globals["version"] = __version__
 
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{round(value * 100)}%"
+
+
+def _filesize(size: int | None) -> str:
+    number = float(size or 0)
+    for unit in ("B", "KB", "MB", "GB"):
+        if number < 1024:
+            return f"{number:.0f} {unit}" if unit == "B" else f"{number:.1f} {unit}"
+        number /= 1024
+    return f"{number:.1f} TB"
+
+
+def _thumb(url: str) -> str:
+    return url + ("&" if "?" in url else "?") + "size=thumb"
+
+
+_env.filters.update(percent=_percent, filesize=_filesize, thumb=_thumb)
+
 NAV = (
     ("dashboard", "/", "Dashboard"),
     ("inbox", "/inbox", "Inbox"),

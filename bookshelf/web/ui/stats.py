@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -12,23 +12,19 @@ from bookshelf.web.ui import charts
 from bookshelf.web.ui.render import page, render, runtime, ui_endpoint
 
 
-async def _stats(rt: Any) -> dict[str, Any] | None:
-    """The /api/stats body from the reading service, or None until reading sync is part of this server."""
-    reading = getattr(rt, "reading", None)
-    stats = getattr(reading, "stats", None)
-    return await stats() if stats else None
-
-
 @page
 async def stats_page(request: Request) -> Response:
-    data = await _stats(runtime(request))
-    context: dict[str, Any] = {"stats": data}
-    if data:
-        context.update(
-            months=charts.month_bars(data["booksFinished"]["byMonth"]),
-            cells=charts.heatmap_cells(data["dailyActivity"], date.today()),
-            genres=charts.genre_bars(data["genreDistribution"]),
-        )
+    rt = runtime(request)
+    data = await rt.stats.stats()
+    # "Today" in the timezone the stats are bucketed in, so the heatmap ends on the right day.
+    today = datetime.now(rt.stats.zone()).date()
+    context: dict[str, Any] = {
+        "stats": data,
+        "empty": not data["booksFinished"]["total"] and not any(d["minutes"] for d in data["dailyActivity"]),
+        "months": charts.month_bars(data["booksFinished"]["byMonth"]),
+        "cells": charts.heatmap_cells(data["dailyActivity"], today),
+        "genres": charts.genre_bars(data["genreDistribution"]),
+    }
     return render(request, "stats.html", title="Stats", active="stats", **context)
 
 

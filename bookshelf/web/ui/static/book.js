@@ -1,52 +1,20 @@
-// Book page: metadata, files to download, progress per device, status override, edit, refetch/apply, reorganize, delete.
-import { api, coverImg, date, el, percent, progressBar, showError, status } from "./lib.js";
+// Book page: the metadata arrives rendered; this adds the status override, edit, refetch/apply, reorganize and delete.
+import { api, el, status } from "./lib.js";
 
 const root = document.querySelector("[data-book]");
 const id = root.dataset.bookId;
 const line = root.querySelector("[data-book-status]");
 const editForm = root.querySelector("[data-edit-form]");
 const LISTS = ["authors", "genres", "tags"];
-const NUMBERS = ["seriesIndex", "publishedYear"];
+const NUMBERS = ["seriesIndex", "publishedYear", "pageCount"];
 const FIELDS = ["title", "subtitle", "authors", "series", "seriesIndex", "publisher", "publishedYear", "language",
-  "isbn13", "isbn10", "genres", "tags", "description"];
-let book = null;
+  "isbn13", "isbn10", "pageCount", "genres", "tags", "description"];
 
-function field(name) { return root.querySelector(`[data-field=${name}]`); }
-
-function draw() {
-  document.title = `${book.title} · bookshelf`;
-  field("title").textContent = book.title;
-  field("author").textContent = book.author;
-  field("description").textContent = book.description || "";
-  root.querySelector("[data-cover]").replaceChildren(coverImg(book, false));
-  const facts = [["Series", book.series ? `${book.series}${book.seriesIndex ? ` #${book.seriesIndex}` : ""}` : null],
-    ["Publisher", book.publisher], ["Year", book.publishedYear], ["Language", book.language],
-    ["ISBN", book.isbn13 || book.isbn10], ["Pages", book.pageCount], ["Genres", (book.genres || []).join(", ")],
-    ["Added", date(book.createdAt)], ["Reading", `${book.readingStatus}${book.progress ? ` (${percent(book.progress)})` : ""}`]];
-  root.querySelector("[data-facts]").replaceChildren(...facts.filter(([, v]) => v).flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
-  root.querySelector("[data-files]").replaceChildren(...book.files.map((f) => el("li", {},
-    el("strong", {}, f.format.toUpperCase()), el("span", {}, f.filename), el("span", { class: "muted" }, `${(f.size / 1048576).toFixed(1)} MB`),
-    el("a", { class: "button", href: `/api/library/${id}/download/${f.id}`, download: f.filename }, "Download"))));
-  for (const name of FIELDS) {
-    const value = book[name];
-    editForm.elements[name].value = value === null || value === undefined ? "" : LISTS.includes(name) ? value.join(", ") : value;
-  }
-}
-
-async function load() {
-  try {
-    book = await api(`/api/library/${id}`);
-    draw();
-  } catch (error) {
-    showError(field("title"), error);
-    return;
-  }
-  try {
-    const progress = await api(`/api/library/${id}/progress`);
-    root.querySelector("[data-devices]").replaceChildren(...(progress.devices.length ? progress.devices.map((d) => el("li", {},
-      el("strong", {}, d.device), progressBar(d.percentage, `Progress on ${d.device}`), el("span", {}, percent(d.percentage)),
-      el("span", { class: "muted" }, date(d.timestamp)))) : [el("li", { class: "muted" }, "No device has synced progress.")]));
-  } catch { /* progress appears once reading sync exists */ }
+function parse(name, raw) {
+  const text = raw.trim();
+  if (LISTS.includes(name)) return text.split(",").map((s) => s.trim()).filter(Boolean);
+  if (text === "") return null;
+  return NUMBERS.includes(name) ? Number(text) : text;
 }
 
 async function act(label, task) {
@@ -63,9 +31,11 @@ root.querySelector("[data-status-form]").addEventListener("submit", (event) => {
   event.preventDefault();
   const value = event.target.status.value;
   act("Reading status", async () => {
-    if (value) await api(`/api/library/${id}/reading-status`, { method: "PUT", json: { status: value } });
-    else await api(`/api/library/${id}/reading-status`, { method: "DELETE" });
-    await load();
+    const result = value
+      ? await api(`/api/library/${id}/reading-status`, { method: "PUT", json: { status: value } })
+      : await api(`/api/library/${id}/reading-status`, { method: "DELETE" });
+    const pct = result.progress === null ? "" : ` (${Math.round(result.progress * 100)}%)`;
+    root.querySelector("[data-reading-status]").textContent = `${result.readingStatus}${pct}`;
   });
 });
 
@@ -79,40 +49,57 @@ editForm.addEventListener("submit", (event) => {
   event.preventDefault();
   const changes = {};
   for (const name of FIELDS) {
-    const raw = editForm.elements[name].value.trim();
-    let value = LISTS.includes(name) ? raw.split(",").map((s) => s.trim()).filter(Boolean) : raw || null;
-    if (NUMBERS.includes(name) && value !== null) value = Number(value);
-    if (JSON.stringify(value) !== JSON.stringify(book[name] ?? (LISTS.includes(name) ? [] : null))) changes[name] = value;
+    const input = editForm.elements[name];
+    const value = parse(name, input.value);
+    if (JSON.stringify(value) !== JSON.stringify(parse(name, input.defaultValue))) changes[name] = value;
   }
+  if (!Object.keys(changes).length) { status(line, "Nothing changed."); return; }
   act("Save", async () => {
-    const result = await api(`/api/library/${id}`, { method: "PATCH", json: changes });
-    book = result.book;
-    draw();
-    editForm.hidden = true;
+    await api(`/api/library/${id}`, { method: "PATCH", json: changes });
+    location.reload();
   });
 });
 
 root.querySelector("[data-refetch]").addEventListener("click", () => act("Fetch metadata", async () => {
   await api(`/api/library/${id}/refetch`, { method: "POST" });
-  showCandidates();
+  // The lookup runs on the queue; show what arrives, waiting a little for the providers.
+  for (let i = 0; i < 10 && !(await showCandidates(i === 9)); i += 1) await new Promise((r) => setTimeout(r, 1000));
 }));
 
 root.querySelector("[data-reorganize]").addEventListener("click", () => act("Reorganize", () =>
   api(`/api/library/${id}/reorganize`, { method: "POST" })));
 
-async function showCandidates() {
-  const box = root.querySelector("[data-candidates]");
+function candidateCard(c) {
+  const fields = FIELDS.filter((f) => f in c && c[f] !== null && !(Array.isArray(c[f]) && !c[f].length));
+  const choose = fields.map((f) => el("label", { class: "check" }, el("span", {},
+    el("input", { type: "checkbox", name: f, checked: true }), ` ${f}: `,
+    el("span", { class: "muted" }, String(Array.isArray(c[f]) ? c[f].join(", ") : c[f]).slice(0, 120)))));
+  if (c.coverUrl) choose.push(el("label", { class: "check" }, el("span", {}, el("input", { type: "checkbox", name: "cover" }), " cover")));
+  const form = el("form", { class: "card candidate" },
+    c.coverUrl ? el("img", { src: c.coverUrl, alt: "", class: "candidate-cover", loading: "lazy" }) : null,
+    el("strong", {}, `${c.title || "Untitled"} — ${(c.authors || []).join(", ")}`),
+    el("span", { class: "muted" }, ` ${c.source.replace("_", " ")}, match ${Math.round(c.score * 100)}%`),
+    el("div", { class: "choices" }, choose),
+    el("p", {}, el("button", { type: "submit" }, "Apply the ticked fields")));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const selections = Object.fromEntries([...form.querySelectorAll("input:checked")].map((i) => [i.name, c.id]));
+    act("Apply", async () => {
+      await api(`/api/library/${id}/apply-metadata`, { method: "POST", json: { selections } });
+      location.reload();
+    });
+  });
+  return form;
+}
+
+async function showCandidates(last) {
   const { candidates } = await api(`/api/books/${id}/candidates`);
   const remote = candidates.filter((c) => c.source !== "file");
-  box.hidden = false;
-  root.querySelector("[data-candidate-list]").replaceChildren(...(remote.length ? remote.map((c) => el("div", { class: "card" },
-    el("strong", {}, `${c.title} — ${(c.authors || []).join(", ")}`), el("span", { class: "muted" }, ` ${c.source}, score ${Math.round(c.score * 100)}%`),
-    el("p", {}, el("button", { type: "button", onclick: () => act("Apply", async () => {
-      const selections = Object.fromEntries(FIELDS.filter((f) => c[f] !== null && c[f] !== undefined && !(Array.isArray(c[f]) && !c[f].length)).map((f) => [f, c.id]));
-      const result = await api(`/api/library/${id}/apply-metadata`, { method: "POST", json: { selections } });
-      book = result.book;
-      draw();
-    }) }, "Apply these fields")))) : [el("p", { class: "muted" }, "No results yet; metadata is being fetched. Try again in a moment.")]));
+  if (!remote.length && !last) return false;
+  root.querySelector("[data-candidates]").hidden = false;
+  root.querySelector("[data-candidate-list]").replaceChildren(...(remote.length ? remote.map(candidateCard)
+    : [el("p", { class: "muted" }, "No provider found this book. Check the metadata sources in Settings.")]));
+  return true;
 }
 
 const dialog = root.querySelector("[data-delete-dialog]");
@@ -125,5 +112,3 @@ dialog.addEventListener("close", () => {
     location.assign("/library");
   });
 });
-
-load();

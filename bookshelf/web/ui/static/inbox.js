@@ -1,5 +1,5 @@
 // Inbox: drag-and-drop uploads with per-file progress, the list with live stages, retry, and bulk actions.
-import { api, ApiError, csrf, date, debounce, el, pager, poll, showError } from "./lib.js";
+import { api, csrf, date, debounce, el, pager, poll, showError, status } from "./lib.js";
 
 const form = document.querySelector("[data-inbox-filter]");
 const rows = document.querySelector("[data-inbox-rows]");
@@ -7,6 +7,7 @@ const nav = document.querySelector("[data-pager]");
 const zone = document.querySelector("[data-dropzone]");
 const uploads = document.querySelector("[data-uploads]");
 const bulk = document.querySelector("[data-bulk]");
+const note = document.querySelector("[data-bulk-status]");
 const selected = new Set();
 let page = 1;
 let books = [];
@@ -102,13 +103,11 @@ document.querySelector("[data-select-all]").addEventListener("change", (e) => {
 });
 
 bulk.querySelector("[data-bulk-approve]").addEventListener("click", async () => {
-  const ids = [...selected];
-  try {
-    await api("/api/books/approve", { method: "POST", json: { bookIds: ids } });
-  } catch (error) {
-    if (!(error instanceof ApiError) || error.status !== 404) throw error;
-    for (const id of ids) await api(`/api/books/${id}/approve`, { method: "POST", json: { selections: {} } }).catch(() => null);
-  }
+  // Each approves with the metadata the lookup chose; a book not in review (still processing) is left as it is.
+  const results = await Promise.all([...selected].map((id) => api(`/api/books/${id}/approve`, { method: "POST", json: {} })
+    .then(() => null, (error) => error.message)));
+  const failed = results.filter(Boolean);
+  status(note, failed.length ? `${failed.length} not approved: ${failed[0]}` : `${results.length} approved.`, failed.length ? "error" : "ok");
   selected.clear();
   load();
 });

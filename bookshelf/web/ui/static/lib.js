@@ -68,9 +68,7 @@ export function message(container, text, cls = "muted") {
 }
 
 export function showError(container, error) {
-  const missing = error instanceof ApiError && error.status === 404 && error.message === "No such route";
-  message(container, missing ? "This part of bookshelf is not available on this server yet." : `Could not load: ${error.message}`,
-    missing ? "muted" : "error");
+  message(container, `Could not load: ${error.message}`, "error");
 }
 
 export function pager(nav, page, totalPages, go) {

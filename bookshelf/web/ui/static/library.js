@@ -58,8 +58,25 @@ async function load() {
   }
 }
 
+// Quick matches under the box (typo-tolerant suggest), while the grid below re-runs the full query.
+const suggestions = document.querySelector("[data-suggestions]");
+let asked = 0;
+async function suggest() {
+  const q = form.q.value.trim();
+  const mine = ++asked;
+  if (!q) { suggestions.hidden = true; return; }
+  const found = await api(`/api/search/suggest?q=${encodeURIComponent(q)}`).catch(() => ({ data: [] }));
+  if (mine !== asked) return;
+  suggestions.replaceChildren(...found.data.slice(0, 6).map((b) => el("li", {},
+    el("a", { href: b.kind === "inbox" ? `/review/${b.id}` : `/books/${b.id}` }, b.title, el("span", { class: "muted" }, ` ${b.author}`)))));
+  suggestions.hidden = !found.data.length;
+}
+
 const refresh = debounce(() => { page = 1; load(); loadFacets(); }, 180);
 form.q.addEventListener("input", refresh);
+form.q.addEventListener("input", debounce(suggest, 120));
+form.q.addEventListener("keydown", (e) => { if (e.key === "Escape") suggestions.hidden = true; });
+document.addEventListener("click", (e) => { if (!suggestions.contains(e.target) && e.target !== form.q) suggestions.hidden = true; });
 form.addEventListener("submit", (e) => { e.preventDefault(); refresh(); });
 form.sort.addEventListener("change", () => { page = 1; load(); });
 for (const s of facetSelects) s.addEventListener("change", refresh);

@@ -1,5 +1,5 @@
 // Review: the file's metadata beside every candidate; pick any field from any column or type over it, then approve.
-import { api, coverImg, el, showError, status } from "./lib.js";
+import { api, el, showError, status } from "./lib.js";
 
 const root = document.querySelector("[data-review]");
 const id = root.dataset.bookId;
@@ -11,43 +11,58 @@ const FIELDS = [["title", "Title"], ["subtitle", "Subtitle"], ["authors", "Autho
   ["isbn13", "ISBN-13"], ["isbn10", "ISBN-10"], ["pageCount", "Pages"], ["genres", "Genres"], ["description", "Description"]];
 const LISTS = ["authors", "genres"];
 const NUMBERS = ["seriesIndex", "publishedYear", "pageCount"];
+const FILE = "file";
 let book = null;
 let columns = [];
-const chosen = {}; // field -> candidate id (or "" for the file's own value)
+const chosen = {}; // field (or "cover") -> column id; FILE is the file's own value
 
 const show = (v) => (Array.isArray(v) ? v.join(", ") : v ?? "");
 const empty = (v) => v === null || v === undefined || v === "" || (Array.isArray(v) && !v.length);
 
+function mark(field) {
+  body.querySelectorAll(`[data-field="${field}"]`).forEach((td) => td.classList.toggle("chosen", td.dataset.col === (chosen[field] || FILE)));
+}
+
 function pick(field, column) {
   chosen[field] = column.id;
-  const input = body.querySelector(`[name="final-${field}"]`);
-  input.value = show(column.values[field]);
-  body.querySelectorAll(`[data-field="${field}"]`).forEach((td) => td.classList.toggle("chosen", td.dataset.col === column.id));
+  if (field !== "cover") body.querySelector(`[name="final-${field}"]`).value = show(column.values[field]);
+  mark(field);
+}
+
+function cell(field, label, c) {
+  const value = field === "cover" ? c.cover : c.values[field];
+  const attrs = { "data-field": field, "data-col": c.id, class: (chosen[field] || FILE) === c.id ? "chosen" : null };
+  if (empty(value)) return el("td", attrs, el("span", { class: "muted" }, "—"));
+  const content = field === "cover" ? el("img", { src: value, alt: `Cover from ${c.label}`, class: "candidate-cover" }) : show(value);
+  return el("td", attrs, el("button", { type: "button", class: "pick", title: `Use this ${label.toLowerCase()}`,
+    "aria-label": `Use ${label.toLowerCase()} from ${c.label}: ${field === "cover" ? "image" : show(value)}`,
+    onclick: () => pick(field, c) }, content));
 }
 
 function draw() {
-  document.title = `Review ${book.title} · bookshelf`;
-  root.querySelector("[data-review-title]").textContent = book.title;
   head.replaceChildren(el("tr", {}, el("th", { scope: "col" }, "Field"),
-    ...columns.map((c) => el("th", { scope: "col" }, c.cover ? coverImg({ coverUrl: c.cover, title: "" }, false) : null,
-      el("div", {}, c.label), c.score !== null ? el("div", { class: "muted" }, `match ${Math.round(c.score * 100)}%`) : null)),
+    ...columns.map((c) => el("th", { scope: "col", "data-col": c.id }, el("div", {}, c.label),
+      c.score !== null ? el("div", { class: "score" }, `match ${Math.round(c.score * 100)}%`) : null)),
     el("th", { scope: "col" }, "Use")));
-  body.replaceChildren(...FIELDS.map(([field, label]) => el("tr", {},
-    el("th", { scope: "row" }, label),
-    ...columns.map((c) => el("td", { "data-field": field, "data-col": c.id, class: chosen[field] === c.id ? "chosen" : null },
-      empty(c.values[field]) ? el("span", { class: "muted" }, "—")
-        : el("button", { type: "button", class: "pick", title: `Use this ${label.toLowerCase()}`, onclick: () => pick(field, c) },
-          show(c.values[field])))),
+  const rows = FIELDS.map(([field, label]) => el("tr", {},
+    el("th", { scope: "row" }, label), ...columns.map((c) => cell(field, label, c)),
     el("td", { class: "final" }, field === "description"
       ? el("textarea", { name: `final-${field}`, rows: "4", "aria-label": `Final ${label}` })
-      : el("input", { name: `final-${field}`, "aria-label": `Final ${label}` })))));
-  for (const [field] of FIELDS) body.querySelector(`[name="final-${field}"]`).value = show(book[field]);
+      : el("input", { name: `final-${field}`, "aria-label": `Final ${label}` }))));
+  if (columns.some((c) => c.cover)) {
+    rows.unshift(el("tr", {}, el("th", { scope: "row" }, "Cover"), ...columns.map((c) => cell("cover", "Cover", c)), el("td", { class: "final" })));
+  }
+  body.replaceChildren(...rows);
+  for (const [field] of FIELDS) {
+    const column = columns.find((c) => c.id === (chosen[field] || FILE));
+    body.querySelector(`[name="final-${field}"]`).value = show(column.values[field]);
+  }
   const dup = root.querySelector("[data-duplicate]");
   const merge = root.querySelector("[data-merge]");
   dup.hidden = merge.hidden = !book.possibleDuplicateOf;
   if (book.possibleDuplicateOf) {
-    dup.replaceChildren("This looks like a book already in the library: ",
-      el("a", { href: `/books/${book.possibleDuplicateOf}` }, "open it"), ". You can add this file to it as another format.");
+    dup.replaceChildren("This looks like a book already in the library (",
+      el("a", { href: `/books/${book.possibleDuplicateOf}` }, "open it"), "). You can add this file to it as another format.");
   }
   root.querySelector("[data-approve]").disabled = book.status !== "review";
 }
@@ -56,12 +71,15 @@ async function load() {
   try {
     const data = await api(`/api/books/${id}/candidates`);
     book = data.book;
-    columns = [{ id: "", label: "File", score: null, cover: book.coverUrl, values: book }, ...data.candidates
+    columns = [{ id: FILE, label: "File", score: null, cover: book.coverUrl, values: book }, ...data.candidates
       .filter((c) => c.source !== "file")
+      .sort((a, b) => b.score - a.score)
       .map((c) => ({ id: c.id, label: c.source.replace("_", " "), score: c.score, cover: c.coverUrl, values: c }))];
     draw();
+    return book.status;
   } catch (error) {
     showError(body, error);
+    return "error";
   }
 }
 
@@ -72,32 +90,36 @@ function parse(field, raw) {
   return text === "" ? null : text;
 }
 
+// A field picked from a candidate goes as a selection; anything typed (or differing from its column) as an override.
 function payload() {
   const selections = {};
   const overrides = {};
   for (const [field] of FIELDS) {
     const value = parse(field, body.querySelector(`[name="final-${field}"]`).value);
-    const source = chosen[field] ? columns.find((c) => c.id === chosen[field]).values : book;
-    if (JSON.stringify(value) !== JSON.stringify(parse(field, show(source[field])))) overrides[field] = value;
-    else if (chosen[field]) selections[field] = chosen[field];
+    const column = columns.find((c) => c.id === (chosen[field] || FILE));
+    if (JSON.stringify(value) !== JSON.stringify(parse(field, show(column.values[field])))) overrides[field] = value;
+    else if (column.id !== FILE) selections[field] = column.id;
   }
+  if (chosen.cover && chosen.cover !== FILE) selections.cover = chosen.cover;
   return { selections, overrides };
 }
 
 async function neighbour(step) {
   const { data } = await api("/api/inbox?limit=100&sort=detected_oldest");
   const ids = data.filter((b) => b.status === "review").map((b) => b.id);
-  const next = ids[ids.indexOf(id) + step] ?? (step > 0 ? ids.find((x) => x !== id) : null);
-  return next || null;
+  const here = ids.indexOf(id);
+  if (here === -1) return ids.find((x) => x !== id) || null;
+  return ids[here + step] || null;
 }
 
 async function approve(extra = {}) {
+  if (book?.status !== "review") return;
   status(line, "Approving…");
   try {
     await api(`/api/books/${id}/approve`, { method: "POST", json: { ...payload(), ...extra } });
     status(line, "Approved.", "ok");
     const next = await neighbour(1);
-    location.assign(next ? `/review/${next}` : "/inbox");
+    location.assign(next ? `/review/${next}` : `/books/${id}`);
   } catch (error) {
     status(line, `Not approved: ${error.message}`, "error");
   }
@@ -107,13 +129,19 @@ root.querySelector("[data-review-form]").addEventListener("submit", (e) => { e.p
 root.querySelector("[data-merge]").addEventListener("click", () => approve({ mergeInto: book.possibleDuplicateOf }));
 root.querySelector("[data-rescan]").addEventListener("click", async () => {
   status(line, "Fetching…");
-  try { await api(`/api/inbox/${id}/rescan`, { method: "PATCH" }); status(line, "Fetching again; reload in a moment.", "ok"); }
-  catch (error) { status(line, error.message, "error"); }
+  try {
+    await api(`/api/inbox/${id}/rescan`, { method: "PATCH" });
+    status(line, "Fetching again…", "ok");
+    for (const key of Object.keys(chosen)) delete chosen[key]; // the old candidates are gone
+    waitForReview();
+  } catch (error) { status(line, error.message, "error"); }
 });
 root.querySelector("[data-delete]").addEventListener("click", async () => {
   if (!window.confirm("Delete this book and move its file to the trash?")) return;
-  await api(`/api/books/${id}`, { method: "DELETE" });
-  location.assign("/inbox");
+  try {
+    await api(`/api/books/${id}`, { method: "DELETE" });
+    location.assign("/inbox");
+  } catch (error) { status(line, error.message, "error"); }
 });
 document.addEventListener("keydown", async (e) => {
   if (/^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName) || e.ctrlKey || e.metaKey || e.altKey || document.querySelector("dialog[open]")) return;
@@ -124,4 +152,13 @@ document.addEventListener("keydown", async (e) => {
   }
 });
 
-load();
+// While the book is still being read or looked up, check again every two seconds (for at most two minutes).
+async function waitForReview() {
+  for (let i = 0; i < 60; i += 1) {
+    const state = await load();
+    if (state !== "processing") { document.querySelector("[data-processing]")?.remove(); status(line, ""); return; }
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+waitForReview();

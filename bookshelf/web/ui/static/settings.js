@@ -1,4 +1,4 @@
-// Settings: Hardcover connection status, sync now and the sync log (when the server offers them).
+// Settings: Hardcover connection status, sync now and the sync log.
 import { api, date, el, showError } from "./lib.js";
 
 const box = document.querySelector("[data-hardcover]");
@@ -11,8 +11,8 @@ async function hardcover() {
     const note = el("span", { role: "status" });
     const log = el("ul", { class: "failed" });
     box.replaceChildren(
-      el("p", { class: s.connected ? "ok" : "error" }, s.connected ? `Connected as ${s.username}` : `Not connected${s.error ? `: ${s.error}` : ""}`),
-      el("p", { class: "muted" }, `Last sync: ${s.lastSyncAt ? date(s.lastSyncAt) : "never"}`),
+      el("p", { class: s.connected ? "ok" : "error" }, s.connected ? `Connected as ${s.username}` : `Not connected${s.error ? `: ${s.error.message}` : ""}`),
+      el("p", { class: "muted" }, `Last sync: ${s.lastSyncAt ? date(s.lastSyncAt) : "never"}${s.running ? " · syncing now" : ""}`),
       el("p", {}, el("button", { type: "button", onclick: async () => {
         try { await api("/api/hardcover/sync", { method: "POST" }); note.textContent = "Sync started."; } catch (e) { note.textContent = e.message; }
       } }, "Sync now"), " ", note),
