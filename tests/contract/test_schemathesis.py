@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,9 +47,9 @@ KOSYNC = {"x-auth-user": USER, "x-auth-key": hashlib.md5(PASSWORD.encode()).hexd
 
 # Small, bounded and repeatable: eight generated requests per operation and mode, same every run.
 PROFILE = settings(
-    max_examples=8,
+    max_examples=int(os.environ.get("BOOKSHELF_CONTRACT_EXAMPLES", "8")),
     deadline=None,
-    derandomize=True,
+    derandomize=os.environ.get("BOOKSHELF_CONTRACT_RANDOM") != "1",
     database=None,
     suppress_health_check=list(HealthCheck),
 )

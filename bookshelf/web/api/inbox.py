@@ -9,7 +9,7 @@ from bookshelf.errors import PayloadTooLarge
 from bookshelf.services.inbox import INBOX_SORTS
 from bookshelf.services.uploads import UploadReader, take_uploads
 from bookshelf.web.api import runtime
-from bookshelf.web.http import ok, paged, path_uuid, query_choice, query_int, query_text
+from bookshelf.web.http import MAX_PAGE, ok, paged, path_uuid, query_choice, query_int, query_page, query_text
 from bookshelf.web.routing import Endpoint, path_param, query_param
 from bookshelf.web.schemas import BINARY, IMAGE, obj, page_of, ref
 
@@ -33,7 +33,7 @@ async def upload(request: Request) -> Response:
 
 
 async def list_inbox(request: Request) -> Response:
-    page = query_int(request, "page", 1, 1)
+    page = query_page(request)
     limit = query_int(request, "limit", 20, 1, 100)
     sort = query_choice(request, "sort", INBOX_SORTS, "detected_newest") or "detected_newest"
     query = query_text(request, "q")
@@ -109,7 +109,7 @@ ENDPOINTS = [
     Endpoint(
         "GET", "/api/inbox", list_inbox, "List inbox books", "inbox",
         params=(
-            query_param("page", {"type": "integer", "minimum": 1, "default": 1}),
+            query_param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
             query_param("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
             query_param("q", {"type": "string", "maxLength": 500}, "Search title, author, series, description"),
             query_param("sort", {"type": "string", "enum": list(INBOX_SORTS), "default": "detected_newest"}),

@@ -10,7 +10,7 @@ from bookshelf.db.library import BookFilter
 from bookshelf.services.library import LIBRARY_SORTS, RELEVANCE
 from bookshelf.web.api import runtime
 from bookshelf.web.download import MEDIA_TYPES, download_response, media_type_for
-from bookshelf.web.http import ok, paged, path_uuid, query_choice, query_int, query_text
+from bookshelf.web.http import MAX_PAGE, ok, paged, path_uuid, query_choice, query_int, query_page, query_text
 from bookshelf.web.routing import Endpoint, path_param, query_param
 from bookshelf.web.schemas import BINARY, obj, page_of, ref
 
@@ -33,7 +33,7 @@ def _filter(request: Request) -> BookFilter:
 
 
 async def list_library(request: Request) -> Response:
-    page = query_int(request, "page", 1, 1)
+    page = query_page(request)
     limit = query_int(request, "limit", 20, 1, MAX_LIMIT)
     flt = _filter(request)
     query = query_text(request, "q", MAX_QUERY)
@@ -115,7 +115,7 @@ ENDPOINTS = [
         "List library books",
         "library",
         params=(
-            query_param("page", {"type": "integer", "minimum": 1, "default": 1}),
+            query_param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
             query_param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 20}),
             *FILTER_PARAMS,
             query_param(
