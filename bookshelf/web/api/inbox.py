@@ -11,7 +11,17 @@ from bookshelf.services.uploads import UploadReader, take_uploads
 from bookshelf.web.api import runtime
 from bookshelf.web.http import MAX_PAGE, ok, paged, path_uuid, query_choice, query_int, query_page, query_text
 from bookshelf.web.routing import Endpoint, path_param, query_param
-from bookshelf.web.schemas import BINARY, IMAGE, obj, page_of, ref
+from bookshelf.web.schemas import (
+    BINARY,
+    IF_NONE_MATCH,
+    IMAGE,
+    IMAGE_HEADERS,
+    NOT_MODIFIED,
+    obj,
+    page_of,
+    ref,
+    with_headers,
+)
 
 MB = 1024 * 1024
 BATCH_FACTOR = 50  # a body may carry up to 50 files of the per-file limit
@@ -126,8 +136,9 @@ ENDPOINTS = [
     ),
     Endpoint(
         "GET", "/api/inbox/{id}/cover", cover, "Get inbox book cover image", "inbox",
-        params=(*ID, query_param("size", {"type": "string", "enum": ["thumb", "full"], "default": "full"})),
-        responses={200: IMAGE, 304: {"description": "Not modified"}, 400: ref("Error"), 404: ref("Error")},
+        params=(*ID, query_param("size", {"type": "string", "enum": ["thumb", "full"], "default": "full"}),
+                IF_NONE_MATCH),
+        responses={200: with_headers(IMAGE, IMAGE_HEADERS), 304: NOT_MODIFIED, 400: ref("Error"), 404: ref("Error")},
     ),
     Endpoint(
         "PATCH", "/api/inbox/{id}/rescan", rescan, "Rescan inbox book metadata", "inbox", params=ID,
