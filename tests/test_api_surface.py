@@ -94,3 +94,13 @@ async def test_docs_page_is_self_contained(client: httpx.AsyncClient) -> None:
     for asset in re.findall(r'(?:src|href)="([^"]+)"', page.text):
         assert asset.startswith("/"), f"docs page loads {asset} from another host"
         assert (await client.get(asset)).status_code == 200, asset
+
+
+@pytest.mark.parametrize("path", ["/api/library", "/api/inbox", "/api/reading-status/unread"])
+@pytest.mark.parametrize("page", ["1000001", "38523191916615198787208478720"])
+async def test_a_page_beyond_any_library_is_400_not_500(api: httpx.AsyncClient, path: str, page: str) -> None:
+    # Found by the schemathesis run: an offset past SQLite's 64-bit integers was a 500.
+    response = await api.get(path, params={"page": page})
+    assert response.status_code == 400, response.text
+    assert_error_shape(response)
+    assert (await api.get(path, params={"page": "1000000"})).json()["data"] == []

@@ -12,6 +12,8 @@ from starlette.responses import JSONResponse, Response
 from bookshelf.errors import BookshelfError, InvalidInput, PayloadTooLarge
 
 MAX_JSON_BYTES = 1_000_000
+# Far past any library, and small enough that (page - 1) * limit stays a 64-bit SQLite integer.
+MAX_PAGE = 1_000_000
 
 
 class JSON(JSONResponse):
@@ -84,6 +86,10 @@ def query_int(request: Request, name: str, default: int, low: int, high: int | N
         bound = f"from {low} to {high}" if high is not None else f"at least {low}"
         raise InvalidInput(f"{name} must be {bound}", details=[{"field": name, "message": bound}])
     return value
+
+
+def query_page(request: Request, name: str = "page") -> int:
+    return query_int(request, name, 1, 1, MAX_PAGE)
 
 
 def query_choice(request: Request, name: str, choices: tuple[str, ...], default: str | None) -> str | None:

@@ -22,6 +22,17 @@ from bookshelf.web.http import path_uuid, query_choice, query_int, query_text
 from bookshelf.web.middleware import client_address
 from bookshelf.web.opds_xml import ACQUISITION, NAVIGATION, Facet, FeedInfo, NavEntry
 from bookshelf.web.routing import Endpoint, Handler, path_param, query_param
+from bookshelf.web.schemas import (
+    FILE_HEADERS,
+    IF_NONE_MATCH,
+    IMAGE_HEADERS,
+    NOT_MODIFIED,
+    PARTIAL_HEADERS,
+    RANGE_PARAMS,
+    UNSATISFIABLE_HEADERS,
+    header,
+    with_headers,
+)
 
 CHALLENGE = 'Basic realm="bookshelf", charset="UTF-8"'
 MAX_PAGE = 1_000_000
@@ -292,7 +303,10 @@ BINARY = {"type": "string", "format": "binary"}
 IMAGES = {"content": {t: {"schema": BINARY} for t in ("image/jpeg", "image/png", "image/gif")}}
 BOOK_TYPES = {"content": {t: {"schema": BINARY} for t in dict.fromkeys(ACQUISITION_TYPES.values())}}
 PAGE = query_param("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number (50 entries a page)")
-ERRORS: dict[int, Any] = {401: TEXT, 429: TEXT}
+ERRORS: dict[int, Any] = {
+    401: with_headers(TEXT, {"WWW-Authenticate": header(CHALLENGE)}),
+    429: with_headers(TEXT, {"Retry-After": header("Seconds to wait")}),
+}
 PAGED_ERRORS: dict[int, Any] = {400: TEXT, **ERRORS}
 
 
@@ -328,13 +342,15 @@ ENDPOINTS = [
     _feed_ep("/opds/books/{id}", book, "Complete entry of one book",
         {200: {"content": {xml.ENTRY: {"schema": {"type": "string"}}}}, 404: TEXT, **ERRORS},
         params=(path_param("id", "Book id"),)),
-    _ep("/opds/books/{id}/cover", _artwork(False), "Cover image", {200: IMAGES, 304: None, 404: TEXT, **ERRORS},
-        params=(path_param("id", "Book id"),)),
-    _ep("/opds/books/{id}/thumbnail", _artwork(True), "Small cover image", {200: IMAGES, 304: None, 404: TEXT,
-        **ERRORS}, params=(path_param("id", "Book id"),)),
+    _ep("/opds/books/{id}/cover", _artwork(False), "Cover image", {200: with_headers(IMAGES, IMAGE_HEADERS),
+        304: NOT_MODIFIED, 404: TEXT, **ERRORS}, params=(path_param("id", "Book id"), IF_NONE_MATCH)),
+    _ep("/opds/books/{id}/thumbnail", _artwork(True), "Small cover image", {200: with_headers(IMAGES,
+        IMAGE_HEADERS), 304: NOT_MODIFIED, 404: TEXT, **ERRORS}, params=(path_param("id", "Book id"),
+        IF_NONE_MATCH)),
     _ep("/opds/books/{id}/download/{fileId}", download, "Download a book file (byte ranges supported)",
-        {200: BOOK_TYPES, 206: BOOK_TYPES, 304: None, 404: TEXT, 416: TEXT, **ERRORS},
-        params=(path_param("id", "Book id"), path_param("fileId", "File id"))),
+        {200: with_headers(BOOK_TYPES, FILE_HEADERS), 206: with_headers(BOOK_TYPES, PARTIAL_HEADERS),
+         304: NOT_MODIFIED, 404: TEXT, 416: with_headers(TEXT, UNSATISFIABLE_HEADERS), **ERRORS},
+        params=(path_param("id", "Book id"), path_param("fileId", "File id"), *RANGE_PARAMS)),
     _ep("/opds/books/{id}/pages/{n}", stream_page, "One page as an image (OPDS Page Streaming Extension)",
         {200: IMAGES, 400: TEXT, 404: TEXT, **ERRORS},
         params=(path_param("id", "Book id"), path_param("n", "Page number from 0", schema={"type": "integer",

@@ -74,7 +74,7 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
             if "content" in endpoint.body
             else {"application/json": {"schema": endpoint.body}}
         )
-        op["requestBody"] = {"required": True, "content": content}
+        op["requestBody"] = {"required": endpoint.body_required, "content": content}
     if endpoint.path.startswith("/api"):
         op["security"] = [{"bearer": []}, {"apiKey": []}] if endpoint.auth else []
     elif endpoint.path.startswith("/opds"):
@@ -82,12 +82,45 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
     for status, spec in endpoint.responses.items():
         op["responses"][str(status)] = _response(status, spec)
     if endpoint.path.startswith("/api"):
+        for status, spec in _implied_errors(endpoint).items():
+            op["responses"].setdefault(str(status), spec)
         # Every /api operation can fail with the one JSON error shape.
         op["responses"]["default"] = {
             "description": "Error",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
         }
     return op
+
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+_CHALLENGE = {"WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}, "required": True}}
+_RETRY = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}, "required": True}}
+
+
+def _error(status: int, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"description": _REASONS[status], "content": {"application/json": {"schema": _ERROR}}}
+    if headers:
+        out["headers"] = headers
+    return out
+
+
+def _implied_errors(endpoint: Endpoint) -> dict[int, dict[str, Any]]:
+    """The errors every /api operation of its kind can answer, so each is listed, not left to `default`:
+    a key is needed (401, 429 after repeated failures), any input can be invalid (400), a path id
+    can be unknown (404) and a JSON body has a size limit (413, web/http.read_json)."""
+    implied: dict[int, dict[str, Any]] = {}
+    path_params = "{" in endpoint.path
+    if endpoint.params or endpoint.body is not None:
+        implied[400] = _error(400)
+    if endpoint.auth:
+        implied[401] = _error(401, _CHALLENGE)
+    if path_params:
+        implied[404] = _error(404)
+    if endpoint.body is not None:
+        implied[413] = _error(413)
+    if endpoint.auth:
+        implied[429] = _error(429, _RETRY)
+    return implied
 
 
 def _response(status: int, spec: Any) -> dict[str, Any]:

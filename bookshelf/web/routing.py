@@ -31,6 +31,7 @@ class Endpoint:
     auth: bool = True
     params: tuple[dict[str, Any], ...] = ()
     body: dict[str, Any] | None = None  # JSON schema, or {"content": {...}} for other media
+    body_required: bool = True  # False when an empty body means "all defaults"
     responses: dict[int, Any] = field(default_factory=dict)
     description: str = ""
     in_spec: bool = True

@@ -187,3 +187,39 @@ COMPONENTS["FailedJob"] = obj(
     },
     ["id", "queue", "task", "bookId", "error", "attempts", "createdAt", "failedAt"],
 )
+
+
+# -- HTTP headers of images and files (covers and downloads on /api and /opds alike) ------------
+
+
+def header(description: str, required: bool = True) -> dict[str, Any]:
+    return {"description": description, "required": required, "schema": {"type": "string"}}
+
+
+def request_header(name: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "header", "required": False, "description": description, "schema": {"type": "string"}}
+
+
+IF_NONE_MATCH = request_header("If-None-Match", "ETags already held: 304 when one is current")
+RANGE_PARAMS = (
+    request_header("Range", "One byte range, e.g. bytes=0-1023 (206); past the end is 416; others are ignored"),
+    request_header("If-Range", "Honour Range only while the file still has this ETag or Last-Modified"),
+    IF_NONE_MATCH,
+)
+IMAGE_HEADERS = {"ETag": header("Version of the image"), "Cache-Control": header("How long to keep it")}
+FILE_HEADERS = {
+    "Content-Disposition": header("attachment; filename=\"ASCII\"; filename*=UTF-8''UTF-8 name (RFC 6266)"),
+    "Accept-Ranges": header("bytes"),
+    "ETag": header("Version of the file"),
+    "Last-Modified": header("When the file last changed"),
+}
+PARTIAL_HEADERS = {**FILE_HEADERS, "Content-Range": header("bytes first-last/size")}
+UNSATISFIABLE_HEADERS = {"Content-Range": header("bytes */size")}
+
+
+def with_headers(response: dict[str, Any], headers: dict[str, Any]) -> dict[str, Any]:
+    """A non-JSON response declaration ({"content": ...}) with the headers it always carries."""
+    return {**response, "headers": headers}
+
+
+NOT_MODIFIED = {"description": "Not modified", "headers": {"ETag": header("The current version")}}

@@ -9,9 +9,19 @@ from bookshelf.errors import PayloadTooLarge
 from bookshelf.services.inbox import INBOX_SORTS
 from bookshelf.services.uploads import UploadReader, take_uploads
 from bookshelf.web.api import runtime
-from bookshelf.web.http import ok, paged, path_uuid, query_choice, query_int, query_text
+from bookshelf.web.http import MAX_PAGE, ok, paged, path_uuid, query_choice, query_int, query_page, query_text
 from bookshelf.web.routing import Endpoint, path_param, query_param
-from bookshelf.web.schemas import BINARY, IMAGE, obj, page_of, ref
+from bookshelf.web.schemas import (
+    BINARY,
+    IF_NONE_MATCH,
+    IMAGE,
+    IMAGE_HEADERS,
+    NOT_MODIFIED,
+    obj,
+    page_of,
+    ref,
+    with_headers,
+)
 
 MB = 1024 * 1024
 BATCH_FACTOR = 50  # a body may carry up to 50 files of the per-file limit
@@ -33,7 +43,7 @@ async def upload(request: Request) -> Response:
 
 
 async def list_inbox(request: Request) -> Response:
-    page = query_int(request, "page", 1, 1)
+    page = query_page(request)
     limit = query_int(request, "limit", 20, 1, 100)
     sort = query_choice(request, "sort", INBOX_SORTS, "detected_newest") or "detected_newest"
     query = query_text(request, "q")
@@ -109,7 +119,7 @@ ENDPOINTS = [
     Endpoint(
         "GET", "/api/inbox", list_inbox, "List inbox books", "inbox",
         params=(
-            query_param("page", {"type": "integer", "minimum": 1, "default": 1}),
+            query_param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
             query_param("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
             query_param("q", {"type": "string", "maxLength": 500}, "Search title, author, series, description"),
             query_param("sort", {"type": "string", "enum": list(INBOX_SORTS), "default": "detected_newest"}),
@@ -126,8 +136,9 @@ ENDPOINTS = [
     ),
     Endpoint(
         "GET", "/api/inbox/{id}/cover", cover, "Get inbox book cover image", "inbox",
-        params=(*ID, query_param("size", {"type": "string", "enum": ["thumb", "full"], "default": "full"})),
-        responses={200: IMAGE, 304: {"description": "Not modified"}, 400: ref("Error"), 404: ref("Error")},
+        params=(*ID, query_param("size", {"type": "string", "enum": ["thumb", "full"], "default": "full"}),
+                IF_NONE_MATCH),
+        responses={200: with_headers(IMAGE, IMAGE_HEADERS), 304: NOT_MODIFIED, 400: ref("Error"), 404: ref("Error")},
     ),
     Endpoint(
         "PATCH", "/api/inbox/{id}/rescan", rescan, "Rescan inbox book metadata", "inbox", params=ID,

@@ -45,6 +45,7 @@ ENDPOINTS = [
         "auth",
         auth=False,
         body=LABEL_BODY,
+        body_required=False,
         description="Create the first API key. Only works while no key exists.",
         responses={201: ref("NewApiKey"), 409: ref("Error")},
     ),

@@ -10,9 +10,22 @@ from bookshelf.db.library import BookFilter
 from bookshelf.services.library import LIBRARY_SORTS, RELEVANCE
 from bookshelf.web.api import runtime
 from bookshelf.web.download import MEDIA_TYPES, download_response, media_type_for
-from bookshelf.web.http import ok, paged, path_uuid, query_choice, query_int, query_text
+from bookshelf.web.http import MAX_PAGE, ok, paged, path_uuid, query_choice, query_int, query_page, query_text
 from bookshelf.web.routing import Endpoint, path_param, query_param
-from bookshelf.web.schemas import BINARY, obj, page_of, ref
+from bookshelf.web.schemas import (
+    BINARY,
+    FILE_HEADERS,
+    IF_NONE_MATCH,
+    IMAGE_HEADERS,
+    NOT_MODIFIED,
+    PARTIAL_HEADERS,
+    RANGE_PARAMS,
+    UNSATISFIABLE_HEADERS,
+    obj,
+    page_of,
+    ref,
+    with_headers,
+)
 
 MAX_LIMIT = 100
 MAX_QUERY = 500
@@ -33,7 +46,7 @@ def _filter(request: Request) -> BookFilter:
 
 
 async def list_library(request: Request) -> Response:
-    page = query_int(request, "page", 1, 1)
+    page = query_page(request)
     limit = query_int(request, "limit", 20, 1, MAX_LIMIT)
     flt = _filter(request)
     query = query_text(request, "q", MAX_QUERY)
@@ -115,7 +128,7 @@ ENDPOINTS = [
         "List library books",
         "library",
         params=(
-            query_param("page", {"type": "integer", "minimum": 1, "default": 1}),
+            query_param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
             query_param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 20}),
             *FILTER_PARAMS,
             query_param(
@@ -161,9 +174,10 @@ ENDPOINTS = [
             path_param("id"),
             query_param("size", {"type": "string", "enum": ["full", "thumb"], "default": "full"}),
             query_param("v", {"type": "string"}, "Cover version (sha256 prefix); makes the answer immutable."),
+            IF_NONE_MATCH,
         ),
         description="JPEG with an ETag; 304 on a matching If-None-Match.",
-        responses={200: JPEG, 304: {"description": "Not modified"}, 400: ERROR, 404: ERROR},
+        responses={200: with_headers(JPEG, IMAGE_HEADERS), 304: NOT_MODIFIED, 400: ERROR, 404: ERROR},
     ),
     Endpoint(
         "GET",
@@ -171,17 +185,17 @@ ENDPOINTS = [
         download,
         "Download book file",
         "library",
-        params=(path_param("id"), path_param("fileId")),
+        params=(path_param("id"), path_param("fileId"), *RANGE_PARAMS),
         description="The file, streamed with the format's media type and an RFC 6266 Content-Disposition "
         "(ASCII filename and UTF-8 filename*). One byte range is honoured (206 with Content-Range); a range "
         "past the end is 416. 404 when the file belongs to another book.",
         responses={
-            200: FILE_TYPES,
-            206: FILE_TYPES,
-            304: {"description": "Not modified"},
+            200: with_headers(FILE_TYPES, FILE_HEADERS),
+            206: with_headers(FILE_TYPES, PARTIAL_HEADERS),
+            304: NOT_MODIFIED,
             400: ERROR,
             404: ERROR,
-            416: ERROR,
+            416: {"content": {"application/json": {"schema": ERROR}}, "headers": UNSATISFIABLE_HEADERS},
         },
     ),
 ]

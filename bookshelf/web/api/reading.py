@@ -12,7 +12,7 @@ from bookshelf.db.reading import READING_STATUSES, SORTS
 from bookshelf.errors import InvalidInput, NotFound
 from bookshelf.models import Book
 from bookshelf.web.api import runtime
-from bookshelf.web.http import ok, path_uuid, query_choice, query_int, query_text, read_json
+from bookshelf.web.http import MAX_PAGE, ok, path_uuid, query_choice, query_int, query_page, query_text, read_json
 from bookshelf.web.routing import Endpoint, path_param, query_param
 from bookshelf.web.schemas import TIMESTAMP, nullable, obj, ref
 
@@ -70,7 +70,7 @@ async def books_by_status(request: Request) -> Response:
             "status must be one of " + ", ".join(READING_STATUSES),
             details=[{"field": "status", "message": "one of " + ", ".join(READING_STATUSES)}],
         )
-    page = query_int(request, "page", 1, 1)
+    page = query_page(request)
     per_page = query_int(request, "perPage", 20, 1, 100)
     sort = query_choice(request, "sort", tuple(SORTS), "title") or "title"
     order = query_choice(request, "order", ("asc", "desc"), "asc")
@@ -169,7 +169,7 @@ ENDPOINTS = [
              responses={200: COUNTS}),
     Endpoint("GET", "/api/reading-status/{status}", books_by_status, "List books by reading status", "reading",
              params=(path_param("status", "Reading status", schema=STATUS_ENUM),
-                     query_param("page", {"type": "integer", "minimum": 1, "default": 1}),
+                     query_param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
                      query_param("perPage", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
                      query_param("sort", {"type": "string", "enum": list(SORTS), "default": "title"}),
                      query_param("order", {"type": "string", "enum": ["asc", "desc"], "default": "asc"}),
