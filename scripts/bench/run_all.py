@@ -23,12 +23,21 @@ def main() -> int:
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
         started = time.monotonic()
+        saved_argv = sys.argv
+        sys.argv = [str(path)]  # each benchmark parses its own (default) arguments
         try:
             spec.loader.exec_module(module)
-            module.main()
+            result = module.main()
+            if isinstance(result, int) and result != 0:
+                failures += 1
+        except SystemExit as exit_:
+            if exit_.code not in (0, None):
+                failures += 1
         except Exception:
             failures += 1
             traceback.print_exc()
+        finally:
+            sys.argv = saved_argv
         print(f"({name} took {time.monotonic() - started:.1f} s)", flush=True)
     return 1 if failures else 0
 

@@ -24,6 +24,7 @@ HEALTH = obj(
 DOCS_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>bookshelf API</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="/static/icon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/static/apidocs.css"></head>
 <body><header><h1>bookshelf API</h1><p>Interactive reference generated from
 <a href="/api/openapi.json">/api/openapi.json</a>. Paste an API key to try requests.</p>
