@@ -151,10 +151,11 @@ class Workload:
             source.via = "upload"  # sent from here on: it may be in even if no answer comes back
         files = [("file", (s.name, (self.staging / s.name).read_bytes())) for s in chosen]
         response = self.http.post("/api/inbox/upload", files=files)
-        if response.status_code in (200, 201):
-            for source in chosen:
-                source.acknowledged = True
-            self.totals.uploads += len(chosen)
+        body = response.json() if response.status_code in (200, 201) else {}
+        taken = {entry["filename"] for key in ("uploaded", "duplicates") for entry in body.get(key, [])}
+        for source in chosen:  # a rejected file was answered "no": the client keeps it
+            source.acknowledged = source.name in taken
+            self.totals.uploads += source.acknowledged
 
     def _approve(self) -> None:
         listing = self.http.get("/api/inbox", params={"status": "review", "perPage": 5})
