@@ -123,13 +123,18 @@ async def client_loop(base_url: str, key: str, books: list, seconds: float, seed
                 errors[name].append(failed)
 
 
-def ingested(data_dir: Path) -> int:
+def ingested(data_dir: Path) -> dict[str, int]:
+    """Where the dropped books are: by book status, plus files not yet taken from the inbox folder."""
     conn = sqlite3.connect(f"file:{data_dir / 'bookshelf.db'}?mode=ro", uri=True, timeout=10)
     try:
-        return conn.execute("SELECT count(*) FROM books WHERE title LIKE 'Mixed Load Drop %' "
-                            "AND status IN ('review', 'organized')").fetchone()[0]  # fmt: skip
+        # Before parsing, a book's title is its file name ("drop 0001").
+        rows = conn.execute("SELECT coalesce(stage, status), count(*) FROM books WHERE title LIKE "
+                            "'Mixed Load Drop %' OR title LIKE 'drop ____' GROUP BY 1").fetchall()  # fmt: skip
     finally:
         conn.close()
+    counts = dict(rows)
+    counts["still in inbox folder"] = sum(1 for p in (data_dir / "inbox").iterdir() if p.is_file())
+    return counts
 
 
 def run(seconds: float, clients: int, books: int, drops: int) -> dict[str, object]:
@@ -190,7 +195,9 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         for line in found[:3]:
             print(f"  error {name}: {line}")
     print(f"  errors {error_count} (target 0); server tracebacks {result['tracebacks']}")
-    print(f"  ingested {result['ingested']}/{result['drops']} dropped books during the run")
+    states = result["ingested"]
+    assert isinstance(states, dict)
+    print(f"  {result['drops']} dropped books at the end: " + ", ".join(f"{k} {v}" for k, v in sorted(states.items())))
     rss, anon = result["rss_mb"], result["rss_anon_mb"]
     print(f"  server peak RSS {rss:.0f} MB (anon {anon:.0f} MB; target < {RSS_TARGET_MB})")
     return result
