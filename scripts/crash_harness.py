@@ -95,8 +95,9 @@ class Workload:
 
     def __init__(self, base_url: str, key: str, staging: Path, inbox: Path, ledger: Ledger,
                  totals: Totals, rng: random.Random, budget: int) -> None:  # fmt: skip
-        self.http = httpx.Client(base_url=base_url, headers={"X-API-Key": key}, timeout=10)
-        self.kosync = httpx.Client(base_url=base_url, timeout=10, headers={
+        hooks = {"response": [self._server_error]}
+        self.http = httpx.Client(base_url=base_url, headers={"X-API-Key": key}, timeout=10, event_hooks=hooks)
+        self.kosync = httpx.Client(base_url=base_url, timeout=10, event_hooks=hooks, headers={
             "accept": "application/vnd.koreader.v1+json", "x-auth-user": KOSYNC_USER,
             "x-auth-key": hashlib.md5(KOSYNC_PASSWORD.encode()).hexdigest()})  # fmt: skip
         self.staging, self.inbox, self.ledger, self.totals = staging, inbox, ledger, totals
@@ -118,6 +119,11 @@ class Workload:
         self.http.close()
         self.kosync.close()
 
+    def _server_error(self, response: httpx.Response) -> None:
+        if response.status_code >= 500:  # a crash may cut a request, but never make the server fail one
+            self.totals.violations.append(f"{response.status_code} from {response.request.method} "
+                                          f"{response.request.url.path}")  # fmt: skip
+
     def _guard(self, loop: Callable[[], None]) -> None:
         while not self.stop.is_set():
             try:
@@ -125,6 +131,9 @@ class Workload:
             except httpx.TransportError:
                 if self.stop.wait(0.02):  # the server is down (killed): nothing to do until it is back
                     return
+            except Exception as exc:  # a surprising answer stops this stream of work, visibly
+                self.totals.violations.append(f"workload stopped: {exc!r}")
+                return
 
     def _unsent(self) -> list[Source]:
         return [s for s in self.ledger.sources if not s.via]
