@@ -116,7 +116,9 @@ async def set_status(conn: aiosqlite.Connection, book_id: str, status: str, stag
 
 
 async def set_stage(conn: aiosqlite.Connection, book_id: str, stage: str | None) -> None:
-    await conn.execute("UPDATE books SET stage = ? WHERE id = ?", (stage, book_id))
+    """Only a processing book has a stage: a parse re-run after a crash may race the lookup that
+    already moved the book to review, and must not leave it listed as processing for ever."""
+    await conn.execute("UPDATE books SET stage = ? WHERE id = ? AND status = 'processing'", (stage, book_id))
 
 
 async def set_links(conn: aiosqlite.Connection, book: Book) -> None:

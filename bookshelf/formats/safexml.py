@@ -8,13 +8,17 @@ import xml.etree.ElementTree as ET
 from bookshelf.formats.parsed import FormatError
 
 MAX_XML = 16 * 1024 * 1024
+_UTF16 = {b"\xff\xfe": "utf-16", b"\xfe\xff": "utf-16", b"<\x00": "utf-16-le", b"\x00<": "utf-16-be"}
 _DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.S)
 
 
 def _as_text(data: bytes) -> str | bytes:
-    """UTF-16 documents are decoded so the entity guard below sees real characters."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[:4] in (b"<\x00?\x00", b"\x00<\x00?"):
-        text = data.decode("utf-16", errors="replace")
+    """UTF-16 documents are decoded so the entity guard below sees real characters. Expat takes a
+    document as UTF-16 from its first two bytes (a BOM, or '<' and a zero byte in either order)
+    even with no declaration, so any of those counts."""
+    codec = _UTF16.get(data[:2])
+    if codec:
+        text = data.decode(codec, errors="replace").removeprefix("\ufeff")
         return _DECL.sub("", text, count=1)
     return data
 

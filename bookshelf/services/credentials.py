@@ -35,9 +35,13 @@ class CredentialService:
         self.box = box
         # bcrypt costs ~0.25 s on a small machine and e-readers send credentials
         # with every request, so a success is remembered for a few minutes,
-        # keyed by a keyed hash of what was presented. Failures are never cached.
+        # keyed by a keyed hash of what was presented. Failures are never cached
+        # (API.md); instead one bcrypt check runs at a time, so a flood of wrong
+        # keys (kosync has no rate limit: KOReader does not understand 429) costs
+        # at most one core and never slows a device whose success is remembered.
         self._cache_key = secrets.token_bytes(32)
         self._successes: dict[bytes, float] = {}
+        self._bcrypt_turn = asyncio.Semaphore(1)
         self.listeners: list[Callable[[str], None]] = []
 
     # -- environment overrides -------------------------------------------------
@@ -138,14 +142,20 @@ class CredentialService:
     async def configured(self, service: str) -> bool:
         return (await self.status(service))["configured"]
 
+    def _marker(self, service: str, username: str, password: str) -> bytes:
+        text = f"{service}\0{username}\0{password}".encode("utf-8", "surrogatepass")
+        return hmac.new(self._cache_key, text, hashlib.sha256).digest()
+
+    def remembered(self, service: str, username: str, password: str) -> bool:
+        """True when these credentials were verified recently: a free check, no bcrypt."""
+        expires = self._successes.get(self._marker(service, username, password))
+        return expires is not None and expires > time.monotonic()
+
     async def verify_password(self, service: str, username: str, password: str) -> bool:
         """opds: the plain password. kosync: pass ``md5(password)`` as KOReader sends it."""
-        marker = hmac.new(
-            self._cache_key, f"{service}\0{username}\0{password}".encode("utf-8", "surrogatepass"), hashlib.sha256
-        ).digest()
-        expires = self._successes.get(marker)
-        if expires is not None and expires > time.monotonic():
+        if self.remembered(service, username, password):
             return True
+        marker = self._marker(service, username, password)
         ok = await self._verify_uncached(service, username, password)
         if ok:
             self._successes[marker] = time.monotonic() + SUCCESS_TTL_SECONDS
@@ -164,7 +174,8 @@ class CredentialService:
             return False
         user_ok = hmac.compare_digest(username.encode("utf-8", "surrogatepass"), row.username.encode("utf-8"))
         try:
-            pass_ok = await asyncio.to_thread(bcrypt.checkpw, password.encode("utf-8", "surrogatepass"), row.secret)
+            async with self._bcrypt_turn:
+                pass_ok = await asyncio.to_thread(bcrypt.checkpw, password.encode("utf-8", "surrogatepass"), row.secret)
         except ValueError:
             pass_ok = False
         return user_ok and pass_ok

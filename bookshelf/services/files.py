@@ -40,7 +40,8 @@ def cover_path(settings: Settings, sha256: str, thumb: bool = False) -> Path:
     if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
         raise NotFound("Cover not found")
     name = f"{sha256}.thumb.jpg" if thumb else f"{sha256}.jpg"
-    return settings.covers_dir / sha256[:2] / name
+    # Resolved like book files: a symlink planted among the covers must not serve outside bytes.
+    return inside(settings.covers_dir, f"{sha256[:2]}/{name}")
 
 
 def fsync_dir(path: Path) -> None:

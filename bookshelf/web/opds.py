@@ -49,10 +49,11 @@ async def authenticate(request: Request) -> None:
     """Basic credentials checked against the opds credential; failures are counted per address."""
     rt = request.app.state.runtime
     address = client_address(request.scope)
-    wait = rt.auth_limiter.retry_after(address)
-    if wait is not None:
-        raise RateLimited("Too many failed sign-ins; try again later", wait)
     presented = _basic_credentials(request.headers.get("authorization"))
+    wait = rt.auth_limiter.retry_after(address)
+    # A reader app signed in recently keeps working while a guesser on its address waits.
+    if wait is not None and not (presented and rt.credentials.remembered("opds", *presented)):
+        raise RateLimited("Too many failed sign-ins; try again later", wait)
     if presented is None:
         if "authorization" in request.headers:
             rt.auth_limiter.fail(address)

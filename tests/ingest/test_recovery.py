@@ -71,3 +71,31 @@ async def test_a_file_not_yet_moved_is_placed_when_seen_again(tmp_path: Path) ->
 
 async def _review(rt: Runtime, book_id: str) -> bool:
     return await book_status(rt, book_id) == "review"
+
+
+async def test_a_rerun_parse_racing_the_finished_lookup_leaves_no_stage(tmp_path: Path) -> None:
+    # Found by scripts/crash_harness.py: after a SIGKILL both the requeued parse and the lookup it
+    # had queued ran at once; the parse read "processing", the lookup moved the book to review,
+    # then the parse wrote stage 'parsing', and the review book was listed as processing for ever.
+    import asyncio
+
+    rt = await Runtime.open(make_settings(tmp_path, start_consumer=False))
+    try:
+        book_id = (await rt.ingest.accept(write_epub(tmp_path / "drop", "race.epub", "Raced"))).book_id
+        async with rt.db.write() as conn:
+            await conn.execute("UPDATE books SET stage = 'fetching_metadata' WHERE id = ?", (book_id,))
+        lock = rt.db._write_lock
+        async with rt.db.write() as conn:
+            parse = asyncio.create_task(rt.ingest.parse_source(book_id))
+            await wait_for(lambda: _blocked(lock), what="the parse to wait for the writer")
+            await conn.execute("UPDATE books SET status = 'review', stage = NULL WHERE id = ?", (book_id,))
+        await parse
+        row = await rt.db.fetchone("SELECT status, stage FROM books WHERE id = ?", (book_id,))
+        assert tuple(row) == ("review", None)
+        assert await rt.inbox.stages() == {}
+    finally:
+        await rt.close()
+
+
+async def _blocked(lock: object) -> bool:
+    return bool(getattr(lock, "_waiters", None))
