@@ -69,7 +69,9 @@ def build_corpus(work: Path, books: int, formats: list[str]) -> list[tuple[Path,
         folder = work / f"book{i:03d}"
         folder.mkdir(parents=True, exist_ok=True)
         src = write_source_html(folder / "source.html", meta)
-        cover = write_cover(folder / f"cover.{'jpg' if meta.cover == 'jpeg' else 'png'}", meta.cover, i) if meta.cover else None
+        cover = None
+        if meta.cover:
+            cover = write_cover(folder / f"cover.{'jpg' if meta.cover == 'jpeg' else 'png'}", meta.cover, i)
         for fmt in formats:
             out = folder / f"book{i:03d}.{fmt}"
             jobs.append((out, meta, convert_args(src, out, meta, cover, i)))
@@ -166,7 +168,8 @@ def compare(files: list[tuple[Path, SourceMeta]]) -> bool:
             else:
                 source = getattr(meta, name, None)
                 problems.append(
-                    f"{path.name} {name}: calibre {theirs.get(name)!r}, bookshelf {ours.get(name)!r} (source {source!r})"
+                    f"{path.name} {name}: calibre {theirs.get(name)!r}, "
+                    f"bookshelf {ours.get(name)!r} (source {source!r})"
                 )
         if their_cover:
             covers[fmt][0] += 1
@@ -187,7 +190,8 @@ def compare(files: list[tuple[Path, SourceMeta]]) -> bool:
     ok_fields, ok_covers = rate >= TARGET_AGREEMENT, cover_miss == 0
     print(f"\nfields agree: {all_agree}/{all_fields} = {rate:.1%} (target >= {TARGET_AGREEMENT:.0%}) "
           f"{'ok' if ok_fields else 'MISSED'}")  # fmt: skip
-    print(f"covers: bookshelf finds {found - cover_miss} of the {found} calibre finds {'ok' if ok_covers else 'MISSED'}")
+    verdict = "ok" if ok_covers else "MISSED"
+    print(f"covers: bookshelf finds {found - cover_miss} of the {found} calibre finds {verdict}")
     if problems:
         print(f"\n{len(problems)} disagreements:")
         for line in problems:
