@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bookshelf.formats.isbn import both_forms, find_isbn
+from bookshelf.formats.isbn import both_forms, find_isbn, normalise_isbn
 from bookshelf.formats.language import to_bcp47
 from bookshelf.formats.parsed import FormatError, ParsedBook
 from bookshelf.formats.plaintext import clean
@@ -103,7 +103,36 @@ def _read_xmp(doc: Any) -> dict[str, list[str]]:
     except FormatError:
         return {}  # broken XMP is common and the document info usually suffices
     names = ("title", "creator", "subject", "language", "description", "publisher", "date")
-    return {name: _xmp_values(root, name) for name in names}
+    values = {name: _xmp_values(root, name) for name in names}
+    values.update(_xmp_calibre(root))
+    return values
+
+
+def _xmp_calibre(root: ET.Element) -> dict[str, list[str]]:
+    """calibre's series (calibre:series with rdf:value and calibreSI:series_index) and the ISBN it
+    writes as xmp:Identifier (scheme isbn), prism:isbn and pdfx:isbn: PDFs calibre made or edited."""
+    out: dict[str, list[str]] = {"series": [], "series_index": [], "isbn": []}
+    for el in root.iter():
+        name = local(el.tag)
+        if name == "series" and el.tag.startswith("{http://calibre-ebook.com/xmp-namespace}"):
+            for child in el.iter():
+                text = clean(child.text)
+                if text and local(child.tag) in ("value", "series_index"):
+                    out["series" if local(child.tag) == "value" else "series_index"].append(text)
+        elif name == "isbn":
+            out["isbn"].append(clean("".join(el.itertext())) or "")
+        elif name == "li":
+            kids = {local(k.tag): clean(k.text) for k in el}
+            if (kids.get("Scheme") or "").lower() == "isbn" and kids.get("value"):
+                out["isbn"].append(kids["value"] or "")
+    return out
+
+
+def _series_index(values: list[str] | None) -> float | None:
+    try:
+        return float(values[0]) if values else None
+    except ValueError:
+        return None
 
 
 def _first(values: list[str] | None) -> str | None:
@@ -160,7 +189,10 @@ def read_pdf(path: Path) -> ParsedBook:
         xmp = _read_xmp(doc)
         _fill_from_info(book, info, xmp)
         book.language = to_bcp47(doc.language) or to_bcp47(_first(xmp.get("language")))
-        isbn = _isbn_from_text(doc, " ".join([info.get("subject", ""), info.get("keywords", "")]))
+        book.series = _first(xmp.get("series"))
+        book.series_index = _series_index(xmp.get("series_index")) if book.series else None
+        isbn = next((c for c in map(normalise_isbn, xmp.get("isbn", [])) if c), None)
+        isbn = isbn or _isbn_from_text(doc, " ".join([info.get("subject", ""), info.get("keywords", "")]))
         if isbn:
             book.isbn10, book.isbn13 = both_forms(isbn)
             book.identifiers["isbn"] = book.isbn13 or isbn
