@@ -17,6 +17,7 @@ from bookshelf.services.bulk import BulkService
 from bookshelf.services.candidate_covers import CandidateCovers
 from bookshelf.services.catalog import CatalogService
 from bookshelf.services.credentials import CredentialService
+from bookshelf.services.hardcover_sync import TASK as HARDCOVER_TASK
 from bookshelf.services.hardcover_sync import HardcoverSyncService
 from bookshelf.services.inbox import InboxService
 from bookshelf.services.ingest import IngestService
@@ -147,6 +148,7 @@ class Runtime:
         self.hardcover = HardcoverSyncService(self.db, settings, self.credentials, self.preferences)
         self._stack.push_async_callback(self.hardcover.close)
         await self.hardcover.recover()
+        self.jobs.runners[HARDCOVER_TASK] = self._rerun_hardcover
         if background:
             # Build the typo vocabulary now rather than on the first search.
             self.search.refresh_soon()
@@ -154,6 +156,9 @@ class Runtime:
             self.every(30, self.hardcover.tick, "hardcover sync schedule")
             self.every(1800, self._automatic_backup, "automatic backup")
             self.every(3600, self.trash.purge_expired, "trash purge")
+
+    async def _rerun_hardcover(self, job: Any) -> None:
+        await self.hardcover.rerun(job.id)
 
     async def _automatic_backup(self) -> None:
         from bookshelf.services import backup

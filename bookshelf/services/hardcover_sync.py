@@ -114,6 +114,7 @@ class HardcoverSyncService:
         self._limiter: RateLimiter | None = None
         self._start_lock = asyncio.Lock()
         self._task: asyncio.Task[RunResult | None] | None = None
+        self._reruns: set[asyncio.Task[None]] = set()
         self._job_id: str | None = None
         self._last_start: float | None = None
         self._checked: tuple[float, dict[str, Any]] | None = None
@@ -132,6 +133,8 @@ class HardcoverSyncService:
                     )
 
     async def close(self) -> None:
+        for rerun in list(self._reruns):
+            rerun.cancel()
         if self._task is not None and not self._task.done():
             self._task.cancel()
             try:
@@ -193,6 +196,27 @@ class HardcoverSyncService:
             self._last_start = self.monotonic()
             self._task = asyncio.get_running_loop().create_task(self._run_job(job.id), name="hardcover sync")
         return job.id
+
+    async def rerun(self, job_id: str) -> None:
+        """POST /api/jobs/{id}/retry of a failed run: the same job runs again, after any run in progress."""
+        task = asyncio.get_running_loop().create_task(self._rerun(job_id), name="hardcover sync retry")
+        self._reruns.add(task)
+        task.add_done_callback(self._reruns.discard)
+
+    async def _rerun(self, job_id: str) -> None:
+        while True:
+            async with self._start_lock:
+                current = self._task
+                if not self.running:
+                    now = clock.now_iso()
+                    async with self.db.write() as conn:
+                        await job_rows.update(conn, job_id, state="active", started_at=now, updated_at=now)
+                    self._job_id = job_id
+                    self._last_start = self.monotonic()
+                    self._task = asyncio.get_running_loop().create_task(self._run_job(job_id), name="hardcover sync")
+                    return
+            assert current is not None
+            await asyncio.wait([current])  # never two runs at once
 
     async def wait(self) -> RunResult | None:
         """Wait for the current run (if any) to end; its result, or None if it stopped."""

@@ -46,6 +46,9 @@ class JobService:
         # Per queue: what a final failure or a retry means for the job's book (ingest marks it failed).
         self.on_failed: dict[str, Hook] = {}
         self.on_retry: dict[str, Hook] = {}
+        # Tasks that run outside Huey (the Hardcover sync owns its own run loop): a retry hands
+        # the job back to its owner instead of to the queue.
+        self.runners: dict[str, Callable[[Job], Awaitable[None]]] = {}
         queue.on_signal(self._signal)
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -120,7 +123,11 @@ class JobService:
             if hook is not None:
                 await hook(conn, job)
             job.state = "waiting"
-        await self.submit(job)
+        runner = self.runners.get(job.task)
+        if runner is not None:
+            await runner(job)
+        else:
+            await self.submit(job)
         return job
 
     async def forget_book(self, conn: aiosqlite.Connection, book_id: str) -> list[str]:

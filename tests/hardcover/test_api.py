@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 
 from bookshelf import clock
@@ -195,3 +197,28 @@ async def test_a_run_cut_by_a_restart_is_recorded_as_failed(runtime: Runtime) ->
     async with runtime.db.read() as conn:
         found = await job_rows.get(conn, job.id)
     assert found is not None and found.state == "failed" and "restart" in (found.error or "")
+
+
+async def test_a_failed_run_is_retried_through_the_jobs_api(
+    api: httpx.AsyncClient, runtime: Runtime, hc: HardcoverSyncService, fake: FakeHardcover
+) -> None:
+    book = await add_book(runtime, "Harbour Lights Volume 5", ["Author Number5"], isbn=isbn13(5))
+    await set_state(runtime, book.id, 0.4)
+    fake.fail_unauthorized(times=1000)
+    job_id = (await api.post("/api/hardcover/sync")).json()["jobId"]
+    await hc.wait()
+    failed = (await api.get("/api/jobs/failed")).json()["jobs"]
+    assert [j["id"] for j in failed if j["queue"] == "hardcover"] == [job_id]
+
+    fake.faults.clear()
+    retried = await api.post(f"/api/jobs/{job_id}/retry")
+    assert retried.status_code == 200 and retried.json()["status"] == "waiting"
+    deadline = asyncio.get_running_loop().time() + 10
+    while asyncio.get_running_loop().time() < deadline:
+        async with runtime.db.read() as conn:
+            job = await job_rows.get(conn, job_id)
+        if job is not None and job.state == "completed":
+            break
+        await asyncio.sleep(0.05)
+    assert job is not None and job.state == "completed", job
+    assert len(fake.user_books) == 1  # the same job ran again and pushed the book once
