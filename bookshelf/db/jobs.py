@@ -32,6 +32,22 @@ class Job:
     finished_at: str | None
     failed_at: str | None
 
+    @classmethod
+    def new(cls, queue: str, task: str, book_id: str | None = None, args: dict[str, Any] | None = None,
+            state: str = "waiting", job_id: str | None = None) -> Job:  # fmt: skip
+        """A job row about to be inserted: timestamps now, no attempts unless it starts active."""
+        import uuid
+
+        from bookshelf import clock
+
+        now = clock.now_iso()
+        active = state == "active"
+        return cls(
+            id=job_id or str(uuid.uuid4()), queue=queue, task=task, book_id=book_id, args=args or {}, state=state,
+            attempts=1 if active else 0, error=None, progress=None, created_at=now, updated_at=now,
+            started_at=now if active else None, finished_at=None, failed_at=None,
+        )  # fmt: skip
+
     def failed_json(self) -> dict[str, Any]:
         return {"id": self.id, "queue": self.queue, "task": self.task, "bookId": self.book_id,
                 "error": self.error, "attempts": self.attempts, "createdAt": self.created_at,

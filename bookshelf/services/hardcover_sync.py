@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import tzinfo
@@ -173,23 +172,7 @@ class HardcoverSyncService:
         async with self._start_lock:
             if self.running and self._job_id is not None:
                 return self._job_id
-            now = clock.now_iso()
-            job = Job(
-                id=str(uuid.uuid4()),
-                queue="hardcover",
-                task=TASK,
-                book_id=None,
-                args={},
-                state="active",
-                attempts=1,
-                error=None,
-                progress=None,
-                created_at=now,
-                updated_at=now,
-                started_at=now,
-                finished_at=None,
-                failed_at=None,
-            )
+            job = Job.new("hardcover", TASK, state="active")
             async with self.db.write() as conn:
                 await job_rows.insert(conn, job)
             self._job_id = job.id

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -65,12 +64,7 @@ class JobService:
         existing = None if fresh else await rows.open_for(conn, task, book_id)
         if existing is not None:
             return existing, False
-        now = clock.now_iso()
-        job = Job(
-            id=str(uuid.uuid4()), queue=self.queue.specs[task].queue, task=task, book_id=book_id, args=args,
-            state="waiting", attempts=0, error=None, progress=None, created_at=now, updated_at=now,
-            started_at=None, finished_at=None, failed_at=None,
-        )  # fmt: skip
+        job = Job.new(self.queue.specs[task].queue, task, book_id, args)
         await rows.insert(conn, job)
         return job, True
 

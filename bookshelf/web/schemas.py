@@ -107,6 +107,20 @@ _INT_OR_NULL = nullable("integer")
 _STR_OR_NULL = nullable("string")
 _STRINGS = {"type": "array", "items": _STR}
 
+# Metadata fields a book and a candidate share (API.md).
+_METADATA = {
+    "series": _STR_OR_NULL,
+    "seriesIndex": nullable("number"),
+    "isbn10": _STR_OR_NULL,
+    "isbn13": _STR_OR_NULL,
+    "publisher": _STR_OR_NULL,
+    "publishedYear": _INT_OR_NULL,
+    "language": _STR_OR_NULL,
+    "description": _STR_OR_NULL,
+    "pageCount": _INT_OR_NULL,
+    "genres": _STRINGS,
+}
+
 COMPONENTS["BookFile"] = obj(
     {
         "id": {"type": "string", "format": "uuid"},
@@ -126,16 +140,7 @@ COMPONENTS["Book"] = obj(
         "subtitle": _STR_OR_NULL,
         "authors": _STRINGS,
         "author": _STR,
-        "series": _STR_OR_NULL,
-        "seriesIndex": nullable("number"),
-        "isbn10": _STR_OR_NULL,
-        "isbn13": _STR_OR_NULL,
-        "publisher": _STR_OR_NULL,
-        "publishedYear": _INT_OR_NULL,
-        "language": _STR_OR_NULL,
-        "description": _STR_OR_NULL,
-        "pageCount": _INT_OR_NULL,
-        "genres": _STRINGS,
+        **_METADATA,
         "tags": _STRINGS,
         "hasCover": {"type": "boolean"},
         "coverUrl": _STR_OR_NULL,
@@ -158,16 +163,7 @@ COMPONENTS["Candidate"] = obj(
         "score": {"type": "number", "minimum": 0, "maximum": 1},
         "title": _STR_OR_NULL,
         "authors": _STRINGS,
-        "series": _STR_OR_NULL,
-        "seriesIndex": nullable("number"),
-        "isbn10": _STR_OR_NULL,
-        "isbn13": _STR_OR_NULL,
-        "publisher": _STR_OR_NULL,
-        "publishedYear": _INT_OR_NULL,
-        "language": _STR_OR_NULL,
-        "description": _STR_OR_NULL,
-        "pageCount": _INT_OR_NULL,
-        "genres": _STRINGS,
+        **_METADATA,
         "coverUrl": _STR_OR_NULL,
         "remoteCoverUrl": _STR_OR_NULL,
         "fetchedAt": TIMESTAMP,

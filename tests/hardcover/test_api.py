@@ -6,7 +6,6 @@ import asyncio
 
 import httpx
 
-from bookshelf import clock
 from bookshelf.db import jobs as job_rows
 from bookshelf.db.jobs import Job
 from bookshelf.runtime import Runtime
@@ -174,23 +173,7 @@ async def test_schedule_follows_the_preference_without_restart(
 
 
 async def test_a_run_cut_by_a_restart_is_recorded_as_failed(runtime: Runtime) -> None:
-    now = clock.now_iso()
-    job = Job(
-        id="5f0c9e0a-0000-4000-8000-000000000001",
-        queue="hardcover",
-        task="hardcover_sync",
-        book_id=None,
-        args={},
-        state="active",
-        attempts=1,
-        error=None,
-        progress=None,
-        created_at=now,
-        updated_at=now,
-        started_at=now,
-        finished_at=None,
-        failed_at=None,
-    )
+    job = Job.new("hardcover", "hardcover_sync", state="active", job_id="5f0c9e0a-0000-4000-8000-000000000001")
     async with runtime.db.write() as conn:
         await job_rows.insert(conn, job)
     await runtime.hardcover.recover()
