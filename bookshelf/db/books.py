@@ -10,7 +10,7 @@ from typing import Any
 
 import aiosqlite
 
-from bookshelf.db.connection import fetchall, fetchone
+from bookshelf.db.connection import fetchall, fetchone, in_thread
 from bookshelf.models import Book, BookFile
 
 _JSON_LIST = ("authors", "genres", "tags")
@@ -51,13 +51,20 @@ def author_sort_name(name: str) -> str:
     return " ".join(parts[cut:]) + ", " + " ".join(parts[:cut])
 
 
+_BOOK_FIELDS = frozenset(BOOK_COLUMNS) - {"sort_title"}
+
+
 def row_to_book(row: sqlite3.Row) -> Book:
-    values: dict[str, Any] = {key: row[key] for key in row.keys() if key in BOOK_COLUMNS and key != "sort_title"}
+    return _book_from(row.keys(), row)
+
+
+def _book_from(keys: Sequence[str], row: Sequence[Any]) -> Book:
+    values: dict[str, Any] = {k: v for k, v in zip(keys, row, strict=True) if k in _BOOK_FIELDS}
     for key in _JSON_LIST:
         values[key] = json.loads(values.get(key) or "[]")
     values["identifiers"] = json.loads(values.get("identifiers") or "{}")
     book = Book(**values)
-    book.num = row["num"]
+    book.num = row[keys.index("num")]
     return book
 
 
@@ -163,14 +170,25 @@ async def get(conn: aiosqlite.Connection, book_id: str, with_files: bool = True)
 
 
 async def get_many(conn: aiosqlite.Connection, book_ids: Sequence[str], with_files: bool = True) -> list[Book]:
-    """Books in the order of ``book_ids`` (missing ids skipped), files attached in one query."""
+    """Books in the order of ``book_ids`` (missing ids skipped), files attached; one trip to the thread."""
+    if not book_ids:
+        return []
+    return await in_thread(conn, lambda raw: get_many_now(raw, book_ids, with_files))
+
+
+def get_many_now(conn: sqlite3.Connection, book_ids: Sequence[str], with_files: bool = True) -> list[Book]:
+    """:func:`get_many` on a plain connection, for code already in the database thread."""
     if not book_ids:
         return []
     marks = ",".join("?" * len(book_ids))
-    rows = await fetchall(conn, f"SELECT * FROM books WHERE id IN ({marks})", tuple(book_ids))
-    by_id = {row["id"]: row_to_book(row) for row in rows}
-    if with_files:
-        for file in await files_of_many(conn, list(by_id)):
+    cursor = conn.execute(f"SELECT * FROM books WHERE id IN ({marks})", tuple(book_ids))
+    keys = [d[0] for d in cursor.description]
+    by_id = {book.id: book for book in (_book_from(keys, row) for row in cursor)}
+    if with_files and by_id:
+        marks = ",".join("?" * len(by_id))
+        sql = f"SELECT * FROM files WHERE book_id IN ({marks}) ORDER BY added_at, id"
+        for row in conn.execute(sql, tuple(by_id)):
+            file = row_to_file(row)
             by_id[file.book_id].files.append(file)
     return [by_id[i] for i in book_ids if i in by_id]
 
@@ -185,16 +203,6 @@ async def delete(conn: aiosqlite.Connection, book_id: str) -> bool:
 
 async def files_of(conn: aiosqlite.Connection, book_id: str) -> list[BookFile]:
     rows = await fetchall(conn, "SELECT * FROM files WHERE book_id = ? ORDER BY added_at, id", (book_id,))
-    return [row_to_file(row) for row in rows]
-
-
-async def files_of_many(conn: aiosqlite.Connection, book_ids: Sequence[str]) -> list[BookFile]:
-    if not book_ids:
-        return []
-    marks = ",".join("?" * len(book_ids))
-    rows = await fetchall(
-        conn, f"SELECT * FROM files WHERE book_id IN ({marks}) ORDER BY added_at, id", tuple(book_ids)
-    )
     return [row_to_file(row) for row in rows]
 
 

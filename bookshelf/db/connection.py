@@ -109,7 +109,7 @@ class Database:
     async def run_read(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``work`` on a pooled reader's plain connection in one trip to its thread (hot paths)."""
         async with self.read() as conn:
-            return await conn._execute(work, conn._conn)  # type: ignore[attr-defined]
+            return await in_thread(conn, work)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -159,6 +159,11 @@ async def _rollback_if_open(conn: aiosqlite.Connection) -> None:
         await conn.execute("ROLLBACK")
     except sqlite3.OperationalError:
         pass  # BEGIN itself failed: no transaction is open
+
+
+async def in_thread(conn: aiosqlite.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
+    """Run ``work`` on the plain connection inside ``conn``'s own thread: one trip, however many statements."""
+    return await conn._execute(work, conn._conn)  # type: ignore[attr-defined, no-any-return]
 
 
 async def fetchall(conn: aiosqlite.Connection, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:

@@ -51,20 +51,17 @@ class LibraryService:
         """
         query = query if query and words_of(query) else None
         if query and (sort is None or sort == RELEVANCE):
-            ids, total = await self.search.page(query, flt, limit, offset)
-        else:
-            expression = await self.search.filter_expression(query) if query else None
-            where, params = _with_match(flt, expression).where()
-            order = SORTS[sort if sort in SORTS else "title_asc"]
+            return await self.search.page(query, flt, limit, offset)
+        expression = await self.search.filter_expression(query) if query else None
+        where, params = _with_match(flt, expression).where()
+        order = SORTS[sort if sort in SORTS else "title_asc"]
 
-            def run(conn: sqlite3.Connection) -> tuple[list[str], int]:
-                ids = search_sql.sorted_page(conn, where, params, order, limit, offset)
-                return ids, self._count(conn, where, params)
+        def run(conn: sqlite3.Connection) -> tuple[list[Book], int]:
+            ids = search_sql.sorted_page(conn, where, params, order, limit, offset)
+            return book_rows.get_many_now(conn, ids), self._count(conn, where, params)
 
-            ids, total = await self.search.read(run)
-        async with self.db.read() as conn:
-            books = await book_rows.get_many(conn, ids)
-        return books, total
+        # One trip to the database thread for the page, its books and their files.
+        return await self.search.read(run)
 
     def _count(self, conn: sqlite3.Connection, where: str, params: list[Any]) -> int:
         """Books passing a filter, remembered until the library changes (a count walks every row)."""

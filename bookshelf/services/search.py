@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from bookshelf.db import Database
+from bookshelf.db import books as book_rows
 from bookshelf.db import search as sql
-from bookshelf.db.connection import connect_sync
+from bookshelf.db.connection import connect_sync, in_thread
 from bookshelf.db.library import BookFilter
 from bookshelf.errors import Unavailable
 from bookshelf.models import BOOK_STATUSES, INBOX_STATUSES, Book
@@ -294,14 +295,18 @@ class SearchService:
             return None
         return build_plan(query, await self.vocabulary(), columns)
 
-    async def page(self, query: str, flt: BookFilter, limit: int, offset: int) -> tuple[list[str], int]:
-        """Book ids of one page ranked by relevance within ``flt``, and the total that match."""
+    async def page(self, query: str, flt: BookFilter, limit: int, offset: int) -> tuple[list[Book], int]:
+        """One page of books ranked by relevance within ``flt`` (files attached), and the total that match."""
         plan = await self.plan(query)
         if plan is None:
             return [], 0
         scope = scope_for(flt)
-        rows, total = await self.read(lambda conn: run_plan(conn, plan, scope, limit, offset))
-        return [book_id for _, book_id in rows], total
+
+        def run(conn: sqlite3.Connection) -> tuple[list[Book], int]:
+            rows, total = run_plan(conn, plan, scope, limit, offset)
+            return book_rows.get_many_now(conn, [book_id for _, book_id in rows]), total
+
+        return await self.read(run)
 
     async def match(self, query: str, statuses: tuple[str, ...], limit: int = 1000) -> list[int]:
         """Book rows (num) matching ``query`` among ``statuses``, best first (used by inbox, OPDS, lists)."""
@@ -351,7 +356,7 @@ class SearchService:
 
     async def reindex(self) -> None:
         async with self.db.write() as conn:
-            await conn._execute(sql.rebuild, conn._conn)  # type: ignore[attr-defined]
+            await in_thread(conn, sql.rebuild)
 
     async def read(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``work`` in a reader's own thread, in one hop, under the time box."""
@@ -360,11 +365,10 @@ class SearchService:
             with sql.time_box(raw, self.timeout):
                 return work(raw)
 
-        async with self.db.read() as conn:
-            try:
-                return await conn._execute(boxed, conn._conn)  # type: ignore[attr-defined]
-            except sql.QueryTimeout:
-                raise Unavailable("Search took too long; try more specific words") from None
+        try:
+            return await self.db.run_read(boxed)
+        except sql.QueryTimeout:
+            raise Unavailable("Search took too long; try more specific words") from None
 
 
 def _load_vocabulary(db: Database) -> Vocabulary:

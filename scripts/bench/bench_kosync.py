@@ -26,39 +26,16 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).parent))
 
 from bookshelf.db.stats import rebuild_activity  # noqa: E402
+from rawhttp import Client  # noqa: E402
+
 from tests.serve import running_server  # noqa: E402
 
 USER, PASSWORD = "reader", "bench password"
 KEY = hashlib.md5(PASSWORD.encode()).hexdigest()
 DAY = 86_400
-
-
-class Client:
-    """One keep-alive connection sending prepared requests and timing each answer."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
-
-    @classmethod
-    async def open(cls, host: str, port: int) -> Client:
-        return cls(*await asyncio.open_connection(host, port))
-
-    async def send(self, request: bytes) -> tuple[int, bytes, float]:
-        started = time.perf_counter()
-        self.writer.write(request)
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(head[9:12])
-        length = 0
-        for line in head.split(b"\r\n"):
-            if line[:15].lower() == b"content-length:":
-                length = int(line[15:])
-        body = await self.reader.readexactly(length)
-        return status, body, time.perf_counter() - started
-
-    def close(self) -> None:
-        self.writer.close()
 
 
 def put_request(document: str, device: int, n: int) -> bytes:
