@@ -36,10 +36,14 @@ class InboxService:
         self.search = search
         self.jobs = jobs
 
-    async def listing(self, page: int, limit: int, query: str | None, sort: str) -> tuple[list[Book], int]:
-        flt = BookFilter(statuses=INBOX_STATUSES)
+    async def listing(
+        self, page: int, limit: int, query: str | None, sort: str, status: str | None = None
+    ) -> tuple[list[Book], int]:
+        """One page of inbox books (of one ``status`` when given), searched by ``query``."""
+        statuses = (status,) if status in INBOX_STATUSES else INBOX_STATUSES
+        flt = BookFilter(statuses=statuses)
         if query and query.strip():
-            flt.nums = await self.search.match(query, INBOX_STATUSES)
+            flt.nums = await self.search.match(query, statuses)
             if not flt.nums:
                 return [], 0
         async with self.db.read() as conn:

@@ -50,6 +50,17 @@ async def test_list_sort_search_and_count(live: Runtime, live_api: httpx.AsyncCl
     assert (await live_api.get("/api/inbox?page=0")).status_code == 400
     assert (await live_api.get("/api/inbox?page=9")).json()["data"] == []
 
+    # The status filter works across pages, not on one page already loaded.
+    async with live.db.write() as conn:
+        await conn.execute("UPDATE books SET status = 'failed', error = 'bad zip' WHERE id = ?", (ids[1],))
+    failed = (await live_api.get("/api/inbox?status=failed&limit=1")).json()
+    assert [b["id"] for b in failed["data"]] == [ids[1]] and failed["total"] == 1
+    review = (await live_api.get("/api/inbox", params={"status": "review", "q": "bronte"})).json()
+    assert [b["title"] for b in review["data"]] == ["Wuthering Heights"]
+    assert (await live_api.get("/api/inbox?status=organized")).status_code == 400
+    async with live.db.write() as conn:
+        await conn.execute("UPDATE books SET status = 'review', error = NULL WHERE id = ?", (ids[1],))
+
     assert (await live_api.get("/api/inbox/count")).json() == {
         "count": 3, "byStatus": {"processing": 0, "review": 3, "failed": 0}
     }  # fmt: skip

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from bookshelf.errors import PayloadTooLarge
+from bookshelf.models import INBOX_STATUSES
 from bookshelf.services.inbox import INBOX_SORTS
 from bookshelf.services.uploads import UploadReader, take_uploads
 from bookshelf.web.api import runtime
@@ -47,7 +48,8 @@ async def list_inbox(request: Request) -> Response:
     limit = query_int(request, "limit", 20, 1, 100)
     sort = query_choice(request, "sort", INBOX_SORTS, "detected_newest") or "detected_newest"
     query = query_text(request, "q")
-    books, total = await runtime(request).inbox.listing(page, limit, query, sort)
+    status = query_choice(request, "status", INBOX_STATUSES, None)
+    books, total = await runtime(request).inbox.listing(page, limit, query, sort, status)
     return ok(paged([book.to_json() for book in books], page, limit, total))
 
 
@@ -123,6 +125,7 @@ ENDPOINTS = [
             query_param("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
             query_param("q", {"type": "string", "maxLength": 500}, "Search title, author, series, description"),
             query_param("sort", {"type": "string", "enum": list(INBOX_SORTS), "default": "detected_newest"}),
+            query_param("status", {"type": "string", "enum": list(INBOX_STATUSES)}, "Only books in this status"),
         ),
         responses={200: page_of(ref("Book")), 400: ref("Error")},
     ),

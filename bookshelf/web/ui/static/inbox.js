@@ -40,9 +40,10 @@ function drawBulk() {
 async function load() {
   const q = new URLSearchParams({ page, limit: 50, sort: form.sort.value });
   if (form.q.value.trim()) q.set("q", form.q.value.trim());
+  if (form.status.value) q.set("status", form.status.value);
   try {
     const data = await api(`/api/inbox?${q}`);
-    books = form.status.value ? data.data.filter((b) => b.status === form.status.value) : data.data;
+    books = data.data;
     document.querySelector("[data-inbox-total]").textContent = `(${data.total})`;
     draw();
     pager(nav, data.page, data.totalPages, (p) => { page = p; load(); });
@@ -122,7 +123,7 @@ bulk.querySelector("[data-bulk-delete]").addEventListener("click", async () => {
 form.addEventListener("submit", (e) => { e.preventDefault(); page = 1; load(); });
 form.q.addEventListener("input", debounce(() => { page = 1; load(); }, 200));
 form.sort.addEventListener("change", load);
-form.status.addEventListener("change", load);
+form.status.addEventListener("change", () => { page = 1; load(); });
 
 load();
 // Stages change every second or two while books are processed; the list itself refreshes when one finishes.
