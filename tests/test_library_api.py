@@ -176,6 +176,17 @@ async def test_suggest(shelf: Runtime, api: httpx.AsyncClient) -> None:
         assert (await api.get("/api/search/suggest", params=bad)).status_code == 400
 
 
+async def test_suggest_puts_titles_starting_with_the_typed_text_first(runtime: Runtime, api: httpx.AsyncClient) -> None:
+    await add_book(runtime, "Kingdom of the Silver Moon", ["Some Writer"], age_days=1)
+    await add_book(runtime, "Ashes", ["Silas the Elder"], age_days=2)
+    await add_book(runtime, "The Silent River", ["Other Writer"], age_days=3)
+    titles = [s["title"] for s in (await api.get("/api/search/suggest", params={"q": "The  sil"})).json()["data"]]
+    assert titles[0] == "The Silent River"  # leading article and doubled space as in the title sort key
+    assert set(titles) == {"The Silent River", "Kingdom of the Silver Moon", "Ashes"}
+    titles = [s["title"] for s in (await api.get("/api/search/suggest", params={"q": "ash"})).json()["data"]]
+    assert titles == ["Ashes"]
+
+
 async def test_relevance_pages_skip_inbox_books(runtime: Runtime, api: httpx.AsyncClient) -> None:
     # Organized and review books interleaved, all matching: pages must hold organized ones only, none twice.
     for i in range(6):

@@ -328,12 +328,13 @@ class SearchService:
         if plan is None:
             return []
         scope = scope_for(BookFilter(statuses=SUGGEST_STATUSES))
-        single_letter = len(plan.words) == 1 and len(plan.words[0]) == 1
+        # Titles that start with what was typed come first, straight from the title index: that is
+        # what a reader typing a title expects, and it spares the index a walk through the doclists of
+        # common words ("the sil" needs every book with "the").
+        typed = book_rows.sort_title(" ".join(query.split()))
 
         def run(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-            rows: list[tuple[int, str]] = []
-            if single_letter:  # titles starting with the letter, straight from the title index
-                rows = sql.title_prefix(conn, plan.words[0], SUGGEST_STATUSES, limit)
+            rows = sql.title_prefix(conn, typed, SUGGEST_STATUSES, limit) if typed else []
             if len(rows) < limit:
                 more, _ = run_plan(conn, plan, scope, limit, 0)
                 rows += [r for r in more if r not in rows]
