@@ -183,7 +183,9 @@ def _tiers(conn: sqlite3.Connection, plan: Plan, scope: Scope) -> list[tuple[str
         # The corrected expression contains the exact one, so its extra books are a difference of counts
         # (cheaper than counting the NOT expression, which evaluates both sides).
         extra = scope.count(conn, plan.corrected) - exact_total
-        sources.append((f"({plan.corrected}) NOT ({plan.exact})", extra))
+        # With no exact match there is nothing to leave out, and ranking a NOT costs a third more.
+        corrected_only = f"({plan.corrected}) NOT ({plan.exact})" if exact_total else plan.corrected
+        sources.append((corrected_only, extra))
     tiers: list[tuple[str, bool, int]] = []
     for expression, total in sources:
         if total <= RANK_LIMIT:
