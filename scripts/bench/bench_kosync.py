@@ -28,9 +28,9 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bookshelf.db.stats import rebuild_activity  # noqa: E402
 from rawhttp import Client  # noqa: E402
 
+from bookshelf.db.stats import rebuild_activity  # noqa: E402
 from tests.serve import running_server  # noqa: E402
 
 USER, PASSWORD = "reader", "bench password"

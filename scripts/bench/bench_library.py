@@ -125,9 +125,7 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-async def run_scenario(
-    connections: list[Client], paths: list[str], key: str, requests: int
-) -> list[float]:
+async def run_scenario(connections: list[Client], paths: list[str], key: str, requests: int) -> list[float]:
     """``requests`` GETs cycling through ``paths``, spread over the open connections; ms each."""
     latencies: list[float] = []
     prepared = [get_request(path, {"x-api-key": key}) for path in paths]
