@@ -45,6 +45,17 @@ async def prepare(tmp_path: Path) -> tuple[str, dict[str, set[str]]]:
         await rt.close()
 
 
+def wait_until_idle(base_url: str, headers: dict[str, str], timeout: float = 60) -> None:
+    """Poll the job counts until no queue has work waiting or running."""
+    deadline = time.monotonic() + timeout
+    while True:
+        queues = httpx.get(base_url + "/api/jobs/status", headers=headers, timeout=10).json()["queues"]
+        if not any(q["waiting"] or q["active"] or q["delayed"] for q in queues.values()):
+            return
+        assert time.monotonic() < deadline, f"queues still busy: {queues}"
+        time.sleep(0.05)
+
+
 def restore_all(base_url: str, headers: dict[str, str], ids: list[str], stop: threading.Event) -> None:
     with httpx.Client(base_url=base_url, headers=headers, timeout=10) as http:
         for trash_id in ids:
@@ -84,6 +95,8 @@ async def test_sigkill_during_restores_loses_nothing(tmp_path: Path) -> None:
     with running_server(data_dir) as server:  # start-up finishes an interrupted restore and move
         assert httpx.get(server.base_url + "/api/health", timeout=10).status_code == 200
         assert rows(data_dir, "SELECT count(*) FROM trash WHERE state = 'restoring'")[0][0] == 0
+        # Organize jobs queued before the kill run again now; a move in flight is not an interrupted one.
+        wait_until_idle(server.base_url, headers)
         report = doctor.run(make_settings(tmp_path))
         assert not report.problems, report.render()
         every_sha = {row[0] for row in rows(data_dir, "SELECT value FROM file_hashes WHERE kind = 'sha256'")}
@@ -97,5 +110,6 @@ async def test_sigkill_during_restores_loses_nothing(tmp_path: Path) -> None:
                     threading.Event())  # fmt: skip
         assert rows(data_dir, "SELECT count(*) FROM books")[0][0] == BOOKS
         assert rows(data_dir, "SELECT count(*) FROM files")[0][0] == 2 * BOOKS
+        wait_until_idle(server.base_url, headers)
     report = doctor.run(make_settings(tmp_path))
     assert not report.problems, report.render()
