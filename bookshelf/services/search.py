@@ -361,11 +361,11 @@ class SearchService:
         async with self.db.write() as conn:
             await in_thread(conn, sql.rebuild)
 
-    async def read(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``work`` in a reader's own thread, in one hop, under the time box."""
+    async def read(self, work: Callable[[sqlite3.Connection], T], timeout: float | None = None) -> T:
+        """Run ``work`` in a reader's own thread, in one hop, under the time box (``timeout`` overrides it)."""
 
         def boxed(raw: sqlite3.Connection) -> T:
-            with sql.time_box(raw, self.timeout):
+            with sql.time_box(raw, timeout or self.timeout):
                 return work(raw)
 
         try:
