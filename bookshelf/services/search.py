@@ -37,6 +37,9 @@ MAX_WORDS = 12
 MAX_WORD_CHARS = 64
 MAX_CORRECTIONS = 3
 RANK_LIMIT = 5000  # above this many matches, rank the title/author/series tier only
+# Suggestions are eight books for a word still being typed: ranking a thousand prefix matches
+# by bm25 costs ~0.9 ms at 100,000 books, listing the newest 0.05 ms. Below this, rank.
+SUGGEST_RANK_LIMIT = 300
 TIMEOUT_SECONDS = 2.0
 # A vocabulary this small is rebuilt before answering (about 0.2 s on a 2-core machine). Deciding by
 # size rather than by the last build's time keeps the choice the same on a busy machine: a timed
@@ -175,8 +178,14 @@ def scope_for(flt: BookFilter) -> Scope:
     return StatusScope(flt.statuses) if only_statuses else Scope(flt)
 
 
-def _tiers(conn: sqlite3.Connection, plan: Plan, scope: Scope) -> list[tuple[str, bool, int]]:
-    """(expression, ranked?, total) in answer order: exact before corrected, big sets split by column."""
+def _tiers(
+    conn: sqlite3.Connection, plan: Plan, scope: Scope, rank_limit: int | None = None
+) -> list[tuple[str, bool, int]]:
+    """(expression, ranked?, total) in answer order: exact before corrected, big sets split by column.
+
+    With ``rank_limit`` (suggestions, already limited to strong columns) a bigger set is not split,
+    only left unranked.
+    """
     exact_total = scope.count(conn, plan.exact)
     sources = [(plan.exact, exact_total)]
     if plan.corrected:
@@ -188,8 +197,8 @@ def _tiers(conn: sqlite3.Connection, plan: Plan, scope: Scope) -> list[tuple[str
         sources.append((corrected_only, extra))
     tiers: list[tuple[str, bool, int]] = []
     for expression, total in sources:
-        if total <= RANK_LIMIT:
-            tiers.append((expression, True, total))
+        if rank_limit is not None or total <= RANK_LIMIT:
+            tiers.append((expression, total <= (rank_limit or RANK_LIMIT), total))
             continue
         # Too many to rank within budget: books matching in title/author/series come first.
         strong = f"{_STRONG_COLUMNS} : ({expression})"
@@ -201,10 +210,10 @@ def _tiers(conn: sqlite3.Connection, plan: Plan, scope: Scope) -> list[tuple[str
 
 
 def run_plan(
-    conn: sqlite3.Connection, plan: Plan, scope: Scope, limit: int, offset: int
+    conn: sqlite3.Connection, plan: Plan, scope: Scope, limit: int, offset: int, rank_limit: int | None = None
 ) -> tuple[list[tuple[int, str]], int]:
     """One page of (num, id) across the tiers, and the total."""
-    tiers = _tiers(conn, plan, scope)
+    tiers = _tiers(conn, plan, scope, rank_limit)
     rows: list[tuple[int, str]] = []
     skip = offset
     for expression, ranked, total in tiers:
@@ -338,7 +347,7 @@ class SearchService:
         def run(conn: sqlite3.Connection) -> list[sqlite3.Row]:
             rows = sql.title_prefix(conn, typed, SUGGEST_STATUSES, limit) if typed else []
             if len(rows) < limit:
-                more, _ = run_plan(conn, plan, scope, limit, 0)
+                more, _ = run_plan(conn, plan, scope, limit, 0, SUGGEST_RANK_LIMIT)
                 rows += [r for r in more if r not in rows]
             order = {num: i for i, (num, _) in enumerate(rows[:limit])}
             found = sql.brief_rows(conn, list(order))
