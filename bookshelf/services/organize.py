@@ -162,10 +162,11 @@ class OrganizeService:
     async def _free_path(self, file: BookFile, base: str, claimed: set[str]) -> str:
         """``base`` or its first numbered variant that no other file holds, on disk or in the DB."""
         folder, _, name = base.rpartition("/")
-        options = [f"{folder}/{naming.numbered(name, n)}" for n in range(1, MAX_NUMBERED + 1)]
         own = file.path if file.root == "library" else None
-        for start in range(0, len(options), 20):
-            batch = options[start : start + 20]
+        # Variants are made 20 at a time: nearly every file takes the first, and naming
+        # all 1000 up front cost more than the rest of filing the book.
+        for start in range(1, MAX_NUMBERED + 1, 20):
+            batch = [f"{folder}/{naming.numbered(name, n)}" for n in range(start, min(start + 20, MAX_NUMBERED + 1))]
             async with self.db.read() as conn:
                 taken = await move_rows.paths_taken(conn, "library", batch)
             for path in batch:
