@@ -95,7 +95,7 @@ def test_unknown_metadata_and_spine_are_kept(tmp_path: Path) -> None:
 
 
 def test_failure_leaves_original_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import bookshelf.formats.epub_writer as writer
+    import bookshelf.formats.epub_readback as readback
 
     path = make_epub(tmp_path / "b.epub")
     original = path.read_bytes()
@@ -103,7 +103,7 @@ def test_failure_leaves_original_untouched(tmp_path: Path, monkeypatch: pytest.M
     def broken(book: object, meta: object) -> dict[str, object]:
         return {"title": "something else"}
 
-    monkeypatch.setattr(writer, "_actual", broken)
+    monkeypatch.setattr(readback, "_actual", broken)
     with pytest.raises(FormatError) as info:
         write_epub_metadata(path, EpubMetadata(title="New"))
     assert info.value.reason == "write_failed"
