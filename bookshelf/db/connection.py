@@ -122,17 +122,11 @@ class Database:
 
     async def fetchall(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
         async with self.read() as conn:
-            cursor = await conn.execute(sql, params)
-            rows = await cursor.fetchall()
-            await cursor.close()
-            return list(rows)
+            return await fetchall(conn, sql, params)
 
     async def fetchone(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
         async with self.read() as conn:
-            cursor = await conn.execute(sql, params)
-            row = await cursor.fetchone()
-            await cursor.close()
-            return row
+            return await fetchone(conn, sql, params)
 
     async def ping(self) -> bool:
         try:
@@ -161,15 +155,22 @@ async def _rollback_if_open(conn: aiosqlite.Connection) -> None:
         pass  # BEGIN itself failed: no transaction is open
 
 
+# Each helper is one trip to the connection's thread: execute, fetch and close as three
+# awaits cost three hand-offs, more than most of our statements take to run.
+
+
 async def fetchall(conn: aiosqlite.Connection, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
-    cursor = await conn.execute(sql, params)
-    rows = await cursor.fetchall()
-    await cursor.close()
-    return list(rows)
+    return list(await conn.execute_fetchall(sql, params))
+
+
+def _first(conn: sqlite3.Connection, sql: str, params: tuple | dict) -> sqlite3.Row | None:
+    cursor = conn.execute(sql, params)
+    try:
+        row: sqlite3.Row | None = cursor.fetchone()
+        return row
+    finally:
+        cursor.close()
 
 
 async def fetchone(conn: aiosqlite.Connection, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
-    cursor = await conn.execute(sql, params)
-    row = await cursor.fetchone()
-    await cursor.close()
-    return row
+    return await conn._execute(_first, conn._conn, sql, params)  # type: ignore[attr-defined,no-any-return]
