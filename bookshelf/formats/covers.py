@@ -103,6 +103,33 @@ def normalise_cover(data: bytes) -> tuple[bytes, str]:
     return encode_jpeg(img), "image/jpeg"
 
 
+def cover_and_thumbnail(data: bytes, max_side: int = 300) -> tuple[bytes, str, bytes]:
+    """normalise_cover and make_thumbnail from one decode: (cover, media type, thumbnail JPEG).
+
+    A JPEG kept as-is is decoded at the smallest scale libjpeg offers above the
+    thumbnail's size: it still reads the whole stream, so a truncated file fails
+    here just as a full decode would, at a fraction of the cost.
+    """
+    img = open_image(data)
+    media_type = sniff_image_type(data)
+    if media_type in _KEEP_AS_IS and max(img.size) <= MAX_COVER_SIDE:
+        if img.format == "JPEG":
+            img.draft("RGB", (max_side, max_side))
+        img = _decode(img, "cover")
+        return data, media_type or "image/jpeg", _thumbnail(img, max_side)
+    if img.format == "JPEG":
+        img.draft("RGB", (MAX_COVER_SIDE, MAX_COVER_SIDE))
+    img = _decode(img, "cover")
+    img.thumbnail((MAX_COVER_SIDE, MAX_COVER_SIDE))
+    return encode_jpeg(img), "image/jpeg", _thumbnail(img, max_side)
+
+
+def _thumbnail(img: Any, max_side: int) -> bytes:
+    small = img.copy() if max(img.size) > max_side else img
+    small.thumbnail((max_side, max_side))
+    return encode_jpeg(small, quality=80)
+
+
 def make_thumbnail(data: bytes, max_side: int = 300) -> bytes:
     """A JPEG no larger than max_side on either side."""
     img = open_image(data)
