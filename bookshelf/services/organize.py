@@ -12,7 +12,8 @@ import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -61,6 +62,42 @@ class _Step:
     rewrite: bool
 
 
+@dataclass
+class _Rewritten:
+    """The outcome of rewriting one EPUB: the copy to place (None: it could not be written)."""
+
+    staged: Path | None
+    sha256: str
+    embedded: str | None
+
+
+class _PerBook:
+    """A lock per book id, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+def _needs_rewrite(file: BookFile, stored: dict[str, str | None], wanted: str | None) -> bool:
+    """An EPUB whose embedded metadata is not (or could not be made) the wanted one."""
+    have = (stored.get(file.id) or "").removeprefix(UNWRITABLE)
+    return bool(file.format == "epub" and wanted and have != wanted)
+
+
 def epub_metadata(book: Book) -> object:
     from bookshelf.formats import EpubMetadata
 
@@ -85,7 +122,10 @@ class OrganizeService:
         self.db = db
         self.settings = settings
         self.preferences = preferences
-        self._lock = asyncio.Lock()  # one organize at a time: plans must not race for a name
+        # Planning and moving hold one lock, so plans never race for a name; the costly EPUB
+        # rewrite happens before it, so several books' rewrites overlap.
+        self._naming = asyncio.Lock()
+        self._books = _PerBook()  # one organize of a given book at a time (a job and an import may both ask)
 
     @property
     def library(self) -> Path:
@@ -94,7 +134,7 @@ class OrganizeService:
     async def organize_book(self, book_id: str) -> OrganizeResult:
         """Bring the book's files in line with its metadata. An edit made while this runs (its
         queued job is this one) is picked up by another pass, so the last edit always lands."""
-        async with self._lock:
+        async with self._books.hold(book_id):
             result = OrganizeResult(book_id)
             for _ in range(MAX_PASSES):
                 if not await self._organize(book_id, result):
@@ -128,35 +168,37 @@ class OrganizeService:
         if book.status != "organized":
             result.notes.append(f"book is {book.status}, not organized")
             return False
-        steps = await self._plan(book, stored)
-        result.unchanged = len(book.files) - len(steps)
+        wanted = fingerprint(book) if self.preferences.get("embedMetadata") else None
+        rewrites = [f for f in book.files if _needs_rewrite(f, stored, wanted)]
+        written = await self._rewrite_all(book, rewrites, wanted, result) if rewrites else {}
+        try:
+            async with self._naming:
+                steps = await self._plan(book, stored, wanted)
+                result.unchanged = len(book.files) - len(steps)
+                for step in steps:
+                    await self._apply(book, step, written.pop(step.file.id, None), result)
+        finally:
+            for leftover in written.values():  # a step that failed before using its copy
+                if leftover.staged is not None:
+                    await asyncio.to_thread(leftover.staged.unlink, missing_ok=True)
         if not steps:
             return False
-        cover = None
-        if any(s.rewrite for s in steps):
-            cover = await asyncio.to_thread(read_cover, self.settings, book.cover_sha256)
-        for step in steps:
-            await self._apply(book, step, cover, result)
         async with self.db.read() as conn:
             now = await book_rows.get(conn, book_id, with_files=False)
         return now is not None and now.updated_at != book.updated_at
 
-    async def _plan(self, book: Book, stored: dict[str, str | None]) -> list[_Step]:
+    async def _plan(self, book: Book, stored: dict[str, str | None], wanted: str | None) -> list[_Step]:
         template = self.preferences.get("organizeTemplate")
-        embed = bool(self.preferences.get("embedMetadata"))
-        wanted = fingerprint(book) if embed else None
         claimed: set[str] = set()
         steps = []
         for file in book.files:
             base = naming.planned_path(book, template, file.format)
             dst = await self._free_path(file, base, claimed)
             claimed.add(dst)
-            is_epub = file.format == "epub"
-            have = (stored.get(file.id) or "").removeprefix(UNWRITABLE)
-            rewrite = bool(is_epub and wanted and have != wanted)
+            rewrite = _needs_rewrite(file, stored, wanted)
             moved = not (file.root == "library" and file.path == dst)
             if moved or rewrite:
-                steps.append(_Step(file, dst, wanted if is_epub else None, rewrite))
+                steps.append(_Step(file, dst, wanted if file.format == "epub" else None, rewrite))
         return steps
 
     async def _free_path(self, file: BookFile, base: str, claimed: set[str]) -> str:
@@ -178,7 +220,7 @@ class OrganizeService:
                     return path
         raise OSError(f"no free name for {base} after {MAX_NUMBERED} tries")
 
-    async def _apply(self, book: Book, step: _Step, cover: bytes | None, result: OrganizeResult) -> None:
+    async def _apply(self, book: Book, step: _Step, written: _Rewritten | None, result: OrganizeResult) -> None:
         file = step.file
         src = file_path(self.settings, file)
         if not await asyncio.to_thread(src.exists):
@@ -187,7 +229,8 @@ class OrganizeService:
         dst_sha = file.sha256
         embedded = step.fingerprint
         if step.rewrite:
-            staged, dst_sha, embedded = await self._rewrite(book, file, src, cover, step.fingerprint, result)
+            assert written is not None  # the same decision made the copy before the plan
+            staged, dst_sha, embedded = written.staged, written.sha256, written.embedded
             if staged is None and file.root == "library" and file.path == step.dst_path:
                 async with self.db.write() as conn:  # nothing to move and nothing written
                     await move_rows.set_embedded(conn, file.id, embedded)
@@ -219,28 +262,45 @@ class OrganizeService:
                 await asyncio.to_thread(mover.prune_empty_dirs, src.parent, old_root)
         result.moved += int(src != dst)
 
+    async def _rewrite_all(self, book: Book, files: list[BookFile], wanted: str | None,
+                           result: OrganizeResult) -> dict[str, _Rewritten]:  # fmt: skip
+        """Rewritten copies in data/tmp of the book's EPUBs, made before its moves are planned."""
+        cover = await asyncio.to_thread(read_cover, self.settings, book.cover_sha256)
+        written: dict[str, _Rewritten] = {}
+        try:
+            for file in files:
+                src = file_path(self.settings, file)
+                if not await asyncio.to_thread(src.exists):
+                    raise NotFound(f"File {file.filename} is missing from {file.root}")
+                written[file.id] = await self._rewrite(book, file, src, cover, wanted, result)
+        except BaseException:
+            for done in written.values():
+                if done.staged is not None:
+                    await asyncio.to_thread(done.staged.unlink, missing_ok=True)
+            raise
+        return written
+
     async def _rewrite(self, book: Book, file: BookFile, src: Path, cover: bytes | None, wanted: str | None,
-                       result: OrganizeResult) -> tuple[Path | None, str, str | None]:  # fmt: skip
+                       result: OrganizeResult) -> _Rewritten:  # fmt: skip
         """A rewritten copy in data/tmp; on an EPUB we cannot write, the file moves unchanged."""
-        from bookshelf.formats import FormatError, write_epub_metadata
+        from bookshelf.formats import FormatError, write_epub_copy
 
         staged = self.settings.tmp_dir / f"organize-{file.id}.epub"
         meta = epub_metadata(book)
 
         def work() -> str:
-            mover.stage_copy(src, staged)
-            write_epub_metadata(staged, meta, cover)  # type: ignore[arg-type]
-            return mover.sha256_of(staged)
+            staged.unlink(missing_ok=True)  # a stale copy from a killed run (recovery has settled its move)
+            # The cover comes from our store, where it was normalised when it was saved.
+            return write_epub_copy(src, staged, meta, cover, cover_ready=True)  # type: ignore[arg-type]
 
         try:
             sha = await asyncio.to_thread(work)
         except FormatError as exc:
-            await asyncio.to_thread(staged.unlink, missing_ok=True)
             log.warning("could not embed metadata into %s: %s", file.filename, exc.message)
             result.notes.append(f"{file.filename}: metadata not embedded ({exc.message})")
-            return None, file.sha256, UNWRITABLE + (wanted or "")
+            return _Rewritten(None, file.sha256, UNWRITABLE + (wanted or ""))
         result.rewritten += 1
-        return staged, sha, wanted
+        return _Rewritten(staged, sha, wanted)
 
     def _execute(self, src: Path, dst: Path, staged: Path | None, dst_sha: str, move_id: int) -> None:
         """The disk half of a move (worker thread). ``src`` is removed only once ``dst`` is durable."""
