@@ -4,8 +4,8 @@ calibre keeps each book in ``Author/Title (id)/`` with ``<name>.<fmt>`` files,
 ``cover.jpg`` and ``metadata.opf``; ``metadata.db`` holds the metadata. Each
 book is recorded as ``calibre:<library uuid>:<book id>`` in ``import_sources``
 in the same transaction as its rows, so a rerun continues where a killed run
-stopped. Books go straight to the library (status organized, filed under the
-current template by the organize service at the end of the run), or with
+stopped. Books go straight to the library (status organized, each filed under
+the current template by the organize service as soon as it is committed), or with
 ``review`` to the inbox with a ``calibre`` candidate holding calibre's view.
 """
 
@@ -15,7 +15,6 @@ import asyncio
 import logging
 import sqlite3
 import uuid
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bookshelf import clock
@@ -24,6 +23,7 @@ from bookshelf.db import books as book_rows
 from bookshelf.db import imports as import_rows
 from bookshelf.models import Book, BookFile, Candidate
 from bookshelf.services import import_copy, import_store
+from bookshelf.services.import_filing import Filing, Organize
 from bookshelf.services.import_report import ImportReport
 from bookshelf.services.ingest import file_candidate, store_cover
 from bookshelf.services.transfer import safe_name
@@ -35,8 +35,6 @@ BATCH = 200
 # while the single writer commits; more than this gains nothing on two cores.
 CONCURRENCY = 4
 UNDEFINED_YEAR = 101  # calibre's "no date" is 0101-01-01
-
-Organize = Callable[[str], Awaitable[object]]
 
 
 def book_from_calibre(cb: calibre.CalibreBook, status: str, now: str) -> Book:
@@ -86,6 +84,7 @@ class CalibreImporter:
         self.settings = settings
         self.report = report
         self.organize = organize
+        self._filing: Filing | None = None  # set for a run that files books as they are imported
 
     async def run(self, library: Path, *, review: bool = False, move: bool = False) -> ImportReport:
         library = library.resolve()
@@ -93,6 +92,11 @@ class CalibreImporter:
         try:
             await import_store.settle_leftovers(self.db, self.settings)
             prefix = f"calibre:{await asyncio.to_thread(calibre.library_uuid, conn)}:"
+            if not review and self.organize is not None:
+                self._filing = Filing(self.organize, self.report)
+                async with self.db.read() as reader:  # a killed run's books: imported, not filed yet
+                    for book_id in await import_rows.books_with_incoming_files(reader, prefix):
+                        self._filing.add(book_id)
             ids = await asyncio.to_thread(calibre.book_ids, conn)
             done = await import_store.done_sources(self.db, [f"{prefix}{i}" for i in ids])
             todo = [i for i in ids if f"{prefix}{i}" not in done]
@@ -107,10 +111,14 @@ class CalibreImporter:
             for start in range(0, len(todo), BATCH):
                 books = await asyncio.to_thread(calibre.read_books, conn, todo[start : start + BATCH])
                 await asyncio.gather(*(one(cb) for cb in books))
+        except BaseException:
+            if self._filing is not None:
+                await self._filing.cancel()
+            raise
         finally:
             conn.close()
-        if not review and self.organize is not None:
-            await self._organize_all(prefix)
+        if self._filing is not None:
+            await self._filing.finish()
         await self.report.emit(True)
         return self.report
 
@@ -174,6 +182,8 @@ class CalibreImporter:
             if move:
                 await asyncio.to_thread(import_copy.release_source, ident.path, ident.sha256)
         await self.report.add("imported", source, name, book_id=book.id)
+        if self._filing is not None and not review:
+            self._filing.add(book.id)
 
     async def _formats(self, library: Path, folder: Path, source: str, name: str, cb: calibre.CalibreBook,
                        ) -> tuple[list[tuple[import_store.Identity, str, str]], list[str]]:  # fmt: skip
@@ -203,21 +213,6 @@ class CalibreImporter:
             await self.report.add("duplicates", source, name, book_id=dups[0], counts=False,
                                   reason=f"some formats are already in book {dups[0]}")  # fmt: skip
         return found, dups
-
-    async def _organize_all(self, prefix: str) -> None:
-        """File every book of this library still in incoming/ (this run's, or a killed run's)."""
-        assert self.organize is not None
-        async with self.db.read() as conn:
-            ids = await import_rows.books_with_incoming_files(conn, prefix)
-        for book_id in ids:
-            try:
-                await self.organize(book_id)
-            except Exception as exc:  # the book stays in the library, unfiled; the reason is listed
-                log.warning("organizing imported book %s failed: %s", book_id, exc)
-                await self.report.add("failed", book_id, "organizing", reason=str(exc), counts=False)
-            else:
-                self.report.organized += 1
-            await self.report.emit(False)
 
 
 def _inside(library: Path, relative: str) -> Path | None:
