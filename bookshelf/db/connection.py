@@ -11,6 +11,8 @@ from typing import TypeVar
 
 import aiosqlite
 
+from bookshelf.db import inline
+
 BUSY_TIMEOUT_MS = 10_000
 T = TypeVar("T")
 
@@ -106,6 +108,22 @@ class Database:
         async with self._write_lock:
             return await self._writer._execute(_transaction, self._writer._conn, work)  # type: ignore[attr-defined]
 
+    async def transaction(self, work: inline.Work[T], durable: bool = False) -> T:
+        """Run the db function ``work`` as one write transaction in one trip to the writer's thread.
+
+        For hot paths, with the functions of the db modules as they are (see db.inline).
+        ``durable`` commits with synchronous=FULL, as :meth:`write` does.
+        """
+        assert self._writer is not None, "database is not open"
+        async with self._write_lock:
+            writer = self._writer
+            return await writer._execute(_inline_transaction, writer._conn, work, durable)  # type: ignore[attr-defined,no-any-return]
+
+    async def reading(self, work: inline.Work[T]) -> T:
+        """Run the db function ``work`` on a pooled reader in one trip to its thread."""
+        async with self.read() as conn:
+            return await conn._execute(inline.drive, conn._conn, work)  # type: ignore[attr-defined,no-any-return]
+
     async def run_read(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``work`` on a pooled reader's plain connection in one trip to its thread (hot paths)."""
         async with self.read() as conn:
@@ -146,6 +164,16 @@ def _transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], 
             conn.execute("ROLLBACK")
         raise
     return result
+
+
+def _inline_transaction(conn: sqlite3.Connection, work: inline.Work[T], durable: bool) -> T:
+    if durable:
+        conn.execute("PRAGMA synchronous=FULL")
+    try:
+        return _transaction(conn, lambda plain: inline.drive(plain, work))
+    finally:
+        if durable:
+            conn.execute("PRAGMA synchronous=NORMAL")
 
 
 async def _rollback_if_open(conn: aiosqlite.Connection) -> None:
