@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiosqlite
+
 from bookshelf import clock
 from bookshelf.db import Database, duplicates
 from bookshelf.db import books as book_rows
@@ -66,9 +68,10 @@ async def commit_book(db: Database, book: Book, files: list[BookFile], source: s
                       author_sorts: dict[str, str] | None = None) -> tuple[list[BookFile], list[BookFile]]:  # fmt: skip
     """Insert ``book`` with ``files`` and its source. Files whose bytes became known meanwhile are left
     out; with none left nothing is written. Returns (committed, left out)."""
-    kept: list[BookFile] = []
-    dropped: list[BookFile] = []
-    async with db.write() as conn:
+
+    async def work(conn: aiosqlite.Connection) -> tuple[list[BookFile], list[BookFile]]:
+        kept: list[BookFile] = []
+        dropped: list[BookFile] = []
         for file in files:
             (dropped if await duplicates.file_with_sha256(conn, file.sha256) else kept).append(file)
         if not kept:
@@ -81,8 +84,11 @@ async def commit_book(db: Database, book: Book, files: list[BookFile], source: s
             await book_rows.set_author_sort_names(conn, author_sorts)
         if candidate is not None:
             await candidate_rows.insert(conn, candidate)
-        await import_rows.record_source(conn, source, book.id, file.added_at)
-    return kept, dropped
+        await import_rows.record_source(conn, source, book.id, kept[0].added_at)
+        return kept, dropped
+
+    # One trip to the writer's thread for the whole book: an import commits thousands of these.
+    return await db.transaction(work)
 
 
 async def settle_leftovers(db: Database, settings: Settings) -> tuple[int, int]:

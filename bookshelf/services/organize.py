@@ -15,7 +15,10 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
+
+import aiosqlite
 
 from bookshelf import clock
 from bookshelf.db import Database
@@ -92,6 +95,14 @@ class _PerBook:
                 self._locks[key] = (lock, users - 1)
 
 
+async def _load(book_id: str, conn: aiosqlite.Connection) -> tuple[Book | None, dict[str, str | None]]:
+    """The book with its files, and the fingerprint each file was last written with."""
+    book = await book_rows.get(conn, book_id)
+    if book is None:
+        return None, {}
+    return book, await move_rows.embedded_many(conn, [f.id for f in book.files])
+
+
 def _needs_rewrite(file: BookFile, stored: dict[str, str | None], wanted: str | None) -> bool:
     """An EPUB whose embedded metadata is not (or could not be made) the wanted one."""
     have = (stored.get(file.id) or "").removeprefix(UNWRITABLE)
@@ -160,11 +171,9 @@ class OrganizeService:
 
     async def _organize(self, book_id: str, result: OrganizeResult) -> bool:
         """One pass; True when it changed files and the book was edited meanwhile."""
-        async with self.db.read() as conn:
-            book = await book_rows.get(conn, book_id)
-            if book is None:
-                raise NotFound("Book not found")
-            stored = await move_rows.embedded_many(conn, [f.id for f in book.files])
+        book, stored = await self.db.reading(partial(_load, book_id))
+        if book is None:
+            raise NotFound("Book not found")
         if book.status != "organized":
             result.notes.append(f"book is {book.status}, not organized")
             return False
@@ -232,16 +241,15 @@ class OrganizeService:
             assert written is not None  # the same decision made the copy before the plan
             staged, dst_sha, embedded = written.staged, written.sha256, written.embedded
             if staged is None and file.root == "library" and file.path == step.dst_path:
-                async with self.db.write() as conn:  # nothing to move and nothing written
-                    await move_rows.set_embedded(conn, file.id, embedded)
+                # Nothing to move and nothing written.
+                await self.db.transaction(partial(move_rows.set_embedded, file_id=file.id, fingerprint=embedded))
                 return
         move = move_rows.Move(
             file_id=file.id, book_id=book.id, src_root=file.root, src_path=file.path, dst_root="library",
             dst_path=step.dst_path, dst_sha256=dst_sha, staged_path=str(staged) if staged else None,
             created_at=clock.now_iso(),
         )  # fmt: skip
-        async with self.db.write(durable=True) as conn:
-            await move_rows.plan(conn, move)
+        await self.db.transaction(partial(move_rows.plan, move=move), durable=True)
         dst = inside(self.library, step.dst_path)
         assert move.id is not None
         try:
@@ -254,8 +262,7 @@ class OrganizeService:
             result.moved += int(src != dst)
             return
         updated = await asyncio.to_thread(described, file, dst, dst_sha, step.dst_path)
-        async with self.db.write() as conn:
-            await finish_move(conn, move, updated, embedded)
+        await self.db.transaction(partial(finish_move, move=move, file=updated, embedded=embedded))
         if src != dst:
             old_root = root_dir(self.settings, file.root)
             if old_root is not None:
