@@ -133,9 +133,10 @@ class OrganizeService:
         self.db = db
         self.settings = settings
         self.preferences = preferences
-        # Planning and moving hold one lock, so plans never race for a name; the costly EPUB
-        # rewrite happens before it, so several books' rewrites overlap.
+        # Plans are made one at a time under this lock, and each reserves its names until its moves
+        # are done and recorded; the EPUB rewrites before and the moves after overlap across books.
         self._naming = asyncio.Lock()
+        self._reserved: set[str] = set()  # library paths planned by a move still in progress
         self._books = _PerBook()  # one organize of a given book at a time (a job and an import may both ask)
 
     @property
@@ -151,6 +152,13 @@ class OrganizeService:
                 if not await self._organize(book_id, result):
                     break
             return result
+
+    def embedding(self, book: Book) -> tuple[object, str] | None:
+        """What an EPUB of ``book`` is written with when filed, and its fingerprint (None: embedding is off).
+        An importer that writes its copies this way spares filing a second rewrite."""
+        if not self.preferences.get("embedMetadata"):
+            return None
+        return epub_metadata(book), fingerprint(book)
 
     async def reorganize_all(self, progress: Progress | None = None) -> dict[str, int]:
         """Re-plan every organized book under the current template; unchanged books touch nothing."""
@@ -180,13 +188,17 @@ class OrganizeService:
         wanted = fingerprint(book) if self.preferences.get("embedMetadata") else None
         rewrites = [f for f in book.files if _needs_rewrite(f, stored, wanted)]
         written = await self._rewrite_all(book, rewrites, wanted, result) if rewrites else {}
+        steps: list[_Step] = []
         try:
             async with self._naming:
                 steps = await self._plan(book, stored, wanted)
-                result.unchanged = len(book.files) - len(steps)
-                for step in steps:
-                    await self._apply(book, step, written.pop(step.file.id, None), result)
+                self._reserved.update(step.dst_path for step in steps)
+            result.unchanged = len(book.files) - len(steps)
+            for step in steps:
+                await self._apply(book, step, written.pop(step.file.id, None), result)
         finally:
+            # Released once the moves are recorded: from then on the files' rows hold the names.
+            self._reserved.difference_update(step.dst_path for step in steps)
             for leftover in written.values():  # a step that failed before using its copy
                 if leftover.staged is not None:
                     await asyncio.to_thread(leftover.staged.unlink, missing_ok=True)
@@ -223,7 +235,7 @@ class OrganizeService:
             for path in batch:
                 if path == own:
                     return path
-                if path in claimed or path in taken:
+                if path in claimed or path in self._reserved or path in taken:
                     continue
                 if not await asyncio.to_thread((self.library / path).exists):
                     return path
@@ -251,9 +263,18 @@ class OrganizeService:
         )  # fmt: skip
         await self.db.transaction(partial(move_rows.plan, move=move), durable=True)
         dst = inside(self.library, step.dst_path)
-        assert move.id is not None
+        move_id = move.id
+        assert move_id is not None
+
+        def disk() -> BookFile:
+            self._execute(src, dst, staged, dst_sha, move_id)
+            old_root = root_dir(self.settings, file.root)
+            if src != dst and old_root is not None:
+                mover.prune_empty_dirs(src.parent, old_root)
+            return described(file, dst, dst_sha, step.dst_path)
+
         try:
-            await asyncio.to_thread(self._execute, src, dst, staged, dst_sha, move.id)
+            updated = await asyncio.to_thread(disk)
         except Exception as exc:
             # The thread has stopped: the disk says whether the move got far enough to keep.
             # (On cancellation the thread may still run; start-up recovery settles it then.)
@@ -261,12 +282,7 @@ class OrganizeService:
                 raise
             result.moved += int(src != dst)
             return
-        updated = await asyncio.to_thread(described, file, dst, dst_sha, step.dst_path)
         await self.db.transaction(partial(finish_move, move=move, file=updated, embedded=embedded))
-        if src != dst:
-            old_root = root_dir(self.settings, file.root)
-            if old_root is not None:
-                await asyncio.to_thread(mover.prune_empty_dirs, src.parent, old_root)
         result.moved += int(src != dst)
 
     async def _rewrite_all(self, book: Book, files: list[BookFile], wanted: str | None,
@@ -276,10 +292,7 @@ class OrganizeService:
         written: dict[str, _Rewritten] = {}
         try:
             for file in files:
-                src = file_path(self.settings, file)
-                if not await asyncio.to_thread(src.exists):
-                    raise NotFound(f"File {file.filename} is missing from {file.root}")
-                written[file.id] = await self._rewrite(book, file, src, cover, wanted, result)
+                written[file.id] = await self._rewrite(book, file, cover, wanted, result)
         except BaseException:
             for done in written.values():
                 if done.staged is not None:
@@ -287,7 +300,7 @@ class OrganizeService:
             raise
         return written
 
-    async def _rewrite(self, book: Book, file: BookFile, src: Path, cover: bytes | None, wanted: str | None,
+    async def _rewrite(self, book: Book, file: BookFile, cover: bytes | None, wanted: str | None,
                        result: OrganizeResult) -> _Rewritten:  # fmt: skip
         """A rewritten copy in data/tmp; on an EPUB we cannot write, the file moves unchanged."""
         from bookshelf.formats import FormatError, write_epub_copy
@@ -296,6 +309,9 @@ class OrganizeService:
         meta = epub_metadata(book)
 
         def work() -> str:
+            src = file_path(self.settings, file)
+            if not src.exists():
+                raise NotFound(f"File {file.filename} is missing from {file.root}")
             staged.unlink(missing_ok=True)  # a stale copy from a killed run (recovery has settled its move)
             # The cover comes from our store, where it was normalised when it was saved.
             return write_epub_copy(src, staged, meta, cover, cover_ready=True)  # type: ignore[arg-type]
