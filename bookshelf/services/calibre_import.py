@@ -15,6 +15,7 @@ import asyncio
 import logging
 import sqlite3
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 from bookshelf import clock
@@ -23,7 +24,8 @@ from bookshelf.db import books as book_rows
 from bookshelf.db import imports as import_rows
 from bookshelf.models import Book, BookFile, Candidate
 from bookshelf.services import import_copy, import_store
-from bookshelf.services.import_filing import Filing, Organize
+from bookshelf.services.coverstore import read_cover
+from bookshelf.services.import_filing import Filer, Filing
 from bookshelf.services.import_report import ImportReport
 from bookshelf.services.ingest import file_candidate, store_cover
 from bookshelf.services.transfer import safe_name
@@ -78,12 +80,19 @@ def calibre_candidate(book: Book, calibre_id: int, now: str) -> Candidate:
     return candidate
 
 
+@dataclass
+class _Embed:
+    meta: object  # formats.EpubMetadata
+    fingerprint: str
+    cover: bytes | None  # the stored (normalised) cover
+
+
 class CalibreImporter:
-    def __init__(self, db: Database, settings: Settings, report: ImportReport, organize: Organize | None) -> None:
+    def __init__(self, db: Database, settings: Settings, report: ImportReport, filer: Filer | None) -> None:
         self.db = db
         self.settings = settings
         self.report = report
-        self.organize = organize
+        self.filer = filer
         self._filing: Filing | None = None  # set for a run that files books as they are imported
 
     async def run(self, library: Path, *, review: bool = False, move: bool = False) -> ImportReport:
@@ -92,8 +101,8 @@ class CalibreImporter:
         try:
             await import_store.settle_leftovers(self.db, self.settings)
             prefix = f"calibre:{await asyncio.to_thread(calibre.library_uuid, conn)}:"
-            if not review and self.organize is not None:
-                self._filing = Filing(self.organize, self.report)
+            if not review and self.filer is not None:
+                self._filing = Filing(self.filer.organize_book, self.report)
                 async with self.db.read() as reader:  # a killed run's books: imported, not filed yet
                     for book_id in await import_rows.books_with_incoming_files(reader, prefix):
                         self._filing.add(book_id)
@@ -134,7 +143,7 @@ class CalibreImporter:
 
     async def _import(self, library: Path, source: str, name: str, cb: calibre.CalibreBook, review: bool,
                       move: bool) -> None:  # fmt: skip
-        folder = _inside(library, cb.path)
+        folder = await asyncio.to_thread(_inside, library, cb.path)
         if folder is None:
             await self.report.add("failed", source, name, reason=f"book folder {cb.path!r} is outside the library")
             return
@@ -148,25 +157,26 @@ class CalibreImporter:
             return
         now = clock.now_iso()
         book = book_from_calibre(cb, "review" if review else "organized", now)
-        cover = folder / "cover.jpg"
-        if cb.has_cover and await asyncio.to_thread(cover.is_file):
-            image = await asyncio.to_thread(cover.read_bytes)
-            book.cover_sha256 = await asyncio.to_thread(store_cover, self.settings, image)
+        if cb.has_cover:
+            book.cover_sha256 = await asyncio.to_thread(_store_calibre_cover, self.settings, folder / "cover.jpg")
         staging = self.settings.incoming_dir / book.id
-        files, parts = [], {}
+        embed = await self._embedding(book, found) if self._filing is not None and not review else None
+        files, parts, rewritten = [], {}, {}
         try:
             for ident, filename, fmt in found:
                 record = BookFile(id=str(uuid.uuid4()), book_id=book.id, format=fmt, root="incoming",
                                   path=f"{book.id}/{filename}", filename=filename, size=ident.size,
                                   sha256=ident.sha256, koreader_hash=ident.koreader, page_count=None,
                                   added_at=now)  # fmt: skip
-                parts[record.id] = (await asyncio.to_thread(import_copy.stage, ident.path, staging, record.id,
-                                                            ident.sha256), ident)  # fmt: skip
+                part, changed = await asyncio.to_thread(self._stage, ident, staging, record, embed)
+                parts[record.id] = (part, ident)
+                if changed is not None:
+                    rewritten[record.id] = changed
                 files.append(record)
             candidate = calibre_candidate(book, cb.id, now) if review else None
             sorts = {n: s for n, s in cb.authors if s}
             kept, late = await import_store.commit_book(self.db, book, files, source, candidate=candidate,
-                                                        author_sorts=sorts)  # fmt: skip
+                                                        author_sorts=sorts, rewritten=rewritten)  # fmt: skip
         except BaseException:
             for part, _ in parts.values():
                 await asyncio.to_thread(import_copy.discard, part)
@@ -176,14 +186,50 @@ class CalibreImporter:
         if not kept:
             await self.report.add("duplicates", source, name, reason="imported meanwhile")
             return
-        for record in kept:
-            part, ident = parts[record.id]
-            await asyncio.to_thread(import_copy.place, part, staging / record.filename)
-            if move:
-                await asyncio.to_thread(import_copy.release_source, ident.path, ident.sha256)
+
+        def place_all() -> None:
+            for record in kept:
+                part, ident = parts[record.id]
+                import_copy.place(part, staging / record.filename)
+                if move:
+                    import_copy.release_source(ident.path, ident.sha256)
+
+        await asyncio.to_thread(place_all)
         await self.report.add("imported", source, name, book_id=book.id)
         if self._filing is not None and not review:
             self._filing.add(book.id)
+
+    async def _embedding(self, book: Book, found: list[tuple[import_store.Identity, str, str]]) -> _Embed | None:
+        """What filing will embed into the book's EPUBs, with the stored cover (None: nothing to embed)."""
+        if self.filer is None or not any(fmt == "epub" for _, _, fmt in found):
+            return None
+        wanted = self.filer.embedding(book)
+        if wanted is None:
+            return None
+        cover = await asyncio.to_thread(read_cover, self.settings, book.cover_sha256)
+        return _Embed(wanted[0], wanted[1], cover)
+
+    def _stage(self, ident: import_store.Identity, staging: Path, record: BookFile,
+               embed: _Embed | None) -> tuple[Path, import_store.Rewritten | None]:  # fmt: skip
+        """The book file's part in incoming/ (blocking). An EPUB of a book being filed is written
+        with its metadata and cover embedded, as filing would, so filing only has to move it; one
+        that cannot be is copied as it is (filing then tries, and notes why not)."""
+        from bookshelf.formats import FormatError, koreader_partial_md5, write_epub_copy
+
+        if embed is not None and record.format == "epub":
+
+            def write(src: Path, dst: Path) -> str:
+                return write_epub_copy(src, dst, embed.meta, embed.cover, cover_ready=True)  # type: ignore[arg-type]
+
+            try:
+                part, sha256 = import_copy.stage_written(ident.path, staging, record.id, write)
+            except FormatError:
+                pass
+            else:
+                record.sha256, record.size = sha256, part.stat().st_size
+                record.koreader_hash = koreader_partial_md5(part)
+                return part, import_store.Rewritten(ident, embed.fingerprint)
+        return import_copy.stage(ident.path, staging, record.id, ident.sha256), None
 
     async def _formats(self, library: Path, folder: Path, source: str, name: str, cb: calibre.CalibreBook,
                        ) -> tuple[list[tuple[import_store.Identity, str, str]], list[str]]:  # fmt: skip
@@ -196,12 +242,11 @@ class CalibreImporter:
             if ext not in import_store.SUPPORTED:
                 await self.report.add("skipped", source, name, reason=f"format {fmt} is not supported", counts=False)
                 continue
-            path = _inside(library, f"{cb.path}/{stem}.{ext}")
-            if path is None or path.parent != folder or not await asyncio.to_thread(path.is_file):
+            ident = await asyncio.to_thread(_identify_in, library, folder, f"{cb.path}/{stem}.{ext}")
+            if ident is None:
                 await self.report.add("failed", source, name, reason=f"{fmt} file {stem}.{ext} is missing",
                                       counts=False)  # fmt: skip
                 continue
-            ident = await asyncio.to_thread(import_store.identify, path)
             known = await import_store.known_file(self.db, ident.sha256)
             if known is not None or ident.sha256 in seen:
                 if known is not None:
@@ -213,6 +258,23 @@ class CalibreImporter:
             await self.report.add("duplicates", source, name, book_id=dups[0], counts=False,
                                   reason=f"some formats are already in book {dups[0]}")  # fmt: skip
         return found, dups
+
+
+def _identify_in(library: Path, folder: Path, relative: str) -> import_store.Identity | None:
+    """Hashes of a book's file, or None when it is missing or metadata.db points it out of the folder."""
+    path = _inside(library, relative)
+    if path is None or path.parent != folder or not path.is_file():
+        return None
+    return import_store.identify(path)
+
+
+def _store_calibre_cover(settings: Settings, cover: Path) -> str | None:
+    """calibre's cover.jpg stored as the book's cover (None when it is missing or unusable). Blocking."""
+    try:
+        image = cover.read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
+        return None
+    return store_cover(settings, image)
 
 
 def _inside(library: Path, relative: str) -> Path | None:

@@ -12,13 +12,24 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
+from bookshelf.models import Book
 from bookshelf.services.import_report import ImportReport
 
 log = logging.getLogger("bookshelf.import")
 # Books being filed at once: their EPUB rewrites run in threads while one book at a
 # time plans and moves (the organize service's naming lock).
 WORKERS = 4
+
+
+class Filer(Protocol):
+    """The organize service, as an importer sees it."""
+
+    async def organize_book(self, book_id: str) -> object: ...
+
+    def embedding(self, book: Book) -> tuple[object, str] | None: ...
+
 
 Organize = Callable[[str], Awaitable[object]]
 

@@ -88,7 +88,7 @@ class Figures:
 async def timed(settings: Settings, library: Path, report: ImportReport, organize: bool) -> float:
     rt = await Runtime.open(settings, background=False)
     try:
-        importer = CalibreImporter(rt.db, settings, report, rt.organizer.organize_book if organize else None)
+        importer = CalibreImporter(rt.db, settings, report, rt.organizer if organize else None)
         started = time.perf_counter()
         await importer.run(library)
         return time.perf_counter() - started
