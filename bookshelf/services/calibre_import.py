@@ -1,7 +1,8 @@
 """Importing a calibre library: its metadata taken as approved, every format one book, originals untouched.
 
 calibre keeps each book in ``Author/Title (id)/`` with ``<name>.<fmt>`` files,
-``cover.jpg`` and ``metadata.opf``; ``metadata.db`` holds the metadata. Each
+``cover.jpg`` and ``metadata.opf``; ``metadata.db`` holds the metadata. When
+metadata.db is missing or damaged, each book's metadata.opf is read instead. Each
 book is recorded as ``calibre:<library uuid>:<book id>`` in ``import_sources``
 in the same transaction as its rows, so a rerun continues where a killed run
 stopped. Books go straight to the library (status organized, each filed under
@@ -23,7 +24,7 @@ from bookshelf.db import Database, calibre
 from bookshelf.db import books as book_rows
 from bookshelf.db import imports as import_rows
 from bookshelf.models import Book, BookFile, Candidate
-from bookshelf.services import import_copy, import_store
+from bookshelf.services import calibre_opf, import_copy, import_store
 from bookshelf.services.coverstore import read_cover
 from bookshelf.services.import_filing import Filer, Filing
 from bookshelf.services.import_report import ImportReport
@@ -97,16 +98,19 @@ class CalibreImporter:
 
     async def run(self, library: Path, *, review: bool = False, move: bool = False) -> ImportReport:
         library = library.resolve()
-        conn = await asyncio.to_thread(calibre.connect, library)
+        books_of, fallback = await asyncio.to_thread(calibre_opf.open_library, library)
         try:
+            if fallback is not None:
+                log.warning("calibre library %s: %s", library, fallback)
+                await self.report.add("notice", str(library), "metadata.db", reason=fallback, counts=False)
             await import_store.settle_leftovers(self.db, self.settings)
-            prefix = f"calibre:{await asyncio.to_thread(calibre.library_uuid, conn)}:"
+            prefix = f"calibre:{books_of.uuid}:"
             if not review and self.filer is not None:
                 self._filing = Filing(self.filer.organize_book, self.report)
                 async with self.db.read() as reader:  # a killed run's books: imported, not filed yet
                     for book_id in await import_rows.books_with_incoming_files(reader, prefix):
                         self._filing.add(book_id)
-            ids = await asyncio.to_thread(calibre.book_ids, conn)
+            ids = await asyncio.to_thread(books_of.book_ids)
             done = await import_store.done_sources(self.db, [f"{prefix}{i}" for i in ids])
             todo = [i for i in ids if f"{prefix}{i}" not in done]
             self.report.total, self.report.earlier = len(todo), len(ids) - len(todo)
@@ -118,18 +122,26 @@ class CalibreImporter:
                     await self._one(library, prefix, cb, review, move)
 
             for start in range(0, len(todo), BATCH):
-                books = await asyncio.to_thread(calibre.read_books, conn, todo[start : start + BATCH])
+                books = await asyncio.to_thread(books_of.read_books, todo[start : start + BATCH])
+                await self._unreadable(books_of, prefix)
                 await asyncio.gather(*(one(cb) for cb in books))
         except BaseException:
             if self._filing is not None:
                 await self._filing.cancel()
             raise
         finally:
-            conn.close()
+            books_of.close()
         if self._filing is not None:
             await self._filing.finish()
         await self.report.emit(True)
         return self.report
+
+    async def _unreadable(self, books_of: calibre.MetadataDb | calibre_opf.OpfLibrary, prefix: str) -> None:
+        """Books whose metadata.opf could not be read (when reading those): failed, tried again next run."""
+        if isinstance(books_of, calibre_opf.OpfLibrary):
+            for book_id, folder, reason in books_of.problems:
+                await self.report.add("failed", f"{prefix}{book_id}", folder, reason=reason)
+            books_of.problems.clear()
 
     async def _one(self, library: Path, prefix: str, cb: calibre.CalibreBook, review: bool, move: bool) -> None:
         source, name = f"{prefix}{cb.id}", f"{cb.title} ({cb.path})"
