@@ -131,3 +131,24 @@ def test_detect_media_types(tmp_path: Path) -> None:
 
     assert set(MEDIA_TYPES) == set(SUPPORTED_FORMATS)
     assert MEDIA_TYPES["azw3"] == "application/vnd.amazon.mobi8-ebook"
+
+
+@pytest.mark.parametrize("data", [make_jpeg(900, 1200, noise=True), make_png(400, 600), make_png(2000, 3000)])
+def test_cover_and_thumbnail_match_the_two_steps(data: bytes) -> None:
+    from PIL import Image
+
+    from bookshelf.formats.covers import cover_and_thumbnail
+
+    cover, media_type, thumb = cover_and_thumbnail(data)
+    assert (cover, media_type) == normalise_cover(data)
+    assert Image.open(io.BytesIO(thumb)).size == Image.open(io.BytesIO(make_thumbnail(cover))).size
+
+
+@pytest.mark.parametrize("cut", [2, 3])
+def test_cover_and_thumbnail_refuse_a_truncated_jpeg(cut: int) -> None:
+    from bookshelf.formats.covers import cover_and_thumbnail
+
+    whole = make_jpeg(900, 1200, noise=True)
+    with pytest.raises(FormatError) as info:
+        cover_and_thumbnail(whole[: len(whole) * (cut - 1) // cut])
+    assert info.value.reason == "bad_image"
