@@ -81,6 +81,10 @@ def calibre_candidate(book: Book, calibre_id: int, now: str) -> Candidate:
     return candidate
 
 
+_Part = tuple[Path, import_store.Identity]  # a staged part file and the source it was made from
+_Changed = dict[str, import_store.Rewritten]  # file id -> how its stored bytes differ from the source
+
+
 @dataclass
 class _Embed:
     meta: object  # formats.EpubMetadata
@@ -155,11 +159,12 @@ class CalibreImporter:
 
     async def _import(self, library: Path, source: str, name: str, cb: calibre.CalibreBook, review: bool,
                       move: bool) -> None:  # fmt: skip
-        folder = await asyncio.to_thread(_inside, library, cb.path)
+        wanted = [(fmt, stem) for fmt, stem in cb.formats if fmt.lower() in import_store.SUPPORTED]
+        folder, idents = await asyncio.to_thread(_probe, library, cb.path, wanted)
         if folder is None:
             await self.report.add("failed", source, name, reason=f"book folder {cb.path!r} is outside the library")
             return
-        found, dups = await self._formats(library, folder, source, name, cb)
+        found, dups = await self._formats(source, name, cb, dict(zip(wanted, idents, strict=True)))
         if not found:
             if dups:
                 await import_store.record_duplicate(self.db, source, dups[0])
@@ -169,22 +174,13 @@ class CalibreImporter:
             return
         now = clock.now_iso()
         book = book_from_calibre(cb, "review" if review else "organized", now)
-        if cb.has_cover:
-            book.cover_sha256 = await asyncio.to_thread(_store_calibre_cover, self.settings, folder / "cover.jpg")
         staging = self.settings.incoming_dir / book.id
-        embed = await self._embedding(book, found) if self._filing is not None and not review else None
-        files, parts, rewritten = [], {}, {}
+        embed = self._filing is not None and not review
+        # The cover, then each file's part, in one trip to a thread: hand-offs add up over thousands of books.
+        files, parts, rewritten = await asyncio.to_thread(
+            self._write_files, book, folder / "cover.jpg" if cb.has_cover else None, found, staging, embed
+        )
         try:
-            for ident, filename, fmt in found:
-                record = BookFile(id=str(uuid.uuid4()), book_id=book.id, format=fmt, root="incoming",
-                                  path=f"{book.id}/{filename}", filename=filename, size=ident.size,
-                                  sha256=ident.sha256, koreader_hash=ident.koreader, page_count=None,
-                                  added_at=now)  # fmt: skip
-                part, changed = await asyncio.to_thread(self._stage, ident, staging, record, embed)
-                parts[record.id] = (part, ident)
-                if changed is not None:
-                    rewritten[record.id] = changed
-                files.append(record)
             candidate = calibre_candidate(book, cb.id, now) if review else None
             sorts = {n: s for n, s in cb.authors if s}
             kept, late = await import_store.commit_book(self.db, book, files, source, candidate=candidate,
@@ -211,15 +207,40 @@ class CalibreImporter:
         if self._filing is not None and not review:
             self._filing.add(book.id)
 
-    async def _embedding(self, book: Book, found: list[tuple[import_store.Identity, str, str]]) -> _Embed | None:
+    def _write_files(self, book: Book, cover: Path | None, found: list[tuple[import_store.Identity, str, str]],
+                     staging: Path, embed: bool) -> tuple[list[BookFile], dict[str, _Part], _Changed]:  # fmt: skip
+        """Blocking: calibre's cover stored as the book's, then a part in incoming/ for each file."""
+        if cover is not None:
+            book.cover_sha256 = _store_calibre_cover(self.settings, cover)
+        wanted = self._embedding(book, found) if embed else None
+        files: list[BookFile] = []
+        parts: dict[str, _Part] = {}
+        rewritten: _Changed = {}
+        try:
+            for ident, filename, fmt in found:
+                record = BookFile(id=str(uuid.uuid4()), book_id=book.id, format=fmt, root="incoming",
+                                  path=f"{book.id}/{filename}", filename=filename, size=ident.size,
+                                  sha256=ident.sha256, koreader_hash=ident.koreader, page_count=None,
+                                  added_at=book.created_at)  # fmt: skip
+                part, changed = self._stage(ident, staging, record, wanted)
+                parts[record.id] = (part, ident)
+                if changed is not None:
+                    rewritten[record.id] = changed
+                files.append(record)
+        except BaseException:
+            for part, _ in parts.values():
+                import_copy.discard(part)
+            raise
+        return files, parts, rewritten
+
+    def _embedding(self, book: Book, found: list[tuple[import_store.Identity, str, str]]) -> _Embed | None:
         """What filing will embed into the book's EPUBs, with the stored cover (None: nothing to embed)."""
         if self.filer is None or not any(fmt == "epub" for _, _, fmt in found):
             return None
         wanted = self.filer.embedding(book)
         if wanted is None:
             return None
-        cover = await asyncio.to_thread(read_cover, self.settings, book.cover_sha256)
-        return _Embed(wanted[0], wanted[1], cover)
+        return _Embed(wanted[0], wanted[1], read_cover(self.settings, book.cover_sha256))
 
     def _stage(self, ident: import_store.Identity, staging: Path, record: BookFile,
                embed: _Embed | None) -> tuple[Path, import_store.Rewritten | None]:  # fmt: skip
@@ -243,7 +264,8 @@ class CalibreImporter:
                 return part, import_store.Rewritten(ident, embed.fingerprint)
         return import_copy.stage(ident.path, staging, record.id, ident.sha256), None
 
-    async def _formats(self, library: Path, folder: Path, source: str, name: str, cb: calibre.CalibreBook,
+    async def _formats(self, source: str, name: str, cb: calibre.CalibreBook,
+                       idents: dict[tuple[str, str], import_store.Identity | None],
                        ) -> tuple[list[tuple[import_store.Identity, str, str]], list[str]]:  # fmt: skip
         """(identity, stored filename, format) of each new file, and the ids of books already holding others."""
         found: list[tuple[import_store.Identity, str, str]] = []
@@ -254,7 +276,7 @@ class CalibreImporter:
             if ext not in import_store.SUPPORTED:
                 await self.report.add("skipped", source, name, reason=f"format {fmt} is not supported", counts=False)
                 continue
-            ident = await asyncio.to_thread(_identify_in, library, folder, f"{cb.path}/{stem}.{ext}")
+            ident = idents.get((fmt, stem))
             if ident is None:
                 await self.report.add("failed", source, name, reason=f"{fmt} file {stem}.{ext} is missing",
                                       counts=False)  # fmt: skip
@@ -270,6 +292,16 @@ class CalibreImporter:
             await self.report.add("duplicates", source, name, book_id=dups[0], counts=False,
                                   reason=f"some formats are already in book {dups[0]}")  # fmt: skip
         return found, dups
+
+
+def _probe(library: Path, relative: str, formats: list[tuple[str, str]],
+           ) -> tuple[Path | None, list[import_store.Identity | None]]:  # fmt: skip
+    """The book's folder (None if metadata.db points outside the library) and the hashes of each
+    (format, file stem), None for a missing file. Blocking: one trip to a thread for the whole book."""
+    folder = _inside(library, relative)
+    if folder is None:
+        return None, []
+    return folder, [_identify_in(library, folder, f"{relative}/{stem}.{fmt.lower()}") for fmt, stem in formats]
 
 
 def _identify_in(library: Path, folder: Path, relative: str) -> import_store.Identity | None:
