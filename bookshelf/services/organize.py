@@ -103,6 +103,13 @@ async def _load(book_id: str, conn: aiosqlite.Connection) -> tuple[Book | None, 
     return book, await move_rows.embedded_many(conn, [f.id for f in book.files])
 
 
+async def _finish(conn: aiosqlite.Connection, move: move_rows.Move, file: BookFile, embedded: str | None) -> str | None:
+    """Record the move, and read the book's updated_at in the same transaction (an edit meanwhile)."""
+    await finish_move(conn, move, file, embedded)
+    book = await book_rows.get(conn, move.book_id, with_files=False)
+    return book.updated_at if book is not None else None
+
+
 def _needs_rewrite(file: BookFile, stored: dict[str, str | None], wanted: str | None) -> bool:
     """An EPUB whose embedded metadata is not (or could not be made) the wanted one."""
     have = (stored.get(file.id) or "").removeprefix(UNWRITABLE)
@@ -194,8 +201,9 @@ class OrganizeService:
                 steps = await self._plan(book, stored, wanted)
                 self._reserved.update(step.dst_path for step in steps)
             result.unchanged = len(book.files) - len(steps)
+            seen: str | None = None  # the book's updated_at, read as the last move was recorded
             for step in steps:
-                await self._apply(book, step, written.pop(step.file.id, None), result)
+                seen = await self._apply(book, step, written.pop(step.file.id, None), result)
         finally:
             # Released once the moves are recorded: from then on the files' rows hold the names.
             self._reserved.difference_update(step.dst_path for step in steps)
@@ -204,9 +212,11 @@ class OrganizeService:
                     await asyncio.to_thread(leftover.staged.unlink, missing_ok=True)
         if not steps:
             return False
-        async with self.db.read() as conn:
-            now = await book_rows.get(conn, book_id, with_files=False)
-        return now is not None and now.updated_at != book.updated_at
+        if seen is None:
+            async with self.db.read() as conn:
+                now = await book_rows.get(conn, book_id, with_files=False)
+            seen = now.updated_at if now is not None else book.updated_at
+        return seen != book.updated_at
 
     async def _plan(self, book: Book, stored: dict[str, str | None], wanted: str | None) -> list[_Step]:
         template = self.preferences.get("organizeTemplate")
@@ -241,7 +251,9 @@ class OrganizeService:
                     return path
         raise OSError(f"no free name for {base} after {MAX_NUMBERED} tries")
 
-    async def _apply(self, book: Book, step: _Step, written: _Rewritten | None, result: OrganizeResult) -> None:
+    async def _apply(self, book: Book, step: _Step, written: _Rewritten | None,
+                     result: OrganizeResult) -> str | None:  # fmt: skip
+        """Place one file; returns the book's updated_at when read in the recording transaction."""
         file = step.file
         src = file_path(self.settings, file)
         if not await asyncio.to_thread(src.exists):
@@ -255,7 +267,7 @@ class OrganizeService:
             if staged is None and file.root == "library" and file.path == step.dst_path:
                 # Nothing to move and nothing written.
                 await self.db.transaction(partial(move_rows.set_embedded, file_id=file.id, fingerprint=embedded))
-                return
+                return None
         move = move_rows.Move(
             file_id=file.id, book_id=book.id, src_root=file.root, src_path=file.path, dst_root="library",
             dst_path=step.dst_path, dst_sha256=dst_sha, staged_path=str(staged) if staged else None,
@@ -281,9 +293,10 @@ class OrganizeService:
             if await settle(self.db, self.settings, move, reason=f"{type(exc).__name__}: {exc}") != "done":
                 raise
             result.moved += int(src != dst)
-            return
-        await self.db.transaction(partial(finish_move, move=move, file=updated, embedded=embedded))
+            return None
+        seen = await self.db.transaction(partial(_finish, move=move, file=updated, embedded=embedded))
         result.moved += int(src != dst)
+        return seen
 
     async def _rewrite_all(self, book: Book, files: list[BookFile], wanted: str | None,
                            result: OrganizeResult) -> dict[str, _Rewritten]:  # fmt: skip
