@@ -73,6 +73,8 @@ def scan(library: Path) -> dict[int, Path]:
     found: dict[int, Path] = {}
     for opf in sorted(library.glob(f"*/*/{OPF}")):
         folder = opf.parent
+        if folder.parent.name.startswith("."):
+            continue  # calibre's own folders (.caltrash, .calnotes), not authors
         if not opf.is_file() or folder.is_symlink() or folder.parent.is_symlink():
             continue
         match = _ID_IN_FOLDER.search(folder.name)

@@ -78,9 +78,12 @@ async def test_a_rerun_from_the_opfs_continues_and_doubles_nothing(runtime: Runt
 
 
 async def test_an_unreadable_opf_fails_its_book_only(runtime: Runtime, tmp_path: Path) -> None:
+    import shutil
+
     books = library_books()
     lib = make_calibre_library(tmp_path / "calibre", books)
     (lib / "metadata.db").unlink()
+    shutil.copytree(lib / books[0].path, lib / ".caltrash" / "Deleted (9)")  # calibre's, not a book to import
     (lib / books[1].path / "metadata.opf").write_text("<package><metadata>", encoding="utf-8")
 
     report = await run(runtime, lib)
