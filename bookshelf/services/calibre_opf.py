@@ -7,7 +7,9 @@ parsed with the safe XML helper, only read, never written. metadata.db also
 holds the library's uuid, which import sources are keyed by; without it the
 library folder stands in (``folder-<hash of its path>``), so reruns on the
 same folder continue, and a book an earlier run imported under the uuid is
-recognised by its bytes as a duplicate.
+recognised by its bytes as a duplicate. The OPFs are calibre's backup of
+metadata.db, written back lazily: an edit calibre had not yet written back
+(``calibredb set_metadata`` leaves them dirty for a while) is not in them.
 """
 
 from __future__ import annotations
