@@ -51,10 +51,42 @@ def connect(library: Path) -> sqlite3.Connection:
     try:
         conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
         conn.execute("SELECT id FROM books LIMIT 1")
+        # A damaged file can open and fail half-way through a run; checking every page up
+        # front (a fraction of a second for a large library) lets the importer fall back
+        # to the OPFs before it starts instead.
+        verdict = conn.execute("PRAGMA quick_check(1)").fetchone()
+        if not verdict or verdict[0] != "ok":
+            raise sqlite3.DatabaseError(f"integrity check: {verdict[0] if verdict else 'no answer'}")
     except sqlite3.DatabaseError as exc:
         raise CalibreError(f"cannot read {db}: {exc}") from None
     conn.row_factory = sqlite3.Row
     return conn
+
+
+class MetadataDb:
+    """A library read through its metadata.db (the OPF reader has the same face)."""
+
+    def __init__(self, conn: sqlite3.Connection, library_id: str) -> None:
+        self.conn = conn
+        self.uuid = library_id
+
+    @classmethod
+    def open(cls, library: Path) -> MetadataDb:
+        conn = connect(library)
+        try:
+            return cls(conn, library_uuid(conn))
+        except BaseException:
+            conn.close()
+            raise
+
+    def book_ids(self) -> list[int]:
+        return book_ids(self.conn)
+
+    def read_books(self, ids: Sequence[int]) -> list[CalibreBook]:
+        return read_books(self.conn, ids)
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 def library_uuid(conn: sqlite3.Connection) -> str:

@@ -11,6 +11,8 @@ from typing import TypeVar
 
 import aiosqlite
 
+from bookshelf.db import inline
+
 BUSY_TIMEOUT_MS = 10_000
 T = TypeVar("T")
 
@@ -106,6 +108,22 @@ class Database:
         async with self._write_lock:
             return await self._writer._execute(_transaction, self._writer._conn, work)  # type: ignore[attr-defined]
 
+    async def transaction(self, work: inline.Work[T], durable: bool = False) -> T:
+        """Run the db function ``work`` as one write transaction in one trip to the writer's thread.
+
+        For hot paths, with the functions of the db modules as they are (see db.inline).
+        ``durable`` commits with synchronous=FULL, as :meth:`write` does.
+        """
+        assert self._writer is not None, "database is not open"
+        async with self._write_lock:
+            writer = self._writer
+            return await writer._execute(_inline_transaction, writer._conn, work, durable)  # type: ignore[attr-defined,no-any-return]
+
+    async def reading(self, work: inline.Work[T]) -> T:
+        """Run the db function ``work`` on a pooled reader in one trip to its thread."""
+        async with self.read() as conn:
+            return await conn._execute(inline.drive, conn._conn, work)  # type: ignore[attr-defined,no-any-return]
+
     async def run_read(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``work`` on a pooled reader's plain connection in one trip to its thread (hot paths)."""
         async with self.read() as conn:
@@ -122,17 +140,11 @@ class Database:
 
     async def fetchall(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
         async with self.read() as conn:
-            cursor = await conn.execute(sql, params)
-            rows = await cursor.fetchall()
-            await cursor.close()
-            return list(rows)
+            return await fetchall(conn, sql, params)
 
     async def fetchone(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
         async with self.read() as conn:
-            cursor = await conn.execute(sql, params)
-            row = await cursor.fetchone()
-            await cursor.close()
-            return row
+            return await fetchone(conn, sql, params)
 
     async def ping(self) -> bool:
         try:
@@ -154,6 +166,16 @@ def _transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], 
     return result
 
 
+def _inline_transaction(conn: sqlite3.Connection, work: inline.Work[T], durable: bool) -> T:
+    if durable:
+        conn.execute("PRAGMA synchronous=FULL")
+    try:
+        return _transaction(conn, lambda plain: inline.drive(plain, work))
+    finally:
+        if durable:
+            conn.execute("PRAGMA synchronous=NORMAL")
+
+
 async def _rollback_if_open(conn: aiosqlite.Connection) -> None:
     try:
         await conn.execute("ROLLBACK")
@@ -166,15 +188,22 @@ async def in_thread(conn: aiosqlite.Connection, work: Callable[[sqlite3.Connecti
     return await conn._execute(work, conn._conn)  # type: ignore[attr-defined, no-any-return]
 
 
+# Each helper is one trip to the connection's thread: execute, fetch and close as three
+# awaits cost three hand-offs, more than most of our statements take to run.
+
+
 async def fetchall(conn: aiosqlite.Connection, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
-    cursor = await conn.execute(sql, params)
-    rows = await cursor.fetchall()
-    await cursor.close()
-    return list(rows)
+    return list(await conn.execute_fetchall(sql, params))
+
+
+def _first(conn: sqlite3.Connection, sql: str, params: tuple | dict) -> sqlite3.Row | None:
+    cursor = conn.execute(sql, params)
+    try:
+        row: sqlite3.Row | None = cursor.fetchone()
+        return row
+    finally:
+        cursor.close()
 
 
 async def fetchone(conn: aiosqlite.Connection, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
-    cursor = await conn.execute(sql, params)
-    row = await cursor.fetchone()
-    await cursor.close()
-    return row
+    return await conn._execute(_first, conn._conn, sql, params)  # type: ignore[attr-defined,no-any-return]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bookshelf.formats.covers import make_thumbnail, normalise_cover, sniff_image_type
 from bookshelf.formats.detect import MEDIA_TYPES, SUPPORTED_FORMATS, detect_format
-from bookshelf.formats.epub_writer import EpubMetadata, write_epub_metadata
+from bookshelf.formats.epub_writer import EpubMetadata, write_epub_copy, write_epub_metadata
 from bookshelf.formats.filename import parse_filename
 from bookshelf.formats.koreader_hash import (
     file_hashes,
@@ -42,6 +42,7 @@ __all__ = [
     "render_page",
     "sha256_file",
     "sniff_image_type",
+    "write_epub_copy",
     "write_epub_metadata",
 ]
 

@@ -9,7 +9,10 @@ from typing import Any
 from bookshelf.formats.parsed import FormatError
 
 MAX_PIXELS = 40_000_000
-MAX_COVER_SIDE = 1600
+MAX_COVER_SIDE = 1600  # what a cover that has to be re-encoded is scaled down to
+# A JPEG up to this size is kept byte for byte: decoding, scaling and encoding it again
+# cost far more than its extra pixels (calibre's generated covers are 1240x1754).
+MAX_KEPT_JPEG_SIDE = 2048
 MAX_IMAGE_BYTES = 64 * 1024 * 1024
 _KEEP_AS_IS = ("image/jpeg", "image/png")
 
@@ -89,11 +92,17 @@ def encode_jpeg(img: Any, quality: int = 85) -> bytes:
     return out.getvalue()
 
 
+def _kept(media_type: str | None, img: Any) -> bool:
+    """A JPEG within MAX_KEPT_JPEG_SIDE or a PNG within MAX_COVER_SIDE stays as it is."""
+    limit = MAX_KEPT_JPEG_SIDE if media_type == "image/jpeg" else MAX_COVER_SIDE
+    return media_type in _KEEP_AS_IS and max(img.size) <= limit
+
+
 def normalise_cover(data: bytes) -> tuple[bytes, str]:
-    """JPEG/PNG within MAX_COVER_SIDE are kept byte for byte; anything else becomes a JPEG."""
+    """Small enough JPEG/PNG (see _kept) are kept byte for byte; anything else becomes a JPEG."""
     img = open_image(data)
     media_type = sniff_image_type(data)
-    if media_type in _KEEP_AS_IS and max(img.size) <= MAX_COVER_SIDE:
+    if _kept(media_type, img):
         _decode(img, "cover")  # a truncated file must fail here, not in a browser later
         return data, media_type or "image/jpeg"
     if img.format == "JPEG":
@@ -101,6 +110,33 @@ def normalise_cover(data: bytes) -> tuple[bytes, str]:
     img = _decode(img, "cover")
     img.thumbnail((MAX_COVER_SIDE, MAX_COVER_SIDE))
     return encode_jpeg(img), "image/jpeg"
+
+
+def cover_and_thumbnail(data: bytes, max_side: int = 300) -> tuple[bytes, str, bytes]:
+    """normalise_cover and make_thumbnail from one decode: (cover, media type, thumbnail JPEG).
+
+    A JPEG kept as-is is decoded at the smallest scale libjpeg offers above the
+    thumbnail's size: it still reads the whole stream, so a truncated file fails
+    here just as a full decode would, at a fraction of the cost.
+    """
+    img = open_image(data)
+    media_type = sniff_image_type(data)
+    if _kept(media_type, img):
+        if img.format == "JPEG":
+            img.draft("RGB", (max_side, max_side))
+        img = _decode(img, "cover")
+        return data, media_type or "image/jpeg", _thumbnail(img, max_side)
+    if img.format == "JPEG":
+        img.draft("RGB", (MAX_COVER_SIDE, MAX_COVER_SIDE))
+    img = _decode(img, "cover")
+    img.thumbnail((MAX_COVER_SIDE, MAX_COVER_SIDE))
+    return encode_jpeg(img), "image/jpeg", _thumbnail(img, max_side)
+
+
+def _thumbnail(img: Any, max_side: int) -> bytes:
+    small = img.copy() if max(img.size) > max_side else img
+    small.thumbnail((max_side, max_side))
+    return encode_jpeg(small, quality=80)
 
 
 def make_thumbnail(data: bytes, max_side: int = 300) -> bytes:

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import html
 import io
 import os
 import posixpath
-import tempfile
+import uuid
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bookshelf.formats import opfedit
-from bookshelf.formats.covers import normalise_cover, open_image
+from bookshelf.formats.covers import normalise_cover, open_image, sniff_image_type
 from bookshelf.formats.epub import Package, check_drm, load_package
-from bookshelf.formats.language import to_bcp47
+from bookshelf.formats.epub_readback import Hashing, verify
 from bookshelf.formats.opfedit import el, format_number
-from bookshelf.formats.parsed import FormatError, ParsedBook
-from bookshelf.formats.plaintext import clean, html_to_text
+from bookshelf.formats.parsed import FormatError
+from bookshelf.formats.plaintext import description_html
 from bookshelf.formats.safezip import EPUB_LIMITS, MiB, SafeZip
 from bookshelf.formats.zipcopy import RawZipWriter
 
@@ -37,14 +36,6 @@ class EpubMetadata:
     published_year: int | None = None
     description: str | None = None  # plain text; blank lines separate paragraphs
     genres: list[str] = field(default_factory=list)
-
-
-def description_html(text: str) -> str:
-    """Plain text as the small HTML readers expect, escaped so it survives the round trip."""
-    paragraphs = [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
-    return "".join(
-        "<p>" + "<br/>".join(html.escape(line.strip()) for line in p.split("\n")) + "</p>" for p in paragraphs
-    )
 
 
 class _OpfWriter:
@@ -186,8 +177,12 @@ def _encode_as(data: bytes, media_type: str) -> bytes:
     return out.getvalue()
 
 
-def _plan_cover(pkg: Package, cover: bytes, names: list[str], epub3: bool) -> _CoverPlan:
-    data, media_type = normalise_cover(cover)
+def _plan_cover(pkg: Package, cover: bytes, names: list[str], epub3: bool, ready: bool) -> _CoverPlan:
+    stored_type = sniff_image_type(cover) if ready else None
+    if stored_type in ("image/jpeg", "image/png"):
+        data, media_type = cover, stored_type  # normalised (and fully decoded once) when it was stored
+    else:
+        data, media_type = normalise_cover(cover)
     existing = _existing_cover(pkg)
     if existing:
         target = existing["media-type"]
@@ -212,57 +207,6 @@ def _insert_manifest_item(opf: str, item: str) -> str:
     return head + item + opf[len(head) :]
 
 
-def _expected(meta: EpubMetadata) -> dict[str, Any]:
-    return {
-        "title": clean(meta.title),
-        "authors": [clean(a) for a in meta.authors],
-        "series": clean(meta.series),
-        "isbn": meta.isbn13 or meta.isbn10,
-        "series_index": meta.series_index if meta.series else None,
-        "language": to_bcp47(meta.language),
-        "publisher": clean(meta.publisher),
-        "published_year": meta.published_year,
-        "description": html_to_text(description_html(meta.description or "")),
-        "genres": list(dict.fromkeys(g.strip() for g in meta.genres if g.strip())),
-    }
-
-
-def _actual(book: ParsedBook, meta: EpubMetadata) -> dict[str, Any]:
-    isbn = book.isbn13 if meta.isbn13 else book.isbn10 if meta.isbn10 else None
-    return {
-        "title": book.title,
-        "authors": book.authors,
-        "series": book.series,
-        "isbn": isbn,
-        "series_index": book.series_index if meta.series else None,
-        "language": book.language,
-        "publisher": book.publisher,
-        "published_year": book.published_year,
-        "description": book.description,
-        "genres": book.genres,
-    }
-
-
-def _verify(tmp: Path, meta: EpubMetadata, cover: bytes | None) -> None:
-    from bookshelf.formats.epub import read_epub
-
-    book = read_epub(tmp)
-    want, got = _expected(meta), _actual(book, meta)
-    wrong = [k for k in want if want[k] != got.get(k)]
-    if wrong:
-        detail = ", ".join(f"{k} read back as {got.get(k)!r}" for k in wrong)
-        raise FormatError(f"The rewritten EPUB did not read back as written ({detail}).", "write_failed")
-    if cover is not None and not book.cover:
-        raise FormatError("The rewritten EPUB's cover could not be read back.", "write_failed")
-    with zipfile.ZipFile(tmp) as zf:
-        first = zf.infolist()[0]
-        if first.filename != "mimetype" or first.compress_type != zipfile.ZIP_STORED:
-            raise FormatError("The rewritten EPUB does not start with a stored mimetype.", "write_failed")
-        bad = zf.testzip()
-        if bad:
-            raise FormatError(f"The rewritten EPUB entry {bad!r} is damaged.", "write_failed")
-
-
 def _write_zip(src_path: Path, out: Any, replacements: dict[str, bytes]) -> None:
     writer = RawZipWriter(out)
     with open(src_path, "rb") as src, zipfile.ZipFile(src) as zf:
@@ -271,12 +215,18 @@ def _write_zip(src_path: Path, out: Any, replacements: dict[str, bytes]) -> None
             if info.filename == "mimetype" or info.is_dir() and info.file_size == 0:
                 continue
             if info.filename in replacements:
-                writer.write(info.filename, replacements.pop(info.filename), date_time=info.date_time)
+                data = replacements.pop(info.filename)
+                writer.write(info.filename, data, compress=_worth_deflating(data), date_time=info.date_time)
             else:
                 writer.copy_raw(src, info)
         for name, data in replacements.items():  # entries that are new, e.g. a first cover
-            writer.write(name, data)
+            writer.write(name, data, compress=_worth_deflating(data))
         writer.close()
+
+
+def _worth_deflating(data: bytes) -> bool:
+    """JPEG and PNG are compressed already: deflating them again saves nothing and costs the most."""
+    return sniff_image_type(data) not in ("image/jpeg", "image/png")
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -290,7 +240,7 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _prepare(path: Path, meta: EpubMetadata, cover: bytes | None) -> dict[str, bytes]:
+def _prepare(path: Path, meta: EpubMetadata, cover: bytes | None, ready: bool) -> dict[str, bytes]:
     with SafeZip(path, EPUB_LIMITS, "EPUB") as zf:
         check_drm(zf)
         pkg = load_package(zf)
@@ -300,7 +250,7 @@ def _prepare(path: Path, meta: EpubMetadata, cover: bytes | None) -> dict[str, b
         opf = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise FormatError("Only UTF-8 package documents can be rewritten.", "write_failed") from exc
-    plan = _plan_cover(pkg, cover, names, _OpfWriter(opf, pkg).epub3) if cover else None
+    plan = _plan_cover(pkg, cover, names, _OpfWriter(opf, pkg).epub3, ready) if cover else None
     if plan and plan.manifest_item:
         opf = _insert_manifest_item(opf, plan.manifest_item)
     opf = rewrite_opf(opf, pkg, meta, plan.item_id if plan else None)
@@ -310,20 +260,27 @@ def _prepare(path: Path, meta: EpubMetadata, cover: bytes | None) -> dict[str, b
     return replacements
 
 
-def write_epub_metadata(path: Path, meta: EpubMetadata, cover: bytes | None = None) -> None:
-    """Rewrite metadata (and the cover, if given) in place; the original survives any failure."""
-    path = Path(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=".bookshelf-", suffix=".epub.tmp", dir=path.parent)
-    tmp = Path(tmp_name)
+def write_epub_copy(src: Path, dst: Path, meta: EpubMetadata, cover: bytes | None = None, *,
+                    cover_ready: bool = False) -> str:  # fmt: skip
+    """Write ``src`` with new metadata (and cover) as the new file ``dst``, fsynced and read back;
+    returns its SHA-256. ``src`` is only read; on any failure ``dst`` does not exist. ``cover_ready``
+    says the cover is one bookshelf stored (normalised then), so it is not decoded again."""
+    src, dst = Path(src), Path(dst)
+    fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
-        with os.fdopen(fd, "w+b") as out:
-            _write_zip(path, out, _prepare(path, meta, cover))
+        replacements = _prepare(src, meta, cover, cover_ready)
+        written = list(replacements)
+        with os.fdopen(fd, "wb") as out:
+            fd = -1
+            hashing = Hashing(out)
+            _write_zip(src, hashing, replacements)
             out.flush()
             os.fsync(out.fileno())
-        _verify(tmp, meta, cover)
-        os.replace(tmp, path)
+        return verify(dst, meta, cover, written, hashing.digest.hexdigest())
     except BaseException as exc:
-        tmp.unlink(missing_ok=True)
+        if fd != -1:
+            os.close(fd)
+        dst.unlink(missing_ok=True)
         if isinstance(exc, FormatError) and exc.reason == "write_failed":
             raise
         if isinstance(exc, FormatError):
@@ -332,4 +289,16 @@ def write_epub_metadata(path: Path, meta: EpubMetadata, cover: bytes | None = No
             raise  # KeyboardInterrupt and friends keep their meaning
         # Anything else is a bug meeting odd input; the caller still gets one error type.
         raise FormatError(f"Rewriting the EPUB failed ({type(exc).__name__}: {exc}).", "write_failed") from exc
+
+
+def write_epub_metadata(path: Path, meta: EpubMetadata, cover: bytes | None = None) -> None:
+    """Rewrite metadata (and the cover, if given) in place; the original survives any failure."""
+    path = Path(path)
+    tmp = path.parent / f".bookshelf-{uuid.uuid4().hex}.epub.tmp"
+    write_epub_copy(path, tmp, meta, cover)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     _fsync_dir(path.parent)

@@ -1,4 +1,4 @@
-"""HTML fragments from book metadata turned into tidy plain text."""
+"""HTML fragments from book metadata turned into tidy plain text, and plain text back into small HTML."""
 
 from __future__ import annotations
 
@@ -40,3 +40,11 @@ def clean(value: str | None) -> str | None:
         return None
     value = _SPACES.sub(" ", value.replace("\n", " ")).strip()
     return value or None
+
+
+def description_html(text: str) -> str:
+    """Plain text as the small HTML readers expect, escaped so it survives the round trip."""
+    paragraphs = [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
+    return "".join(
+        "<p>" + "<br/>".join(html.escape(line.strip()) for line in p.split("\n")) + "</p>" for p in paragraphs
+    )

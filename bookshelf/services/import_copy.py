@@ -2,7 +2,8 @@
 
 ``stage`` copies the source (opened read-only; ``shutil.copyfile`` copies bytes
 only, never timestamps or permissions back or forth) to a part file named by
-the file row's id beside its final place, fsyncs it and proves its SHA-256.
+the file row's id beside its final place, fsyncs it and proves its SHA-256
+(``stage_written`` instead writes a changed copy, e.g. an EPUB with metadata).
 The rows are committed next, and ``place`` renames the part into place. A run
 killed in between leaves a part file: ``settle_leftovers`` at the next run
 finishes it if its row committed, or removes it if not. Nothing here writes to
@@ -47,6 +48,21 @@ def stage(source: Path, folder: Path, file_id: str, sha256: str) -> Path:
         _remove_if_empty(folder)
         raise
     return part
+
+
+def stage_written(source: Path, folder: Path, file_id: str, write: Callable[[Path, Path], str]) -> tuple[Path, str]:
+    """As :func:`stage`, but the part is made by ``write(source, part)``: a new, fsynced file it has
+    verified, whose SHA-256 it returns (an EPUB with metadata embedded). (part, sha256)"""
+    folder.mkdir(parents=True, exist_ok=True)
+    part = part_path(folder, file_id)
+    try:
+        part.unlink(missing_ok=True)
+        sha256 = write(source, part)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        _remove_if_empty(folder)
+        raise
+    return part, sha256
 
 
 def place(part: Path, target: Path) -> None:

@@ -12,11 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiosqlite
+
 from bookshelf import clock
 from bookshelf.db import Database, duplicates
 from bookshelf.db import books as book_rows
 from bookshelf.db import candidates as candidate_rows
 from bookshelf.db import imports as import_rows
+from bookshelf.db import moves as move_rows
 from bookshelf.db.connection import fetchall
 from bookshelf.models import Book, BookFile, Candidate
 from bookshelf.services import import_copy
@@ -61,28 +64,49 @@ async def record_duplicate(db: Database, source: str, book_id: str) -> None:
         await import_rows.record_source(conn, source, book_id, clock.now_iso())
 
 
+@dataclass
+class Rewritten:
+    """A file stored with changed bytes (metadata embedded): the source's identity, and the fingerprint."""
+
+    original: Identity
+    embedded: str
+
+
 async def commit_book(db: Database, book: Book, files: list[BookFile], source: str, *,
-                      candidate: Candidate | None = None,
-                      author_sorts: dict[str, str] | None = None) -> tuple[list[BookFile], list[BookFile]]:  # fmt: skip
+                      candidate: Candidate | None = None, author_sorts: dict[str, str] | None = None,
+                      rewritten: dict[str, Rewritten] | None = None,
+                      ) -> tuple[list[BookFile], list[BookFile]]:  # fmt: skip
     """Insert ``book`` with ``files`` and its source. Files whose bytes became known meanwhile are left
-    out; with none left nothing is written. Returns (committed, left out)."""
-    kept: list[BookFile] = []
-    dropped: list[BookFile] = []
-    async with db.write() as conn:
+    out; with none left nothing is written. Returns (committed, left out). A file in ``rewritten``
+    (by id) is known by its source's bytes too: they decide duplicates and stay in its hash history."""
+    changed = rewritten or {}
+
+    async def work(conn: aiosqlite.Connection) -> tuple[list[BookFile], list[BookFile]]:
+        kept: list[BookFile] = []
+        dropped: list[BookFile] = []
         for file in files:
-            (dropped if await duplicates.file_with_sha256(conn, file.sha256) else kept).append(file)
+            sha256 = changed[file.id].original.sha256 if file.id in changed else file.sha256
+            (dropped if await duplicates.file_with_sha256(conn, sha256) else kept).append(file)
         if not kept:
             return [], dropped
         await book_rows.insert(conn, book)
         for file in kept:
             await book_rows.insert_file(conn, file)
             await book_rows.record_hashes(conn, file.id, file.added_at, filenames=[file.filename])
+            if file.id in changed:
+                original = changed[file.id].original
+                await book_rows.record_hashes(conn, file.id, file.added_at, koreader=original.koreader,
+                                              sha256=original.sha256)  # fmt: skip
+                await move_rows.set_embedded(conn, file.id, changed[file.id].embedded)
         if author_sorts:
             await book_rows.set_author_sort_names(conn, author_sorts)
         if candidate is not None:
             await candidate_rows.insert(conn, candidate)
-        await import_rows.record_source(conn, source, book.id, file.added_at)
-    return kept, dropped
+        await import_rows.record_source(conn, source, book.id, kept[0].added_at)
+        return kept, dropped
+
+    # One trip to the writer's thread for the whole book: an import commits thousands of these.
+    return await db.transaction(work)
 
 
 async def settle_leftovers(db: Database, settings: Settings) -> tuple[int, int]:

@@ -90,8 +90,7 @@ class ImportService:
     async def run(self, req: ImportRequest, sinks: list[Sink], drain: Drain | None = None) -> ImportReport:
         report = ImportReport(sinks=list(sinks))
         if req.mode == "calibre":
-            organize = self.rt.organizer.organize_book
-            importer = CalibreImporter(self.db, self.settings, report, organize)
+            importer = CalibreImporter(self.db, self.settings, report, self.rt.organizer)
             return await importer.run(req.path, review=req.review, move=req.move)
         folder = FolderImporter(self.db, self.settings, report, self.rt.ingest, drain)
         return await folder.run(req.path, in_place=req.in_place, move=req.move)

@@ -255,11 +255,11 @@ def store_cover(settings: Settings, image: bytes) -> str | None:
     """Normalise and save a cover and its thumbnail under covers/; returns its sha256 (None if unusable)."""
     import hashlib
 
-    from bookshelf.formats import FormatError, make_thumbnail, normalise_cover
+    from bookshelf.formats import FormatError
+    from bookshelf.formats.covers import cover_and_thumbnail
 
     try:
-        data, _ = normalise_cover(image)
-        thumb = make_thumbnail(data)
+        data, _, thumb = cover_and_thumbnail(image)
     except FormatError as exc:
         log.info("cover ignored: %s", exc.message)
         return None

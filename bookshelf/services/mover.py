@@ -12,7 +12,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import shutil
 from pathlib import Path
 
 from bookshelf.services.files import fsync_dir
@@ -141,9 +140,3 @@ def prune_empty_dirs(start: Path, root: Path) -> None:
         except OSError:  # not empty (or already gone and the parent is not): stop
             return
         current = current.parent
-
-
-def stage_copy(src: Path, staged: Path) -> None:
-    """A private working copy for rewriting (the original stays the one safe copy)."""
-    staged.unlink(missing_ok=True)
-    shutil.copyfile(src, staged)

@@ -95,7 +95,7 @@ def test_unknown_metadata_and_spine_are_kept(tmp_path: Path) -> None:
 
 
 def test_failure_leaves_original_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import bookshelf.formats.epub_writer as writer
+    import bookshelf.formats.epub_readback as readback
 
     path = make_epub(tmp_path / "b.epub")
     original = path.read_bytes()
@@ -103,7 +103,7 @@ def test_failure_leaves_original_untouched(tmp_path: Path, monkeypatch: pytest.M
     def broken(book: object, meta: object) -> dict[str, object]:
         return {"title": "something else"}
 
-    monkeypatch.setattr(writer, "_actual", broken)
+    monkeypatch.setattr(readback, "_actual", broken)
     with pytest.raises(FormatError) as info:
         write_epub_metadata(path, EpubMetadata(title="New"))
     assert info.value.reason == "write_failed"
@@ -141,3 +141,38 @@ def test_epubcheck_still_passes_after_write(tmp_path: Path, version: int) -> Non
     write_epub_metadata(path, META, cover=make_png(200, 300))
     second = subprocess.run([*command, str(path)], capture_output=True, text=True, timeout=120)
     assert second.returncode == 0, second.stdout + second.stderr
+
+
+def test_copy_is_a_new_verified_file_with_images_stored(tmp_path: Path) -> None:
+    import hashlib
+
+    from bookshelf.formats import write_epub_copy
+
+    src = make_epub(tmp_path / "src.epub", title="Old")
+    original = src.read_bytes()
+    cover = make_jpeg(120, 180, noise=True)
+    sha = write_epub_copy(src, tmp_path / "new.epub", META, cover)
+
+    assert src.read_bytes() == original  # the source is only read
+    assert sha == hashlib.sha256((tmp_path / "new.epub").read_bytes()).hexdigest()
+    assert read_book(tmp_path / "new.epub").title == META.title
+    with zipfile.ZipFile(tmp_path / "new.epub") as zf:
+        images = [i for i in zf.infolist() if i.filename.endswith(".jpg")]
+        assert images and all(i.compress_type == zipfile.ZIP_STORED for i in images)  # JPEG is compressed already
+        assert zf.read(images[0]) == cover
+    written = (tmp_path / "new.epub").read_bytes()
+    with pytest.raises(FileExistsError):  # never over an existing file, which stays as it was
+        write_epub_copy(src, tmp_path / "new.epub", META)
+    assert (tmp_path / "new.epub").read_bytes() == written
+    with pytest.raises(FormatError):
+        write_epub_copy(tmp_path / "missing.epub", tmp_path / "other.epub", META)
+    assert not (tmp_path / "other.epub").exists()
+
+
+def test_a_stored_cover_is_used_as_it_is(tmp_path: Path) -> None:
+    from bookshelf.formats import write_epub_copy
+
+    src = make_epub(tmp_path / "src.epub")
+    png = make_png(90, 120)
+    write_epub_copy(src, tmp_path / "new.epub", META, png, cover_ready=True)
+    assert read_book(tmp_path / "new.epub").cover == png

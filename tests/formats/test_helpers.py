@@ -108,6 +108,17 @@ def test_normalise_cover_reencodes_and_caps() -> None:
     assert media_type == "image/jpeg" and data.startswith(b"\xff\xd8")
     big, media_type = normalise_cover(make_png(2000, 3000))
     assert media_type == "image/jpeg" and max(Image.open(io.BytesIO(big)).size) == 1600
+    huge, media_type = normalise_cover(make_jpeg(1400, 2100))
+    assert media_type == "image/jpeg" and max(Image.open(io.BytesIO(huge)).size) == 1600
+
+
+def test_normalise_cover_keeps_a_jpeg_up_to_2048_but_not_a_png() -> None:
+    from PIL import Image
+
+    calibres = make_jpeg(1240, 1754)  # the size of calibre's generated covers
+    assert normalise_cover(calibres) == (calibres, "image/jpeg")
+    png, media_type = normalise_cover(make_png(1240, 1754))
+    assert media_type == "image/jpeg" and max(Image.open(io.BytesIO(png)).size) == 1600
 
 
 @pytest.mark.parametrize("data", [png_header_only(50_000, 50_000), b"", b"not an image", make_png()[:40]])
@@ -131,3 +142,26 @@ def test_detect_media_types(tmp_path: Path) -> None:
 
     assert set(MEDIA_TYPES) == set(SUPPORTED_FORMATS)
     assert MEDIA_TYPES["azw3"] == "application/vnd.amazon.mobi8-ebook"
+
+
+@pytest.mark.parametrize(
+    "data", [make_jpeg(900, 1200, noise=True), make_jpeg(1400, 2100), make_png(400, 600), make_png(2000, 3000)]
+)
+def test_cover_and_thumbnail_match_the_two_steps(data: bytes) -> None:
+    from PIL import Image
+
+    from bookshelf.formats.covers import cover_and_thumbnail
+
+    cover, media_type, thumb = cover_and_thumbnail(data)
+    assert (cover, media_type) == normalise_cover(data)
+    assert Image.open(io.BytesIO(thumb)).size == Image.open(io.BytesIO(make_thumbnail(cover))).size
+
+
+@pytest.mark.parametrize("cut", [2, 3])
+def test_cover_and_thumbnail_refuse_a_truncated_jpeg(cut: int) -> None:
+    from bookshelf.formats.covers import cover_and_thumbnail
+
+    whole = make_jpeg(900, 1200, noise=True)
+    with pytest.raises(FormatError) as info:
+        cover_and_thumbnail(whole[: len(whole) * (cut - 1) // cut])
+    assert info.value.reason == "bad_image"

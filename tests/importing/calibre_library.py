@@ -4,11 +4,12 @@ The tables are those of calibre's resources/metadata_sqlite.sql (books,
 authors, series, tags, identifiers, publishers, languages, comments, ratings,
 data and their link tables, library_id...), so the importer reads what a real
 library holds. Each book gets ``Author/Title (id)/`` with one file per format,
-``cover.jpg`` and ``metadata.opf``.
+``cover.jpg`` and ``metadata.opf`` in calibre's own OPF format.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 from dataclasses import dataclass, field
@@ -68,6 +69,7 @@ CREATE INDEX data_idx ON data (book);
 PRAGMA user_version=25;
 """
 UNDEFINED_DATE = "0101-01-01 00:00:00+00:00"
+QUOTE = {'"': "&quot;"}
 
 
 @dataclass
@@ -120,18 +122,11 @@ def _named(conn: sqlite3.Connection, table: str, column: str, value: object, **e
 def _add(conn: sqlite3.Connection, root: Path, book: CBook) -> None:
     first = book.authors[0][0] if book.authors else "Unknown"
     author_sort = " & ".join(sort for _, sort in book.authors) or "Unknown"
+    book_uuid = str(uuid.uuid4())
     cur = conn.execute(
         "INSERT INTO books (title, sort, pubdate, series_index, author_sort, path, uuid, has_cover) "
         "VALUES (?, ?, ?, ?, ?, '', ?, ?)",
-        (
-            book.title,
-            book.title,
-            book.pubdate,
-            book.series_index,
-            author_sort,
-            str(uuid.uuid4()),
-            int(bool(book.cover)),
-        ),
+        (book.title, book.title, book.pubdate, book.series_index, author_sort, book_uuid, int(bool(book.cover))),
     )
     book.id = int(cur.lastrowid or 0)
     book.path = f"{_safe(first)}/{_safe(book.title)} ({book.id})"
@@ -180,21 +175,48 @@ def _add(conn: sqlite3.Connection, root: Path, book: CBook) -> None:
         )
     if book.cover:
         (folder / "cover.jpg").write_bytes(book.cover)
-    (folder / "metadata.opf").write_text(_opf(book), encoding="utf-8")
+    (folder / "metadata.opf").write_text(_opf(book, book_uuid), encoding="utf-8")
 
 
-def _opf(book: CBook) -> str:
-    creators = "".join(
-        f'<dc:creator opf:file-as="{escape(sort)}" opf:role="aut">{escape(name)}</dc:creator>'
-        for name, sort in book.authors
-    )
-    series = f'<meta name="calibre:series" content="{escape(book.series)}"/>' if book.series else ""
+def _opf(book: CBook, book_uuid: str) -> str:
+    """metadata.opf as calibre writes it beside each book (OPF 2.0 with calibre's metas)."""
+    x = escape
+    lines = [
+        f'<dc:identifier opf:scheme="calibre" id="calibre_id">{book.id}</dc:identifier>',
+        f'<dc:identifier opf:scheme="uuid" id="uuid_id">{book_uuid}</dc:identifier>',
+        f"<dc:title>{x(book.title)}</dc:title>",
+        *(f'<dc:creator opf:file-as="{x(sort, QUOTE)}" opf:role="aut">{x(name)}</dc:creator>'
+          for name, sort in book.authors),
+        '<dc:contributor opf:file-as="calibre" opf:role="bkp">calibre (6.13.0) [https://calibre-ebook.com]'
+        "</dc:contributor>",
+        f"<dc:date>{book.pubdate.replace(' ', 'T')}</dc:date>",
+    ]  # fmt: skip
+    if book.comments:
+        lines.append(f"<dc:description>{x(book.comments)}</dc:description>")
+    if book.publisher:
+        lines.append(f"<dc:publisher>{x(book.publisher)}</dc:publisher>")
+    lines += [f'<dc:identifier opf:scheme="{x(k.upper(), QUOTE)}">{x(v)}</dc:identifier>'
+              for k, v in book.identifiers.items()]  # fmt: skip
+    lines += [f"<dc:language>{x(code)}</dc:language>" for code in book.languages]
+    lines += [f"<dc:subject>{x(tag)}</dc:subject>" for tag in book.tags]
+    links = json.dumps({name: "" for name, _ in book.authors}, ensure_ascii=False)
+    metas = {"calibre:author_link_map": links}
+    if book.series:
+        metas["calibre:series"] = book.series
+        metas["calibre:series_index"] = f"{book.series_index:g}"
+    if book.rating is not None:
+        metas["calibre:rating"] = f"{float(book.rating):g}"
+    metas["calibre:timestamp"] = "2024-05-01T10:00:00+00:00"
+    metas["calibre:title_sort"] = book.title
+    lines += [f'<meta name="{name}" content="{x(value, QUOTE)}"/>' for name, value in metas.items()]
+    body = "\n        ".join(lines)
+    cover = '<reference type="cover" title="Cover" href="cover.jpg"/>'
+    guide = f"\n    <guide>\n        {cover}\n    </guide>" if book.cover else ""
     return (
-        '<?xml version="1.0" encoding="utf-8"?>\n<package xmlns="http://www.idpf.org/2007/opf" '
-        'unique-identifier="uuid_id" version="2.0"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/" '
-        f'xmlns:opf="http://www.idpf.org/2007/opf"><dc:identifier opf:scheme="calibre">{book.id}</dc:identifier>'
-        f"<dc:title>{escape(book.title)}</dc:title>{creators}{series}</metadata>"
-        '<guide><reference type="cover" title="Cover" href="cover.jpg"/></guide></package>\n'
+        "<?xml version='1.0' encoding='utf-8'?>\n"
+        '<package xmlns="http://www.idpf.org/2007/opf" unique-identifier="uuid_id" version="2.0">\n'
+        '    <metadata xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:opf="http://www.idpf.org/2007/opf">\n'
+        f"        {body}\n    </metadata>{guide}\n</package>\n"
     )
 
 

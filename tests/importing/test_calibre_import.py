@@ -192,3 +192,33 @@ async def test_not_a_calibre_library_is_refused(runtime: Runtime, tmp_path: Path
     (tmp_path / "plain").mkdir()
     with pytest.raises(InvalidInput, match="not a calibre library"):
         check_request(ImportRequest(tmp_path / "plain", "calibre"))
+
+
+async def test_epubs_are_written_once_with_their_metadata_and_keep_the_originals_hashes(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    from bookshelf.formats import koreader_partial_md5, read_book
+    from bookshelf.services.organize import fingerprint
+
+    books = library_books()
+    lib = make_calibre_library(tmp_path / "calibre", books)
+    src = next((lib / books[0].path).glob("*.epub"))
+
+    await run(runtime, lib)
+
+    lh = (await all_books(runtime))["The Left Hand of Darkness"]
+    epub = next(f for f in lh.files if f.format == "epub")
+    on_disk = file_path(runtime.settings, epub)
+    original = hashlib.sha256(src.read_bytes()).hexdigest()
+    assert hashlib.sha256(on_disk.read_bytes()).hexdigest() == epub.sha256 != original
+    assert epub.koreader_hash == koreader_partial_md5(on_disk)
+    assert read_book(on_disk).series == "Hainish Cycle"
+    async with runtime.db.read() as conn:
+        rows = await fetchall(conn, "SELECT kind, value FROM file_hashes WHERE file_id = ?", (epub.id,))
+        embedded = await fetchall(conn, "SELECT embedded FROM files WHERE id = ?", (epub.id,))
+    history = {(r["kind"], r["value"]) for r in rows}
+    assert ("sha256", original) in history  # calibre's copy still maps here
+    assert ("koreader", koreader_partial_md5(src)) in history
+    assert embedded[0]["embedded"] == fingerprint(lh)  # filing found nothing left to rewrite
+    again = await runtime.organizer.organize_book(lh.id)
+    assert not again.touched

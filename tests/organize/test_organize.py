@@ -238,3 +238,16 @@ async def test_library_on_another_filesystem_gets_verified_copies(tmp_path: Path
     finally:
         await rt.close()
         shutil.rmtree(library, ignore_errors=True)
+
+
+async def test_books_filed_at_once_never_share_a_name(runtime: Runtime) -> None:
+    import asyncio
+
+    books = [await add_book(runtime, "Twins", ["Ann Author"], description=f"copy {n}") for n in range(4)]
+    for book in books:
+        await approve_in_db(runtime, book.id)
+    await asyncio.gather(*(runtime.organizer.organize_book(b.id) for b in books))
+    paths = {(await reload(runtime, b.id)).files[0].path for b in books}
+    assert len(paths) == 4 and len(library_files(runtime)) == 4
+    assert "Ann Author/Twins/Ann Author - Twins.epub" in paths
+    assert runtime.organizer._reserved == set()  # every reservation released once recorded

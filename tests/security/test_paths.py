@@ -131,3 +131,24 @@ async def test_symlink_into_the_inbox_is_never_taken(runtime: Runtime, outside: 
         await runtime.ingest.accept(link)
     assert outside.read_bytes() == SECRET and link.is_symlink()
     assert make_jpeg()  # builders import stays meaningful for the cover fixtures
+
+
+def test_inside_takes_the_quick_path_only_when_nothing_can_be_followed(tmp_path: Path) -> None:
+    from bookshelf.errors import NotFound
+    from bookshelf.services.files import inside
+
+    base = tmp_path / "library"
+    (base / "Author" / "Title").mkdir(parents=True)
+    (base / "Author" / "Title" / "book.epub").write_bytes(b"x")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.epub").write_bytes(b"s")
+    assert inside(base, "Author/Title/book.epub") == (base / "Author/Title/book.epub").resolve()
+    assert inside(base, "Author/New/not-yet.epub") == base.resolve() / "Author/New/not-yet.epub"
+    (base / "Author" / "link").symlink_to(outside, target_is_directory=True)
+    (base / "Author" / "Title" / "file-link.epub").symlink_to(outside / "secret.epub")
+    for escaping in ("Author/link/secret.epub", "Author/Title/file-link.epub", "../outside/secret.epub",
+                     "/etc/passwd", "Author/../../outside/secret.epub"):  # fmt: skip
+        with pytest.raises(NotFound):
+            inside(base, escaping)
+    assert inside(base, "Author/Title/../Title/book.epub") == (base / "Author/Title/book.epub").resolve()
