@@ -187,3 +187,17 @@ def test_served_library_end_to_end(tmp_path: Path) -> None:
             assert [s["id"] for s in suggestions] == [book_id]
             assert http.get("/api/library/facets").json()["totals"]["books"] == 2
             assert http.get("/api/library", params={"q": '"NEAR(*'}).status_code == 200
+
+
+async def test_remembered_match_counts_follow_every_change(runtime: Runtime, api: httpx.AsyncClient) -> None:
+    async def total(query: str) -> int:
+        return int((await api.get("/api/library", params={"q": query})).json()["total"])
+
+    first = await add_book(runtime, "Lighthouse Keeper", ["Ann Writer"])
+    assert await total("lighthouse") == 1 and await total("lighthuose") == 1
+    assert await total("lighthouse") == 1  # the same count again, now remembered
+    await add_book(runtime, "The Lighthouse", ["Bo Writer"])
+    assert await total("lighthouse") == 2 and await total("lighthuose") == 2
+    await runtime.removal.delete(first.id, keep_files=False)
+    assert await total("lighthouse") == 1 and await total("lighthuose") == 1
+    assert len(runtime.search.counts) > 0

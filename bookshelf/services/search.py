@@ -27,6 +27,7 @@ from bookshelf.db.connection import connect_sync, in_thread
 from bookshelf.db.library import BookFilter
 from bookshelf.errors import Unavailable
 from bookshelf.models import BOOK_STATUSES, INBOX_STATUSES, Book
+from bookshelf.services.match_counts import MatchCounts
 from bookshelf.services.vocabulary import Vocabulary, allowed_typos
 
 log = logging.getLogger("bookshelf.search")
@@ -130,10 +131,18 @@ def build_plan(query: str, vocabulary: Vocabulary | None, columns: str | None = 
 class Scope:
     """Which books a search may return, as a SQL filter joined to the index."""
 
-    def __init__(self, flt: BookFilter) -> None:
+    def __init__(self, flt: BookFilter, counts: MatchCounts | None = None) -> None:
         self.where, self.params = flt.where()
+        self.counts = counts
 
     def count(self, conn: sqlite3.Connection, expression: str) -> int:
+        """Books matching ``expression`` within the scope (remembered in ``counts`` when given)."""
+        if self.counts is None:
+            return self._count(conn, expression)
+        key = (type(self).__name__, self.where, tuple(self.params), expression)
+        return self.counts.get(conn, key, lambda: self._count(conn, expression))
+
+    def _count(self, conn: sqlite3.Connection, expression: str) -> int:
         return sql.count_matches(conn, expression, self.where, self.params)
 
     def fetch(
@@ -150,13 +159,13 @@ class StatusScope(Scope):
     index lookup itself; inbox books are few, so subtracting them is cheaper.
     """
 
-    def __init__(self, statuses: tuple[str, ...]) -> None:
-        super().__init__(BookFilter(statuses=statuses))
+    def __init__(self, statuses: tuple[str, ...], counts: MatchCounts | None = None) -> None:
+        super().__init__(BookFilter(statuses=statuses), counts)
         self.statuses = statuses
         self.others = tuple(s for s in BOOK_STATUSES if s not in statuses)
         self._excluded: dict[str, int] = {}
 
-    def count(self, conn: sqlite3.Connection, expression: str) -> int:
+    def _count(self, conn: sqlite3.Connection, expression: str) -> int:
         excluded = sql.fts_count_among(conn, expression, self.others) if self.others else 0
         self._excluded[expression] = excluded
         return sql.fts_count(conn, expression) - excluded
@@ -173,9 +182,9 @@ class StatusScope(Scope):
         return kept[offset : offset + limit]
 
 
-def scope_for(flt: BookFilter) -> Scope:
+def scope_for(flt: BookFilter, counts: MatchCounts | None = None) -> Scope:
     only_statuses = BookFilter(statuses=flt.statuses) == flt and set(flt.statuses) <= set(BOOK_STATUSES)
-    return StatusScope(flt.statuses) if only_statuses else Scope(flt)
+    return StatusScope(flt.statuses, counts) if only_statuses else Scope(flt, counts)
 
 
 def _tiers(
@@ -239,6 +248,7 @@ class SearchService:
         self._background: asyncio.Task[None] | None = None
         self._last_build = 0.0
         self._inline_builds: list[float] = []
+        self.counts = MatchCounts()
 
     # -- vocabulary ---------------------------------------------------------
 
@@ -311,7 +321,7 @@ class SearchService:
         plan = await self.plan(query)
         if plan is None:
             return [], 0
-        scope = scope_for(flt)
+        scope = scope_for(flt, self.counts)
 
         def run(conn: sqlite3.Connection) -> tuple[list[Book], int]:
             rows, total = run_plan(conn, plan, scope, limit, offset)
@@ -324,7 +334,7 @@ class SearchService:
         plan = await self.plan(query)
         if plan is None:
             return []
-        scope = scope_for(BookFilter(statuses=statuses))
+        scope = scope_for(BookFilter(statuses=statuses), self.counts)
         rows, _ = await self.read(lambda conn: run_plan(conn, plan, scope, limit, 0))
         return [num for num, _ in rows]
 
@@ -338,7 +348,7 @@ class SearchService:
         plan = await self.plan(query, columns="{title authors}")
         if plan is None:
             return []
-        scope = scope_for(BookFilter(statuses=SUGGEST_STATUSES))
+        scope = scope_for(BookFilter(statuses=SUGGEST_STATUSES), self.counts)
         # Titles that start with what was typed come first, straight from the title index: that is
         # what a reader typing a title expects, and it spares the index a walk through the doclists of
         # common words ("the sil" needs every book with "the").
