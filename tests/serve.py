@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -97,3 +98,13 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 15) -> int:
             process.kill()
             process.wait()
     return process.returncode
+
+
+def read_db(data_dir: Path, sql: str) -> list[sqlite3.Row]:
+    """Rows of ``sql`` from a data folder's database, opened read-only beside a running (or killed) server."""
+    conn = sqlite3.connect(f"file:{data_dir / 'bookshelf.db'}?mode=ro", uri=True, timeout=10)
+    conn.row_factory = sqlite3.Row
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -15,18 +14,9 @@ from bookshelf.runtime import Runtime
 from bookshelf.services import doctor
 from tests.conftest import make_settings
 from tests.library_books import add_book
-from tests.serve import running_server
+from tests.serve import read_db, running_server
 
 BOOKS = 80
-
-
-def rows(data_dir: Path, sql: str) -> list[sqlite3.Row]:
-    conn = sqlite3.connect(f"file:{data_dir / 'bookshelf.db'}?mode=ro", uri=True, timeout=10)
-    conn.row_factory = sqlite3.Row
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 async def prepare(tmp_path: Path) -> tuple[str, dict[str, set[str]]]:
@@ -72,7 +62,7 @@ async def test_sigkill_during_restores_loses_nothing(tmp_path: Path) -> None:
     key, shas = await prepare(tmp_path)
     data_dir = tmp_path / "data"
     headers = {"Authorization": f"Bearer {key}"}
-    ids = [row["id"] for row in rows(data_dir, "SELECT id FROM trash ORDER BY deleted_at, id")]
+    ids = [row["id"] for row in read_db(data_dir, "SELECT id FROM trash ORDER BY deleted_at, id")]
     assert len(ids) == BOOKS
 
     stop = threading.Event()
@@ -82,7 +72,7 @@ async def test_sigkill_during_restores_loses_nothing(tmp_path: Path) -> None:
         deadline = time.monotonic() + 60
         left = BOOKS
         while time.monotonic() < deadline:
-            left = rows(data_dir, "SELECT count(*) FROM trash")[0][0]
+            left = read_db(data_dir, "SELECT count(*) FROM trash")[0][0]
             if left <= BOOKS - 10:
                 break
             time.sleep(0.002)
@@ -94,22 +84,22 @@ async def test_sigkill_during_restores_loses_nothing(tmp_path: Path) -> None:
 
     with running_server(data_dir) as server:  # start-up finishes an interrupted restore and move
         assert httpx.get(server.base_url + "/api/health", timeout=10).status_code == 200
-        assert rows(data_dir, "SELECT count(*) FROM trash WHERE state = 'restoring'")[0][0] == 0
+        assert read_db(data_dir, "SELECT count(*) FROM trash WHERE state = 'restoring'")[0][0] == 0
         # Organize jobs queued before the kill run again now; a move in flight is not an interrupted one.
         wait_until_idle(server.base_url, headers)
         report = doctor.run(make_settings(tmp_path))
         assert not report.problems, report.render()
-        every_sha = {row[0] for row in rows(data_dir, "SELECT value FROM file_hashes WHERE kind = 'sha256'")}
-        in_trash = {row["book_id"] for row in rows(data_dir, "SELECT book_id FROM trash")}
-        in_library = {row["id"] for row in rows(data_dir, "SELECT id FROM books")}
+        every_sha = {row[0] for row in read_db(data_dir, "SELECT value FROM file_hashes WHERE kind = 'sha256'")}
+        in_trash = {row["book_id"] for row in read_db(data_dir, "SELECT book_id FROM trash")}
+        in_library = {row["id"] for row in read_db(data_dir, "SELECT id FROM books")}
         assert in_trash | in_library == set(shas) and not in_trash & in_library
         for book_id in in_library:
             assert shas[book_id] <= every_sha, book_id  # each file's bytes are (or were) a row's
 
-        restore_all(server.base_url, headers, [r["id"] for r in rows(data_dir, "SELECT id FROM trash")],
+        restore_all(server.base_url, headers, [r["id"] for r in read_db(data_dir, "SELECT id FROM trash")],
                     threading.Event())  # fmt: skip
-        assert rows(data_dir, "SELECT count(*) FROM books")[0][0] == BOOKS
-        assert rows(data_dir, "SELECT count(*) FROM files")[0][0] == 2 * BOOKS
+        assert read_db(data_dir, "SELECT count(*) FROM books")[0][0] == BOOKS
+        assert read_db(data_dir, "SELECT count(*) FROM files")[0][0] == 2 * BOOKS
         wait_until_idle(server.base_url, headers)
     report = doctor.run(make_settings(tmp_path))
     assert not report.problems, report.render()

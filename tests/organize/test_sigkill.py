@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import signal
-import sqlite3
 import time
 from pathlib import Path
 
@@ -14,18 +13,9 @@ import pytest
 from bookshelf.runtime import Runtime
 from tests.conftest import make_settings
 from tests.seed import add_book
-from tests.serve import running_server
+from tests.serve import read_db, running_server
 
 BOOKS = 100
-
-
-def db_rows(data_dir: Path, sql: str) -> list[sqlite3.Row]:
-    conn = sqlite3.connect(f"file:{data_dir / 'bookshelf.db'}?mode=ro", uri=True, timeout=10)
-    conn.row_factory = sqlite3.Row
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 async def prepare(tmp_path: Path) -> str:
@@ -51,7 +41,7 @@ async def prepare(tmp_path: Path) -> str:
 async def test_sigkill_during_reorganize_all_loses_and_doubles_nothing(tmp_path: Path) -> None:
     key = await prepare(tmp_path)
     data_dir = tmp_path / "data"
-    baseline = db_rows(data_dir, "SELECT count(*) FROM file_moves")[0][0]
+    baseline = read_db(data_dir, "SELECT count(*) FROM file_moves")[0][0]
     headers = {"Authorization": f"Bearer {key}"}
 
     with running_server(data_dir) as server:
@@ -60,21 +50,21 @@ async def test_sigkill_during_reorganize_all_loses_and_doubles_nothing(tmp_path:
         deadline = time.monotonic() + 60
         done = 0
         while time.monotonic() < deadline:
-            done = db_rows(data_dir, f"SELECT count(*) FROM file_moves WHERE id > {baseline}")[0][0]
+            done = read_db(data_dir, f"SELECT count(*) FROM file_moves WHERE id > {baseline}")[0][0]
             if done >= 10:
                 break
             time.sleep(0.005)
         server.process.send_signal(signal.SIGKILL)
         server.process.wait(10)
     assert 10 <= done < BOOKS, f"the kill should land mid-way, {done} moves had started"
-    killed_at = db_rows(data_dir, "SELECT state, count(*) AS n FROM file_moves GROUP BY state")
+    killed_at = read_db(data_dir, "SELECT state, count(*) AS n FROM file_moves GROUP BY state")
 
     with running_server(data_dir) as server:  # start-up recovery settles the interrupted move
         health = httpx.get(server.base_url + "/api/health", timeout=10)
         assert health.status_code == 200
 
-    assert db_rows(data_dir, "SELECT count(*) FROM file_moves WHERE state = 'planned'")[0][0] == 0, killed_at
-    files = db_rows(data_dir, "SELECT root, path, sha256 FROM files")
+    assert read_db(data_dir, "SELECT count(*) FROM file_moves WHERE state = 'planned'")[0][0] == 0, killed_at
+    files = read_db(data_dir, "SELECT root, path, sha256 FROM files")
     assert len(files) == BOOKS
     roots = {"library": data_dir / "library", "incoming": data_dir / "incoming"}
     for row in files:
