@@ -61,7 +61,7 @@ class Database:
     async def _connect(self) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(self.path, isolation_level=None)
         conn.row_factory = sqlite3.Row
-        await conn._execute(configure, conn._conn)  # type: ignore[attr-defined]
+        await in_thread(conn, configure)
         return conn
 
     async def close(self) -> None:
@@ -106,7 +106,7 @@ class Database:
         """
         assert self._writer is not None, "database is not open"
         async with self._write_lock:
-            return await self._writer._execute(_transaction, self._writer._conn, work)  # type: ignore[attr-defined]
+            return await in_thread(self._writer, lambda raw: _transaction(raw, work))
 
     async def transaction(self, work: inline.Work[T], durable: bool = False) -> T:
         """Run the db function ``work`` as one write transaction in one trip to the writer's thread.
@@ -117,12 +117,12 @@ class Database:
         assert self._writer is not None, "database is not open"
         async with self._write_lock:
             writer = self._writer
-            return await writer._execute(_inline_transaction, writer._conn, work, durable)  # type: ignore[attr-defined,no-any-return]
+            return await in_thread(writer, lambda raw: _inline_transaction(raw, work, durable))
 
     async def reading(self, work: inline.Work[T]) -> T:
         """Run the db function ``work`` on a pooled reader in one trip to its thread."""
         async with self.read() as conn:
-            return await conn._execute(inline.drive, conn._conn, work)  # type: ignore[attr-defined,no-any-return]
+            return await in_thread(conn, lambda raw: inline.drive(raw, work))
 
     async def run_read(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``work`` on a pooled reader's plain connection in one trip to its thread (hot paths)."""
@@ -206,4 +206,4 @@ def _first(conn: sqlite3.Connection, sql: str, params: tuple | dict) -> sqlite3.
 
 
 async def fetchone(conn: aiosqlite.Connection, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
-    return await conn._execute(_first, conn._conn, sql, params)  # type: ignore[attr-defined,no-any-return]
+    return await in_thread(conn, lambda raw: _first(raw, sql, params))
