@@ -243,7 +243,6 @@ class SearchService:
         self.db = db
         self.timeout = timeout
         self._vocabulary: Vocabulary | None = None
-        self._build_seconds = 0.0
         self._build_lock = asyncio.Lock()
         self._background: asyncio.Task[None] | None = None
         self._last_build = 0.0
@@ -276,10 +275,10 @@ class SearchService:
                 return self._vocabulary
             started = time.perf_counter()
             vocabulary = await asyncio.to_thread(_load_vocabulary, self.db)
-            self._build_seconds = time.perf_counter() - started
+            seconds = time.perf_counter() - started
             self._last_build = time.monotonic()
             self._vocabulary = vocabulary
-            log.debug("search vocabulary: %d terms in %.2fs", len(vocabulary), self._build_seconds)
+            log.debug("search vocabulary: %d terms in %.2fs", len(vocabulary), seconds)
             return vocabulary
 
     def refresh_soon(self) -> None:
