@@ -203,20 +203,12 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from bookshelf.services import doctor
 
     settings = settings_from(args)
-    report = doctor.run(settings, fix=args.fix, verify_hashes=not args.quick, move_recovery=_move_recovery())
+    report = doctor.run(settings, fix=args.fix, verify_hashes=not args.quick)
     print(report.render())
     if args.fix and report.fixed:
         report = doctor.run(settings, verify_hashes=not args.quick)
         print(f"after repairs: {len(report.problems)} problem(s) remain")
     return 1 if report.problems else 0
-
-
-def _move_recovery() -> Any:
-    try:
-        from bookshelf.services.organize import recover_moves_sync  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return recover_moves_sync
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:

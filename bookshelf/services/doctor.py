@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 from bookshelf import clock
 from bookshelf.db.connection import connect_sync
 from bookshelf.db.migrate import pending
+from bookshelf.services.recovery import recover_stopped
 from bookshelf.settings import Settings
 
 STUCK_AFTER = timedelta(hours=1)
@@ -57,8 +57,7 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def run(settings: Settings, fix: bool = False, verify_hashes: bool = True,
-        move_recovery: Callable[[sqlite3.Connection, Settings], list[str]] | None = None) -> Report:  # fmt: skip
+def run(settings: Settings, fix: bool = False, verify_hashes: bool = True) -> Report:
     report = Report()
     if not settings.db_path.exists():
         report.add("database", f"no database at {settings.db_path}")
@@ -70,7 +69,7 @@ def run(settings: Settings, fix: bool = False, verify_hashes: bool = True,
         _search_index(conn, report, fix)
         _files(conn, settings, report, verify_hashes)
         _untracked(conn, settings, report)
-        _moves(conn, settings, report, fix, move_recovery)
+        _moves(conn, settings, report, fix)
         _jobs(conn, report, fix)
     finally:
         conn.close()
@@ -134,14 +133,16 @@ def _untracked(conn: sqlite3.Connection, settings: Settings, report: Report) -> 
                 report.add("untracked", f"{path} has no database row", severity="info")
 
 
-def _moves(conn: sqlite3.Connection, settings: Settings, report: Report, fix: bool,
-           move_recovery: Callable[[sqlite3.Connection, Settings], list[str]] | None) -> None:  # fmt: skip
+def _moves(conn: sqlite3.Connection, settings: Settings, report: Report, fix: bool) -> None:
     rows = conn.execute("SELECT id, src_path, dst_path FROM file_moves WHERE state = 'planned'").fetchall()
     for row in rows:
-        report.add("moves", f"interrupted move {row['id']}: {row['src_path']} -> {row['dst_path']}",
-                   fixable=move_recovery is not None)  # fmt: skip
-    if fix and rows and move_recovery is not None:
-        report.fixed.extend(move_recovery(conn, settings))
+        report.add("moves", f"interrupted move {row['id']}: {row['src_path']} -> {row['dst_path']}", fixable=True)
+    if fix and rows:
+        # The same settling start-up runs: the disk decides whether each move completes or rolls back.
+        counts = recover_stopped(settings)
+        report.fixed.append(
+            f"settled {len(rows)} interrupted move(s): {counts['done']} completed, {counts['rolled_back']} rolled back"
+        )
 
 
 def _jobs(conn: sqlite3.Connection, report: Report, fix: bool) -> None:

@@ -127,6 +127,20 @@ async def recover(db: Database, settings: Settings) -> dict[str, int]:
     return counts
 
 
+def recover_stopped(settings: Settings) -> dict[str, int]:
+    """Settle the interrupted moves of a data folder no server has open (`bookshelf doctor --fix`)."""
+
+    async def settle_all() -> dict[str, int]:
+        db = Database(settings.db_path, readers=1)
+        await db.open()
+        try:
+            return await recover(db, settings)
+        finally:
+            await db.close()
+
+    return asyncio.run(settle_all())
+
+
 def _clear_stale_staging(settings: Settings) -> None:
     """Rewritten copies no planned move refers to are leftovers (the originals are intact)."""
     for leftover in settings.tmp_dir.glob("organize-*.epub"):
