@@ -10,10 +10,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bookshelf.errors import BookshelfError, InvalidInput, PayloadTooLarge
+from bookshelf.web.paging import whole_number
 
 MAX_JSON_BYTES = 1_000_000
-# Far past any library, and small enough that (page - 1) * limit stays a 64-bit SQLite integer.
-MAX_PAGE = 1_000_000
 
 
 class JSON(JSONResponse):
@@ -76,20 +75,7 @@ def query_int(request: Request, name: str, default: int, low: int, high: int | N
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidInput(
-            f"{name} must be a whole number", details=[{"field": name, "message": "not an integer"}]
-        ) from None
-    if value < low or (high is not None and value > high):
-        bound = f"from {low} to {high}" if high is not None else f"at least {low}"
-        raise InvalidInput(f"{name} must be {bound}", details=[{"field": name, "message": bound}])
-    return value
-
-
-def query_page(request: Request, name: str = "page") -> int:
-    return query_int(request, name, 1, 1, MAX_PAGE)
+    return whole_number(name, raw, low, high)
 
 
 def query_choice(request: Request, name: str, choices: tuple[str, ...], default: str | None) -> str | None:

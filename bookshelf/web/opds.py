@@ -18,9 +18,10 @@ from bookshelf.services.catalog import ACQUISITION_TYPES, CatalogService
 from bookshelf.services.page_stream import image_type
 from bookshelf.web import opds_xml as xml
 from bookshelf.web.download import content_disposition, download_response
-from bookshelf.web.http import path_uuid, query_choice, query_int, query_text
+from bookshelf.web.http import path_uuid, query_choice, query_text
 from bookshelf.web.middleware import client_address
 from bookshelf.web.opds_xml import ACQUISITION, NAVIGATION, Facet, FeedInfo, NavEntry
+from bookshelf.web.paging import MAX_PAGE, WholeNumber, whole_number
 from bookshelf.web.routing import Endpoint, Handler, path_param, query_param
 from bookshelf.web.schemas import (
     FILE_HEADERS,
@@ -35,7 +36,6 @@ from bookshelf.web.schemas import (
 )
 
 CHALLENGE = 'Basic realm="bookshelf", charset="UTF-8"'
-MAX_PAGE = 1_000_000
 NAV_TITLES = {"authors": "Authors", "genres": "Genres", "series": "Series"}
 # /opds/all?sort=: facet key -> (label, library sort)
 ALL_SORTS = {"title": ("Title", "title_asc"), "author": ("Author", "author_asc"), "new": ("Newest", "organized_newest")}
@@ -127,7 +127,7 @@ def _urls(request: Request) -> xml.Urls:
 
 
 def _page(request: Request) -> int:
-    return query_int(request, "page", 1, 1, MAX_PAGE)
+    return FEED_PAGE.parse(request)
 
 
 def _id(request: Request, name: str) -> int:
@@ -278,7 +278,7 @@ def _file_id(request: Request) -> str:
 
 async def stream_page(request: Request) -> Response:
     index = _page_index(request)
-    max_width = query_int(request, "maxWidth", 0, 0, 1_000_000) or None
+    max_width = MAX_WIDTH.parse(request) or None
     path, file = await _catalog(request).stream_file(_book_id(request))
     data = await request.app.state.runtime.pages.page(path, file, index, max_width)
     return Response(data, media_type=image_type(data), headers={"Cache-Control": "private, max-age=86400"})
@@ -289,10 +289,7 @@ async def unknown(request: Request) -> Response:
 
 
 def _page_index(request: Request) -> int:
-    raw = request.path_params["n"]
-    if not raw.isdigit() or len(raw) > 9:
-        raise InvalidInput("The page number must be a whole number from 0")
-    return int(raw)
+    return whole_number("n", request.path_params["n"], 0, 999_999_999)
 
 
 # -- the routing table --------------------------------------------------------------------------
@@ -303,7 +300,9 @@ TEXT = {"content": {"text/plain": {"schema": {"type": "string"}}}}
 BINARY = {"type": "string", "format": "binary"}
 IMAGES = {"content": {t: {"schema": BINARY} for t in ("image/jpeg", "image/png", "image/gif")}}
 BOOK_TYPES = {"content": {t: {"schema": BINARY} for t in dict.fromkeys(ACQUISITION_TYPES.values())}}
-PAGE = query_param("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number (50 entries a page)")
+MAX_WIDTH = WholeNumber("maxWidth", 0, 0, 1_000_000, "Widest image wanted, in pixels (0: as stored)")
+FEED_PAGE = WholeNumber("page", 1, 1, MAX_PAGE, "Page number (50 entries a page)")
+PAGE = FEED_PAGE.param()
 ERRORS: dict[int, Any] = {
     401: with_headers(TEXT, {"WWW-Authenticate": header(CHALLENGE)}),
     429: with_headers(TEXT, {"Retry-After": header("Seconds to wait")}),
@@ -355,7 +354,7 @@ ENDPOINTS = [
     _ep("/opds/books/{id}/pages/{n}", stream_page, "One page as an image (OPDS Page Streaming Extension)",
         {200: IMAGES, 400: TEXT, 404: TEXT, **ERRORS},
         params=(path_param("id", "Book id"), path_param("n", "Page number from 0", schema={"type": "integer",
-                "minimum": 0}), query_param("maxWidth", {"type": "integer", "minimum": 1}, "Widest image wanted"))),
+                "minimum": 0}), MAX_WIDTH.param())),
     # Last: any other /opds URL is a 404, but only to a signed-in client.
     _ep("/opds/{rest:path}", unknown, "Unknown OPDS URL", {404: TEXT, **ERRORS}, in_spec=False),
 ]  # fmt: skip

@@ -6,9 +6,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bookshelf.web.api import runtime
-from bookshelf.web.http import ok, path_uuid, query_int, read_json
-from bookshelf.web.routing import Endpoint, path_param, query_param
+from bookshelf.web.http import ok, path_uuid, read_json
+from bookshelf.web.paging import limit
+from bookshelf.web.routing import Endpoint, path_param
 from bookshelf.web.schemas import TIMESTAMP, nullable, obj, ref
+
+LOG_LIMIT = limit(20, 100)
 
 ERROR = nullable(
     "object",
@@ -75,7 +78,7 @@ async def post_sync(request: Request) -> Response:
 
 
 async def get_log(request: Request) -> Response:
-    limit = query_int(request, "limit", 20, 1, 100)
+    limit = LOG_LIMIT.parse(request)
     return ok(await runtime(request).hardcover.log_entries(limit))
 
 
@@ -119,7 +122,7 @@ ENDPOINTS = [
         get_log,
         "List Hardcover sync log entries",
         "hardcover",
-        params=(query_param("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),),
+        params=(LOG_LIMIT.param(),),
         description="One entry per book and action, updated in place; newest first. A bare array.",
         responses={200: {"type": "array", "items": LOG_ENTRY}, 400: ref("Error")},
     ),

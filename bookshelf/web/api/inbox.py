@@ -10,7 +10,8 @@ from bookshelf.models import INBOX_STATUSES
 from bookshelf.services.inbox import INBOX_SORTS
 from bookshelf.services.uploads import UploadReader, take_uploads
 from bookshelf.web.api import runtime
-from bookshelf.web.http import MAX_PAGE, ok, paged, path_uuid, query_choice, query_int, query_page, query_text
+from bookshelf.web.http import ok, paged, path_uuid, query_choice, query_text
+from bookshelf.web.paging import PAGE, limit
 from bookshelf.web.routing import Endpoint, path_param, query_param
 from bookshelf.web.schemas import (
     BINARY,
@@ -23,6 +24,8 @@ from bookshelf.web.schemas import (
     ref,
     with_headers,
 )
+
+INBOX_LIMIT = limit(20, 100)
 
 MB = 1024 * 1024
 BATCH_FACTOR = 50  # a body may carry up to 50 files of the per-file limit
@@ -44,8 +47,8 @@ async def upload(request: Request) -> Response:
 
 
 async def list_inbox(request: Request) -> Response:
-    page = query_page(request)
-    limit = query_int(request, "limit", 20, 1, 100)
+    page = PAGE.parse(request)
+    limit = INBOX_LIMIT.parse(request)
     sort = query_choice(request, "sort", INBOX_SORTS, "detected_newest") or "detected_newest"
     query = query_text(request, "q")
     status = query_choice(request, "status", INBOX_STATUSES, None)
@@ -121,8 +124,8 @@ ENDPOINTS = [
     Endpoint(
         "GET", "/api/inbox", list_inbox, "List inbox books", "inbox",
         params=(
-            query_param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
-            query_param("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
+            PAGE.param(),
+            INBOX_LIMIT.param(),
             query_param("q", {"type": "string", "maxLength": 500}, "Search title, author, series, description"),
             query_param("sort", {"type": "string", "enum": list(INBOX_SORTS), "default": "detected_newest"}),
             query_param("status", {"type": "string", "enum": list(INBOX_STATUSES)}, "Only books in this status"),

@@ -8,9 +8,12 @@ from starlette.responses import Response
 from bookshelf.errors import InvalidInput
 from bookshelf.services.jobs import QUEUES
 from bookshelf.web.api import runtime
-from bookshelf.web.http import ok, query_int
-from bookshelf.web.routing import Endpoint, path_param, query_param
+from bookshelf.web.http import ok
+from bookshelf.web.paging import limit
+from bookshelf.web.routing import Endpoint, path_param
 from bookshelf.web.schemas import obj, ref
+
+LIMIT = limit(100, 500)
 
 STATES = ("waiting", "active", "completed", "failed", "delayed", "paused")
 QUEUE_COUNTS = obj({state: {"type": "integer"} for state in STATES}, list(STATES))
@@ -21,7 +24,7 @@ async def status(request: Request) -> Response:
 
 
 async def failed(request: Request) -> Response:
-    limit = query_int(request, "limit", 100, 1, 500)
+    limit = LIMIT.parse(request)
     jobs, total = await runtime(request).jobs.failed(limit)
     return ok({"jobs": [job.failed_json() for job in jobs], "total": total})
 
@@ -50,7 +53,7 @@ ENDPOINTS = [
         failed,
         "List failed jobs",
         "jobs",
-        params=(query_param("limit", {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}),),
+        params=(LIMIT.param(),),
         description="Failed jobs across all queues, newest failure first, with the error that stopped them.",
         responses={
             200: obj(

@@ -10,7 +10,8 @@ from bookshelf.db.library import BookFilter
 from bookshelf.services.library import LIBRARY_SORTS, RELEVANCE
 from bookshelf.web.api import runtime
 from bookshelf.web.download import MEDIA_TYPES, download_response, media_type_for
-from bookshelf.web.http import MAX_PAGE, ok, paged, path_uuid, query_choice, query_int, query_page, query_text
+from bookshelf.web.http import ok, paged, path_uuid, query_choice, query_text
+from bookshelf.web.paging import PAGE, limit
 from bookshelf.web.routing import Endpoint, path_param, query_param
 from bookshelf.web.schemas import (
     BINARY,
@@ -27,7 +28,8 @@ from bookshelf.web.schemas import (
     with_headers,
 )
 
-MAX_LIMIT = 100
+LIMIT = limit(20, 100)
+FACET_LIMIT = limit(50, 500, "facetLimit")
 MAX_QUERY = 500
 FACET_NAMES = ("authors", "genres", "series", "languages", "formats")
 _ONE_YEAR = 31_536_000
@@ -46,8 +48,8 @@ def _filter(request: Request) -> BookFilter:
 
 
 async def list_library(request: Request) -> Response:
-    page = query_page(request)
-    limit = query_int(request, "limit", 20, 1, MAX_LIMIT)
+    page = PAGE.parse(request)
+    limit = LIMIT.parse(request)
     flt = _filter(request)
     query = query_text(request, "q", MAX_QUERY)
     sort = query_choice(request, "sort", (*LIBRARY_SORTS, RELEVANCE), None)
@@ -58,7 +60,7 @@ async def list_library(request: Request) -> Response:
 async def library_facets(request: Request) -> Response:
     flt = _filter(request)
     query = query_text(request, "q", MAX_QUERY)
-    limit = query_int(request, "facetLimit", 50, 1, 500)
+    limit = FACET_LIMIT.parse(request)
     return ok(await runtime(request).library.facets(flt, query, limit))
 
 
@@ -128,8 +130,8 @@ ENDPOINTS = [
         "List library books",
         "library",
         params=(
-            query_param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
-            query_param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 20}),
+            PAGE.param(),
+            LIMIT.param(),
             *FILTER_PARAMS,
             query_param(
                 "sort",
@@ -148,7 +150,7 @@ ENDPOINTS = [
         "library",
         params=(
             *FILTER_PARAMS,
-            query_param("facetLimit", {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}),
+            FACET_LIMIT.param(),
         ),
         description="Counts within the same filters as /api/library. Each facet lists its top facetLimit values "
         "by book count (ties by name); totals gives the number of distinct values of each facet and of books.",

@@ -12,9 +12,12 @@ from bookshelf.db.reading import READING_STATUSES, SORTS
 from bookshelf.errors import InvalidInput, NotFound
 from bookshelf.models import Book
 from bookshelf.web.api import runtime
-from bookshelf.web.http import MAX_PAGE, ok, path_uuid, query_choice, query_int, query_page, query_text, read_json
+from bookshelf.web.http import ok, path_uuid, query_choice, query_text, read_json
+from bookshelf.web.paging import PAGE, limit
 from bookshelf.web.routing import Endpoint, path_param, query_param
 from bookshelf.web.schemas import TIMESTAMP, nullable, obj, ref
+
+PER_PAGE = limit(20, 100, "perPage")
 
 STATUS_ENUM = {"type": "string", "enum": list(READING_STATUSES)}
 BOOK_ID = path_param("id", "Book id")
@@ -70,8 +73,8 @@ async def books_by_status(request: Request) -> Response:
             "status must be one of " + ", ".join(READING_STATUSES),
             details=[{"field": "status", "message": "one of " + ", ".join(READING_STATUSES)}],
         )
-    page = query_page(request)
-    per_page = query_int(request, "perPage", 20, 1, 100)
+    page = PAGE.parse(request)
+    per_page = PER_PAGE.parse(request)
     sort = query_choice(request, "sort", tuple(SORTS), "title") or "title"
     order = query_choice(request, "order", ("asc", "desc"), "asc")
     search = query_text(request, "search") or query_text(request, "q")
@@ -169,8 +172,8 @@ ENDPOINTS = [
              responses={200: COUNTS}),
     Endpoint("GET", "/api/reading-status/{status}", books_by_status, "List books by reading status", "reading",
              params=(path_param("status", "Reading status", schema=STATUS_ENUM),
-                     query_param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
-                     query_param("perPage", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
+                     PAGE.param(),
+                     PER_PAGE.param(),
                      query_param("sort", {"type": "string", "enum": list(SORTS), "default": "title"}),
                      query_param("order", {"type": "string", "enum": ["asc", "desc"], "default": "asc"}),
                      query_param("search", {"type": "string", "maxLength": 500}, "Text query (see Search)"),

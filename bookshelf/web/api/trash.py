@@ -7,16 +7,18 @@ from starlette.responses import Response
 
 from bookshelf.web.api import runtime
 from bookshelf.web.api.book_schemas import BOOK
-from bookshelf.web.http import ok, paged, path_uuid, query_int
-from bookshelf.web.routing import Endpoint, path_param, query_param
+from bookshelf.web.http import ok, paged, path_uuid
+from bookshelf.web.paging import PAGE, limit
+from bookshelf.web.routing import Endpoint, path_param
 from bookshelf.web.schemas import TIMESTAMP, nullable, obj, page_of, ref
 
 UUID = {"type": "string", "format": "uuid"}
+LIMIT = limit(20, 100)
 
 
 async def list_trash(request: Request) -> Response:
-    page = query_int(request, "page", 1, 1)
-    limit = query_int(request, "limit", 20, 1, 100)
+    page = PAGE.parse(request)
+    limit = LIMIT.parse(request)
     entries, total = await runtime(request).trash.listing(page, limit)
     return ok(paged(entries, page, limit, total))
 
@@ -58,8 +60,7 @@ ID = (path_param("id", "trash entry id"),)
 ENDPOINTS = [
     Endpoint(
         "GET", "/api/trash", list_trash, "List the trash", "trash",
-        params=(query_param("page", {"type": "integer", "minimum": 1, "default": 1}),
-                query_param("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20})),
+        params=(PAGE.param(), LIMIT.param()),
         description="Deleted books (kind book) and single files removed from a book (kind file), newest first. "
         "Each is purged automatically at expiresAt (deletedAt + trashDays).",
         responses={200: page_of(ENTRY), 400: ref("Error")},

@@ -6,14 +6,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bookshelf.errors import BookshelfError
-from bookshelf.web.http import path_uuid, query_int
+from bookshelf.web.http import path_uuid
+from bookshelf.web.paging import PAGE
 from bookshelf.web.ui.render import page, redirect, render, runtime, ui_endpoint
 
 PER_PAGE = 50
 
 
 async def _render(request: Request, status: int = 200, **extra: object) -> Response:
-    number = query_int(request, "page", 1, 1)
+    number = PAGE.parse(request)
     entries, total = await runtime(request).trash.listing(number, PER_PAGE)
     return render(request, "trash.html", status=status, title="Trash", active="trash", entries=entries,
                   total=total, page=number, pages=max(1, (total + PER_PAGE - 1) // PER_PAGE),
