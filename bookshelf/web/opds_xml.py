@@ -32,6 +32,7 @@ REL_FACET = "http://opds-spec.org/facet"
 REL_STREAM = "http://vaemendis.net/opds-pse/stream"
 DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 SUMMARY_CHARS = 1200
+CATALOG_AUTHOR = "bookshelf"
 # XML 1.0 cannot carry these at all, escaped or not; a stray one in a title must not break the feed.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -126,7 +127,7 @@ def _feed(urls: Urls, info: FeedInfo, state: CatalogState, page: Page | None) ->
     _el(feed, "title", info.title)
     _el(feed, "updated", rfc3339(state.changed_at, ""))
     author = _el(feed, "author")
-    _el(author, "name", "bookshelf")
+    _el(author, "name", CATALOG_AUTHOR)
     current = page.page if page else 1
     _link(feed, "self", urls(info.path, **info.query, page=current if current > 1 else None), info.kind)
     _link(feed, "start", urls("/opds"), NAVIGATION, title="Home")
@@ -205,13 +206,16 @@ def _book(parent: ET.Element, urls: Urls, item: Entry, complete: bool) -> None:
     book = item.book
     entry = parent if complete else _el(parent, "entry")
     page_url = urls(f"/opds/books/{book.id}")
-    _el(entry, "title", book.title or "Untitled")
+    _el(entry, "title", book.title if clean(book.title).strip() else "Untitled")
     _el(entry, "id", f"urn:uuid:{book.id}")
     _el(entry, "updated", rfc3339(book.updated_at, book.created_at))
     if book.organized_at:
         _el(entry, "published", rfc3339(book.organized_at, book.created_at))
     names: list[tuple[int | None, str]] = list(item.links.authors) or [(None, name) for name in book.authors]
-    for author_id, name in names:
+    names = [(author_id, name) for author_id, name in names if clean(name).strip()]
+    # Atom (RFC 4287 4.1.2) wants an author on every entry that stands alone, and strict clients
+    # check entries one by one even inside a feed: a book without one is credited to the catalog.
+    for author_id, name in names or [(None, CATALOG_AUTHOR)]:
         author = _el(entry, "author")
         _el(author, "name", name)
         if author_id is not None:
@@ -228,6 +232,9 @@ def _book(parent: ET.Element, urls: Urls, item: Entry, complete: bool) -> None:
         if complete:
             _el(entry, "content", text, type="text")
     _link(entry, "self" if complete else "alternate", page_url, ENTRY, title="Full entry")
+    if complete:
+        # Atom 4.1.1.1: without content an entry needs rel="alternate"; the book's web page is one.
+        _link(entry, "alternate", urls(f"/books/{book.id}"), "text/html", title="Book page")
     for author_id, name in item.links.authors:
         _link(entry, "related", urls(f"/opds/authors/{author_id}"), ACQUISITION, title=f"More by {name}")
     if item.links.series_id is not None and book.series:

@@ -214,6 +214,10 @@ def check_book_entry(entry: etree._Element, complete: bool) -> None:
         assert summary.get("type") in (None, "text") and len(summary) == 0
     own = links(entry, "self" if complete else "alternate")
     assert own and own[0].get("type") == ENTRY
+    # RFC 4287 4.1.2: an entry that stands alone names an author, and has content or an alternate.
+    assert [a.findtext("a:name", namespaces=NS) for a in entry.findall("a:author", NS)], "an entry needs an author"
+    assert all((a.findtext("a:name", namespaces=NS) or "").strip() for a in entry.findall("a:author", NS))
+    assert entry.find("a:content", NS) is not None or links(entry, "alternate"), "no content and no alternate"
     acquisitions = [link for link in links(entry) if link.get("rel") == "http://opds-spec.org/acquisition"]
     assert acquisitions, "an entry needs an acquisition link"
     for link in acquisitions:

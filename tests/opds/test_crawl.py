@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections import deque
 from pathlib import Path
@@ -57,6 +58,9 @@ async def crawl(http: httpx.AsyncClient, start: str) -> dict[str, int]:
         counts["entries"] += len(root.findall("{http://www.w3.org/2005/Atom}entry"))
         for link in root.iter("{http://www.w3.org/2005/Atom}link"):
             href, kind, rel = link.get("href"), link.get("type"), link.get("rel")
+            if kind == "text/html":  # the book's web page, for people: only its address is checked
+                assert rel == "alternate" and re.search(r"/books/[0-9a-f-]{36}$", href), href
+                continue
             assert href.startswith("http://testserver/opds") or href.startswith(start.split("/opds")[0]), href
             if rel == "search":
                 osd = await http.get(href)
@@ -80,11 +84,27 @@ async def crawl(http: httpx.AsyncClient, start: str) -> dict[str, int]:
     return counts
 
 
+# Books whose entries have nothing to inherit or fall back on, and titles in every script.
+BARE_BOOKS = [
+    ("Ὀδύσσεια", [], {}),
+    ("ألف ليلة وليلة", [], {"language": None}),
+    ("שִׁירֵי אַהֲבָה", ["רחל"], {"description": None}),
+    ("吾輩は猫である", ["夏目漱石"], {}),
+    ("Война и мир", ["Лев Толстой"], {"description": "Роман-эпопея."}),
+    ("Truyện Kiều", ["Nguyễn Du"], {}),
+    ('🐉 & <Dragons> "quoted"', [], {}),
+    ("e\u0301te\u0301 ZWJ \u200d RTL \u202e mark", ["\u202eNobody"], {}),
+]
+
+
 async def test_crawl_the_whole_catalog(opds: httpx.AsyncClient, runtime) -> None:
     await library_of(runtime, 120)
     await add_book(runtime, "Rar Comic", ["Author 00"], formats=("cbr",))
+    for title, authors, fields in BARE_BOOKS:
+        await add_book(runtime, title, authors, **fields)
     counts = await crawl(opds, "http://testserver/opds")
-    assert counts["downloads"] == 108 + 6 * 2 + 6 + 1  # every file once: EPUBs, EPUB+PDF pairs, CBZs, the CBR
+    # every file once: EPUBs, EPUB+PDF pairs, CBZs, the CBR, the bare books
+    assert counts["downloads"] == 108 + 6 * 2 + 6 + 1 + len(BARE_BOOKS)
     assert counts["pages"] >= 13 and counts["images"] >= 40 and counts["feeds"] > 120
 
 
