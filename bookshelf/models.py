@@ -65,6 +65,17 @@ class BookFile:
         }
 
 
+@dataclass(frozen=True)
+class Credit:
+    """Someone who worked on a book in a role other than author (a comic's inker, colorist ...)."""
+
+    name: str
+    role: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"name": self.name, "role": self.role}
+
+
 @dataclass
 class Book:
     id: str
@@ -85,6 +96,7 @@ class Book:
     page_count: int | None = None
     genres: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    contributors: list[Credit] = field(default_factory=list)
     rating: float | None = None
     cover_sha256: str | None = None
     possible_duplicate_of: str | None = None
@@ -128,6 +140,7 @@ class Book:
             "pageCount": self.page_count,
             "genres": list(self.genres),
             "tags": list(self.tags),
+            "contributors": [c.to_json() for c in self.contributors],
             "hasCover": self.cover_sha256 is not None,
             "coverUrl": self.cover_url(),
             "files": [f.to_json() for f in self.files],

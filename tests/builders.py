@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import struct
 import zipfile
 from pathlib import Path
@@ -292,19 +293,48 @@ def comic_entries(
     return entries
 
 
+def comet_xml(fields: dict[str, object]) -> bytes:
+    """A CoMet document; a list value repeats its element (several writers, genres ...)."""
+    body = "".join(
+        f"<{k}>{escape(str(v))}</{k}>" for k, values in fields.items() for v in (values if isinstance(values, list)
+                                                                             else [values])
+    )  # fmt: skip
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<comet xmlns="http://www.denvog.com/comet/" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f"{body}</comet>"
+    ).encode()
+
+
+def comicbookinfo_comment(fields: dict[str, object]) -> bytes:
+    """ComicBookInfo as comic taggers write it into an archive comment."""
+    document = {"appID": "ComicTagger/1.3.5", "lastModified": "2024-03-01 10:00:00", "ComicBookInfo/1.0": fields}
+    return json.dumps(document, ensure_ascii=False).encode("utf-8")
+
+
+def _with_sidecars(entries: list[tuple[str, bytes]], comet: dict[str, object] | None) -> list[tuple[str, bytes]]:
+    return [*entries, ("CoMet.xml", comet_xml(comet))] if comet is not None else entries
+
+
 def make_cbz(
-    path: Path, pages: int = 3, comicinfo: dict[str, object] | None = None, page_size: tuple[int, int] = (40, 60)
-) -> Path:
+    path: Path, pages: int = 3, comicinfo: dict[str, object] | None = None, page_size: tuple[int, int] = (40, 60),
+    comet: dict[str, object] | None = None, comment: bytes | None = None,
+) -> Path:  # fmt: skip
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in comic_entries(pages, comicinfo, page_size):
+        for name, data in _with_sidecars(comic_entries(pages, comicinfo, page_size), comet):
             zf.writestr(name, data)
+        if comment is not None:
+            zf.comment = comment
     return Path(path)
 
 
-def make_cbr(path: Path, pages: int = 3, comicinfo: dict[str, object] | None = None, rar_version: int = 5) -> Path:
+def make_cbr(
+    path: Path, pages: int = 3, comicinfo: dict[str, object] | None = None, rar_version: int = 5,
+    comet: dict[str, object] | None = None, comment: bytes | None = None,
+) -> Path:  # fmt: skip
     """A stored-entry RAR4 or RAR5 comic, hand-assembled (see tests/rarbuild.py)."""
-    entries = comic_entries(pages, comicinfo)
-    Path(path).write_bytes(rar5(entries) if rar_version == 5 else rar4(entries))
+    entries = _with_sidecars(comic_entries(pages, comicinfo), comet)
+    Path(path).write_bytes(rar5(entries, comment) if rar_version == 5 else rar4(entries, comment))
     return Path(path)
 
 

@@ -21,17 +21,19 @@ def _rar4_block(head_type: int, flags: int, body: bytes) -> bytes:
     return struct.pack("<H", zlib.crc32(rest) & 0xFFFF) + rest
 
 
-def rar4(entries: list[tuple[str, bytes]]) -> bytes:
+def _rar4_file_body(name: bytes, data: bytes) -> bytes:
+    head = struct.pack("<IIBIIBBHI", len(data), len(data), 3, zlib.crc32(data), _DOS_TIME, 20, 0x30, len(name),
+                       0o100644)  # fmt: skip
+    return head + name
+
+
+def rar4(entries: list[tuple[str, bytes]], comment: bytes | None = None) -> bytes:
+    """``comment`` is stored as RAR 3's archive comment, a CMT sub-block right after the main header."""
     out = [RAR4_MARK, _rar4_block(0x73, 0, b"\x00" * 6)]
+    if comment is not None:
+        out.append(_rar4_block(0x7A, 0x8000, _rar4_file_body(b"CMT", comment)) + comment)
     for name, data in entries:
-        raw = name.encode("utf-8")
-        body = (
-            struct.pack(
-                "<IIBIIBBHI", len(data), len(data), 3, zlib.crc32(data), _DOS_TIME, 20, 0x30, len(raw), 0o100644
-            )
-            + raw
-        )
-        out.append(_rar4_block(0x74, 0x8000, body) + data)
+        out.append(_rar4_block(0x74, 0x8000, _rar4_file_body(name.encode("utf-8"), data)) + data)
     out.append(_rar4_block(0x7B, 0x4000, b""))
     return b"".join(out)
 
@@ -52,23 +54,29 @@ def _rar5_block(fields: bytes) -> bytes:
     return struct.pack("<I", zlib.crc32(sized)) + sized
 
 
-def rar5(entries: list[tuple[str, bytes]]) -> bytes:
+def _rar5_entry(head_type: int, raw: bytes, data: bytes) -> bytes:
+    fields = (
+        _vint(head_type)
+        + _vint(0x2)
+        + _vint(len(data))  # type file (2) or service (3), has data area
+        + _vint(0x4)
+        + _vint(len(data))
+        + _vint(0o100644)  # CRC present, size, mode
+        + struct.pack("<I", zlib.crc32(data))
+        + _vint(0)
+        + _vint(1)
+        + _vint(len(raw))
+        + raw
+    )  # stored, unix, name
+    return _rar5_block(fields) + data
+
+
+def rar5(entries: list[tuple[str, bytes]], comment: bytes | None = None) -> bytes:
+    """``comment`` is stored as the archive comment: a CMT service header right after the main header."""
     out = [RAR5_MARK, _rar5_block(_vint(1) + _vint(0) + _vint(0))]
+    if comment is not None:
+        out.append(_rar5_entry(3, b"CMT", comment))
     for name, data in entries:
-        raw = name.encode("utf-8")
-        fields = (
-            _vint(2)
-            + _vint(0x2)
-            + _vint(len(data))  # type file, has data area
-            + _vint(0x4)
-            + _vint(len(data))
-            + _vint(0o100644)  # CRC present, size, mode
-            + struct.pack("<I", zlib.crc32(data))
-            + _vint(0)
-            + _vint(1)
-            + _vint(len(raw))
-            + raw
-        )  # stored, unix, name
-        out.append(_rar5_block(fields) + data)
+        out.append(_rar5_entry(2, name.encode("utf-8"), data))
     out.append(_rar5_block(_vint(5) + _vint(0) + _vint(0)))
     return b"".join(out)

@@ -11,13 +11,13 @@ from typing import Any
 import aiosqlite
 
 from bookshelf.db.connection import fetchall, fetchone, in_thread
-from bookshelf.models import Book, BookFile
+from bookshelf.models import Book, BookFile, Credit
 
 _JSON_LIST = ("authors", "genres", "tags")
 BOOK_COLUMNS = (
     "id", "status", "stage", "title", "sort_title", "subtitle", "authors", "author_sort", "series",
     "series_index", "isbn10", "isbn13", "identifiers", "publisher", "published_year", "language",
-    "description", "page_count", "genres", "tags", "rating", "cover_sha256", "possible_duplicate_of",
+    "description", "page_count", "genres", "tags", "contributors", "rating", "cover_sha256", "possible_duplicate_of",
     "error", "created_at", "updated_at", "organized_at",
 )  # fmt: skip
 _ARTICLES = ("the ", "a ", "an ")
@@ -63,6 +63,8 @@ def _book_from(keys: Sequence[str], row: Sequence[Any]) -> Book:
     for key in _JSON_LIST:
         values[key] = json.loads(values.get(key) or "[]")
     values["identifiers"] = json.loads(values.get("identifiers") or "{}")
+    if "contributors" in values:
+        values["contributors"] = [Credit(c["name"], c["role"]) for c in json.loads(values["contributors"] or "[]")]
     book = Book(**values)
     book.num = row[keys.index("num")]
     return book
@@ -86,6 +88,7 @@ def _columns(book: Book) -> dict[str, Any]:
         "publisher": book.publisher, "published_year": book.published_year, "language": book.language,
         "description": book.description, "page_count": book.page_count,
         "genres": json.dumps(book.genres, ensure_ascii=False), "tags": json.dumps(book.tags, ensure_ascii=False),
+        "contributors": json.dumps([c.to_json() for c in book.contributors], ensure_ascii=False),
         "rating": book.rating, "cover_sha256": book.cover_sha256, "possible_duplicate_of": book.possible_duplicate_of,
         "error": book.error, "created_at": book.created_at, "updated_at": book.updated_at,
         "organized_at": book.organized_at,

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
+from bookshelf.formats import comic_meta
 from bookshelf.formats.covers import checked_cover, sniff_image_type
-from bookshelf.formats.isbn import both_forms, normalise_isbn
-from bookshelf.formats.language import to_bcp47
 from bookshelf.formats.parsed import FormatError, ParsedBook
-from bookshelf.formats.plaintext import clean, html_to_text
 from bookshelf.formats.rar import list_rar, read_rar
-from bookshelf.formats.safexml import local, parse_xml
+from bookshelf.formats.rar_comment import rar_comment
+from bookshelf.formats.safexml import parse_xml
 from bookshelf.formats.safezip import COMIC_LIMITS, MiB, SafeZip
 
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".avif")
@@ -26,6 +26,12 @@ _EXT_TYPES = {
     ".avif": "image/avif",
 }
 PAGE_CAP = 64 * MiB
+SIDECAR_CAP = 4 * MiB
+# Metadata files inside the archive, most trusted first.
+SIDECARS: tuple[tuple[str, Callable[[ParsedBook, ET.Element], None]], ...] = (
+    ("comicinfo.xml", comic_meta.apply_comicinfo),
+    ("comet.xml", comic_meta.apply_comet),
+)
 
 
 def natural_key(name: str) -> list[object]:
@@ -75,50 +81,38 @@ def read_page(path: Path | str, fmt: str, index: int) -> tuple[bytes, str]:
     return data, media_type_of(name, data)
 
 
-def _field(root: ET.Element, name: str) -> str | None:
-    el = next((e for e in root if local(e.tag).lower() == name.lower()), None)
-    return clean("".join(el.itertext())) if el is not None else None
+def _metadata(path: Path, fmt: str, names: list[str]) -> tuple[ParsedBook, int | None]:
+    """What the comic says of itself, merged from every form it carries (see comic_meta)."""
+    found = ParsedBook(format=fmt)
+    front = None
+    by_name = {n.rsplit("/", 1)[-1].lower(): n for n in names}
+    sidecars = [(by_name[key], apply) for key, apply in SIDECARS if key in by_name]
+    data = _read(path, fmt, [name for name, _ in sidecars], cap=SIDECAR_CAP) if sidecars else {}
+    for name, apply in sidecars:
+        try:
+            root = parse_xml(data[name], name)
+        except FormatError as exc:
+            if exc.reason != "bad_xml":
+                raise  # a broken sidecar should not hide readable pages, anything else should
+            continue
+        form = ParsedBook(format=fmt)
+        apply(form, root)
+        if apply is comic_meta.apply_comicinfo:
+            front = comic_meta.front_cover(root)
+        comic_meta.merge(found, form)
+    info = comic_meta.comicbookinfo(_comment(path, fmt))
+    if info is not None:
+        form = ParsedBook(format=fmt)
+        comic_meta.apply_comicbookinfo(form, info)
+        comic_meta.merge(found, form)
+    return found, front
 
 
-def _split(value: str | None) -> list[str]:
-    return [p for p in (clean(x) for x in re.split(r"[,;]", value or "")) if p]
-
-
-def _number(value: str | None) -> float | None:
-    match = re.match(r"\s*(\d+(?:\.\d+)?)", value or "")
-    return float(match.group(1)) if match else None
-
-
-def _front_cover(root: ET.Element) -> int | None:
-    for el in root.iter():
-        if local(el.tag) == "Page" and "frontcover" in (el.get("Type") or "").lower():
-            number = _number(el.get("Image"))
-            return int(number) if number is not None else None
-    return None
-
-
-def apply_comicinfo(book: ParsedBook, root: ET.Element) -> int | None:
-    """Fill ``book`` from ComicInfo.xml; returns the FrontCover page index if one is marked."""
-    book.series = _field(root, "Series")
-    book.series_index = _number(_field(root, "Number")) or _number(_field(root, "Volume"))
-    number = _field(root, "Number")
-    book.title = _field(root, "Title") or (f"{book.series} #{number}" if book.series and number else book.series)
-    for name in _split(_field(root, "Writer")) + _split(_field(root, "Penciller")):
-        if name not in book.authors:
-            book.authors.append(name)  # in comics the artist is a co-author, not a contributor
-    book.publisher = _field(root, "Publisher")
-    year = _number(_field(root, "Year"))
-    book.published_year = int(year) if year and 1000 <= year <= 2200 else None
-    book.description = html_to_text(_field(root, "Summary"))
-    book.genres = list(dict.fromkeys(_split(_field(root, "Genre")) + _split(_field(root, "Tags"))))
-    book.language = to_bcp47(_field(root, "LanguageISO"))
-    page_count = _number(_field(root, "PageCount"))
-    book.page_count = int(page_count) if page_count else None
-    isbn = normalise_isbn(_field(root, "GTIN")) or normalise_isbn(_field(root, "ISBN"))
-    if isbn:
-        book.isbn10, book.isbn13 = both_forms(isbn)
-        book.identifiers["isbn"] = book.isbn13 or isbn
-    return _front_cover(root)
+def _comment(path: Path, fmt: str) -> bytes:
+    if fmt == "cbz":
+        with SafeZip(path, COMIC_LIMITS, "CBZ") as zf:
+            return zf.comment
+    return rar_comment(path)
 
 
 def read_comic(path: Path, fmt: str) -> ParsedBook:
@@ -126,16 +120,7 @@ def read_comic(path: Path, fmt: str) -> ParsedBook:
     pages = sorted((n for n in names if _is_page(n)), key=natural_key)
     if not pages:
         raise FormatError(f"The {fmt.upper()} archive holds no images.", "unsupported_format")
-    book = ParsedBook(format=fmt)
-    info = next((n for n in names if n.rsplit("/", 1)[-1].lower() == "comicinfo.xml"), None)
-    front = None
-    if info:
-        data = _read(path, fmt, [info], cap=4 * MiB)[info]
-        try:
-            front = apply_comicinfo(book, parse_xml(data, "ComicInfo.xml"))
-        except FormatError as exc:
-            if exc.reason != "bad_xml":
-                raise  # a broken sidecar should not hide readable pages, anything else should
+    book, front = _metadata(path, fmt, names)
     book.page_count = len(pages)
     first = pages[front] if front is not None and 0 <= front < len(pages) else pages[0]
     cover = checked_cover(_read(path, fmt, [first])[first])

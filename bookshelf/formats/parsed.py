@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bookshelf.errors import InvalidInput
+from bookshelf.models import Credit
 
 
 @dataclass
@@ -24,6 +25,7 @@ class ParsedBook:
     published_year: int | None = None
     description: str | None = None  # plain text
     genres: list[str] = field(default_factory=list)
+    contributors: list[Credit] = field(default_factory=list)  # credits other than authors, with their roles
     page_count: int | None = None
     cover: bytes | None = None
     cover_media_type: str | None = None  # "image/jpeg" | "image/png" | "image/gif" | "image/webp"

@@ -77,6 +77,11 @@ class SafeZip:
         # Unsafe names are ignored rather than fatal: we never extract, so they are just noise.
         return {i.filename: i for i in infos if is_safe_name(i.filename) and not i.is_dir()}
 
+    @property
+    def comment(self) -> bytes:
+        """The archive comment (where comic taggers keep ComicBookInfo); at most 64 KiB by the format."""
+        return self._zf.comment
+
     def names(self) -> list[str]:
         return list(self._infos)
 

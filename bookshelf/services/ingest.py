@@ -233,6 +233,7 @@ def _fill(book: Book, parsed: object, cover_sha256: str | None, now: str) -> Non
     book.published_year, book.description = parsed.published_year, parsed.description
     book.page_count = parsed.page_count
     book.genres = list(dict.fromkeys(g for g in parsed.genres if g))
+    book.contributors = list(parsed.contributors)
     book.cover_sha256 = cover_sha256
     book.error = None
     book.updated_at = now

@@ -220,6 +220,8 @@ def _book(parent: ET.Element, urls: Urls, item: Entry, complete: bool) -> None:
         _el(author, "name", name)
         if author_id is not None:
             _el(author, "uri", urls(f"/opds/authors/{author_id}"))
+    for credit in book.contributors:  # an inker or colorist is credited, never listed as an author
+        _el(_el(entry, "contributor"), "name", credit.name)
     _dublin_core(entry, item)
     for genre in book.genres:
         _el(entry, "category", term=genre, label=genre)

@@ -35,6 +35,11 @@ BOOK = obj(
         "status": {"type": "string", "enum": ["processing", "review", "organized", "failed"]},
         **FIELD_TYPES,
         "author": {"type": "string"},
+        "contributors": {
+            "type": "array",
+            "description": "Credits other than authors (a comic's inker, colorist, letterer ...), read from the file",
+            "items": obj({"name": {"type": "string"}, "role": {"type": "string"}}, ["name", "role"]),
+        },
         "hasCover": {"type": "boolean"},
         "coverUrl": nullable("string"),
         "files": {"type": "array", "items": FILE},
