@@ -29,6 +29,7 @@ from bookshelf.services.metadata import MetadataService, ProviderClients
 from bookshelf.services.organize import OrganizeService
 from bookshelf.services.page_stream import PageService
 from bookshelf.services.preferences import PreferenceService
+from bookshelf.services.reader import ReaderService
 from bookshelf.services.reading import ReadingService
 from bookshelf.services.recovery import recover
 from bookshelf.services.removal import RemovalService
@@ -89,6 +90,7 @@ class Runtime:
         self.catalog: CatalogService
         self.pages: PageService
         self.library: LibraryService
+        self.reader: ReaderService
         self.queue: TaskQueue
         self.jobs: JobService
         self.ingest: IngestService
@@ -142,6 +144,7 @@ class Runtime:
         self._stack.push_async_callback(self.search.close)
         await self.search.ensure_index()
         self.library = LibraryService(self.db, settings, self.search)
+        self.reader = ReaderService(self.library, self.reading, self.pages)
         # Before anything can organize again: finish or roll back moves a crash interrupted.
         await recover(self.db, settings)
         await self._open_pipeline(background)

@@ -93,3 +93,13 @@ def history_of(conn: sqlite3.Connection, documents: Sequence[str]) -> list[tuple
         (json.dumps(list(documents)),),
     )
     return [(row[0], row[1]) for row in rows]
+
+
+def latest_of(conn: sqlite3.Connection, documents: Sequence[str]) -> Progress | None:
+    """The most recently committed write over several documents (one book's files, old and new)."""
+    row = conn.execute(
+        "SELECT p.* FROM reading_history h JOIN progress p ON p.document = h.document AND p.device_id = h.device_id "
+        "WHERE h.document IN (SELECT value FROM json_each(?)) ORDER BY h.id DESC LIMIT 1",
+        (json.dumps(list(documents)),),
+    ).fetchone()
+    return row_to_progress(row) if row else None

@@ -127,3 +127,15 @@ def read_comic(path: Path, fmt: str) -> ParsedBook:
     if cover:
         book.cover, book.cover_media_type = cover
     return book
+
+
+def right_to_left(path: Path, fmt: str) -> bool:
+    """Whether ComicInfo.xml marks the pages as read right to left (Manga=YesAndRightToLeft)."""
+    info = next((n for n in _names(path, fmt) if n.rsplit("/", 1)[-1].lower() == "comicinfo.xml"), None)
+    if info is None:
+        return False
+    try:
+        root = parse_xml(_read(path, fmt, [info], cap=4 * MiB)[info], "ComicInfo.xml")
+    except FormatError:
+        return False
+    return (_field(root, "Manga") or "").replace(" ", "").lower() == "yesandrighttoleft"

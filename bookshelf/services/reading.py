@@ -152,7 +152,19 @@ class ReadingService:
                 rows.save_state(conn, state, now)
 
     async def latest(self, document: str) -> Progress | None:
-        return await self.db.run_read(lambda conn: progress_rows.latest(conn, document))
+        """What kosync GET answers: for a document of a known book, that book's latest write over all
+        its document ids (older file versions and the web reader included), under the asked id."""
+
+        def read(conn: sqlite3.Connection) -> Progress | None:
+            book_id = book_rows.book_ids_for_documents_sync(conn, [document]).get(document)
+            if book_id is None:
+                return progress_rows.latest(conn, document)
+            found = progress_rows.latest_of(conn, book_rows.documents_of_book_sync(conn, book_id))
+            if found is not None:
+                found.document = document
+            return found
+
+        return await self.db.run_read(read)
 
     # -- unmatched documents ----------------------------------------------------------
     async def unmatched(self) -> list[dict[str, Any]]:

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from bookshelf.web.routing import Endpoint
-from bookshelf.web.ui import auth, pages, settings, stats, trash
+from bookshelf.web.ui import auth, pages, reader, settings, stats, trash
 
-ENDPOINTS: list[Endpoint] = [*auth.ENDPOINTS, *pages.ENDPOINTS, *stats.ENDPOINTS, *settings.ENDPOINTS, *trash.ENDPOINTS]
+ENDPOINTS: list[Endpoint] = [
+    *auth.ENDPOINTS,
+    *pages.ENDPOINTS,
+    *reader.ENDPOINTS,
+    *stats.ENDPOINTS,
+    *settings.ENDPOINTS,
+    *trash.ENDPOINTS,
+]

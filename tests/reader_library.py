@@ -1,0 +1,58 @@
+"""A served bookshelf with books in its library for the reader tests: uploaded and approved through the API."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.reading.helpers import PASSWORD, USER
+
+
+class Library:
+    def __init__(self, base: str) -> None:
+        self.base = base
+        key = httpx.post(base + "/api/auth/setup", json={"label": "reader"}).json()["key"]
+        self.key = key
+        self.api = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=30)
+        r = self.api.put("/api/credentials/kosync", json={"username": USER, "password": PASSWORD})
+        assert r.status_code == 200, r.text
+
+    def add(self, path: Path) -> dict[str, Any]:
+        """Upload one file, wait for review, approve it; the organized book."""
+        with path.open("rb") as fh:
+            r = self.api.post("/api/inbox/upload", files={"file": (path.name, fh, "application/octet-stream")})
+        assert r.status_code in (200, 201, 202), r.text
+        body = r.json()
+        book_id = body["uploaded"][0]["bookId"]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            got = self.api.get(f"/api/books/{book_id}/candidates")
+            status = self.api.get(f"/api/inbox/{book_id}")
+            if status.status_code == 200 and status.json().get("status") == "review" and got.status_code == 200:
+                break
+            time.sleep(0.2)
+        r = self.api.post(f"/api/books/{book_id}/approve", json={})
+        assert r.status_code == 200, r.text
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            book = self.api.get(f"/api/library/{book_id}")
+            if book.status_code == 200 and book.json()["files"] and not self.busy():
+                return book.json()
+            time.sleep(0.2)
+        raise AssertionError("the book was not organized in time")
+
+    def busy(self) -> bool:
+        queues = self.api.get("/api/jobs/status").json().get("queues", {})
+        return any(q.get("active", 0) or q.get("waiting", 0) for q in queues.values() if isinstance(q, dict))
+
+    def sign_in(self, context: Any) -> None:
+        """Put a UI session cookie into a browser context."""
+        page = context.new_page()
+        page.goto(self.base + "/signin")
+        page.fill("#key", self.key)
+        page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/signin" not in url)
+        page.close()
