@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bookshelf.errors import NotFound
+from bookshelf.services.reader import READABLE
 from bookshelf.web.http import path_uuid
 from bookshelf.web.ui.render import page, redirect, render, runtime, ui_endpoint
 
@@ -84,6 +85,7 @@ async def book(request: Request) -> Response:
         active="library",
         book=found.to_json(),
         devices=progress["devices"],
+        readable=any(f.format.lower() in READABLE for f in found.files),
         hardcover=link if link and link.get("bookId") else None,
     )
 

@@ -57,6 +57,7 @@ export class EpubEngine {
   constructor(host, info, onMove) {
     this.host = host; this.info = info; this.onMove = onMove;
     this.user = false; // set by a move the reader made; a relocate without it is not written
+    this.touched = 0; // when the reader last used wheel, touch, pointer or keys
   }
 
   async open() {
@@ -72,12 +73,17 @@ export class EpubEngine {
 
   #relocated(detail) {
     const index = detail.section?.current ?? 0;
-    const progress = detail.range ? rangeToXPointer(index + 1, detail.range) : null;
+    let progress = detail.range ? rangeToXPointer(index + 1, detail.range) : null;
     const loc = detail.location;
     const percentage = loc && loc.total ? Math.min(1, loc.current / loc.total) : detail.fraction ?? 0;
     this.last = { percentage, progress: progress || `/body/DocFragment[${index + 1}]/body`, chapter: detail.tocItem?.label || "" };
-    const user = this.user || ["page", "snap", "scroll"].includes(detail.reason);
+    // Layout settling after a jump also scrolls; only a scroll soon after the reader's own input counts.
+    const user = this.user || (["page", "snap", "scroll"].includes(detail.reason) && Date.now() - this.touched < 1500);
     this.user = false;
+    // Until the reader moves, the position is the one opened: the line scrolled to may sit a fraction
+    // of a pixel above the edge, and the line below must not be taken for it.
+    if (user) this.opening = null;
+    else if (this.opening) this.last.progress = this.opening;
     this.onMove(this.last, user);
   }
 
@@ -89,6 +95,7 @@ export class EpubEngine {
     if (section) {
       const doc = await section.createDocument();
       if (toRange(doc, xp)) {
+        this.opening = position.progress;
         await this.view.renderer.goTo({ index: xp.fragment - 1, anchor: (d) => toRange(d, xp) || 0 });
         return true;
       }
@@ -113,7 +120,9 @@ export class EpubEngine {
   apply(s) {
     const r = this.view.renderer;
     r.setAttribute("flow", s.flow);
-    r.setAttribute("margin", `${s.margin}px`);
+    // foliate's margin is a band above and below the text that its visible range leaves out; when
+    // scrolling, a band would make the first visible line drift down on every save and reopen.
+    r.setAttribute("margin", s.flow === "scrolled" ? "0px" : `${s.margin}px`);
     r.setAttribute("gap", `${Math.max(4, Math.round(s.margin / 12))}%`);
     r.setAttribute("max-inline-size", "720px");
     const [fg, bg] = THEMES[s.theme] || THEMES.light;

@@ -28,9 +28,9 @@ function moved(position, user) {
   $("[data-chapter]").textContent = position.chapter || "";
   $("[data-where]").textContent = position.chapter || "";
   document.body.dataset.progress = position.progress;
-  if (!opened) return;
+  if (!opened || !user) return;
   remember(info.bookId, position);
-  if (user) writer.moved(position);
+  writer.moved(position);
 }
 
 function applySettings() {
@@ -162,13 +162,17 @@ async function main() {
   engine.apply(settings);
   drawToc(engine.toc || [], $("[data-toc]"));
   // Inside a chapter, foliate turns pages on swipes itself; keys pressed there come to us.
-  engine.onDoc = (doc) => doc.addEventListener("keydown", key);
+  const touched = () => { engine.touched = Date.now(); };
+  engine.onDoc = (doc) => {
+    doc.addEventListener("keydown", key);
+    for (const name of ["wheel", "touchstart", "pointerdown", "keydown"]) doc.addEventListener(name, touched, { passive: true });
+  };
+  for (const name of ["wheel", "touchstart", "pointerdown", "keydown"]) addEventListener(name, touched, { passive: true, capture: true });
   const { start, ask: other } = decide(info.positions, lastShown(info.bookId), deviceId(), jumpTarget());
   const target = other ? await ask(other, start) : start;
   const exact = await engine.start(target);
   if (!exact && target) notice(`Opened at ${pct(target.percentage || 0)}: the exact spot was not found`);
   opened = true;
-  if (engine.last) remember(info.bookId, engine.last);
   document.body.dataset.ready = "1";
 }
 
