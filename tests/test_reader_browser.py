@@ -20,7 +20,6 @@ from tests.strict import shared_path
 from tests.ui_browser import launch_browser, watch
 
 
-
 @pytest.fixture
 def browser() -> Iterator[Any]:
     yield from launch_browser()
@@ -82,7 +81,7 @@ def test_koreader_and_the_web_reader_share_one_exact_position(browser, tmp_path:
 
             # web -> KOReader: turn pages; GET through either document id answers an XPointer of the same text.
             page.keyboard.press("PageDown")
-            saved = _poll(lambda: page.evaluate("document.body.dataset.saved"))
+            saved = _poll(lambda p=page: p.evaluate("document.body.dataset.saved"))
             for document in (file["koreaderHash"], old_id):
                 got = kosync_get(base, document)
                 assert got["document"] == document and got["device"].startswith("Web reader")
