@@ -138,4 +138,4 @@ def right_to_left(path: Path, fmt: str) -> bool:
         root = parse_xml(_read(path, fmt, [info], cap=4 * MiB)[info], "ComicInfo.xml")
     except FormatError:
         return False
-    return (_field(root, "Manga") or "").replace(" ", "").lower() == "yesandrighttoleft"
+    return (comic_meta._field(root, "Manga") or "").replace(" ", "").lower() == "yesandrighttoleft"
