@@ -14,7 +14,8 @@ from tests.reading.helpers import PASSWORD, USER
 class Library:
     def __init__(self, base: str) -> None:
         self.base = base
-        key = httpx.post(base + "/api/auth/setup", json={"label": "reader"}).json()["key"]
+        with httpx.Client() as client:
+            key = client.post(base + "/api/auth/setup", json={"label": "reader"}).json()["key"]
         self.key = key
         self.api = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=30)
         r = self.api.put("/api/credentials/kosync", json={"username": USER, "password": PASSWORD})
@@ -43,6 +44,9 @@ class Library:
                 return book.json()
             time.sleep(0.2)
         raise AssertionError("the book was not organized in time")
+
+    def close(self) -> None:
+        self.api.close()
 
     def busy(self) -> bool:
         queues = self.api.get("/api/jobs/status").json().get("queues", {})

@@ -50,73 +50,80 @@ def test_koreader_and_the_web_reader_share_one_exact_position(browser, tmp_path:
     with running_server(tmp_path / "data") as server:
         base = server.base_url
         lib = Library(base)
-        book = lib.add(leaves)
-        file = book["files"][0]
-        old_id = partial_md5(leaves)  # the file as first uploaded; organize rewrote its metadata
-        assert old_id != file["koreaderHash"]
-        served = tmp_path / "served.epub"
-        served.write_bytes(lib.api.get(f"/api/library/{book['id']}/download/{file['id']}").content)
-        text = EpubText(served)
-        target, expected = _deep_line(text)
+        try:
+            _round_trips(browser, base, lib, leaves, tmp_path)
+        finally:
+            lib.close()
 
-        for width, height in ((1280, 900), (390, 844)):
-            context = browser.new_context(viewport={"width": width, "height": height})
-            lib.sign_in(context)
-            # Scrolled mode puts the position at the top of the screen, where we read it back.
-            context.add_init_script("localStorage.setItem('bookshelf.reader.settings', '{\"flow\":\"scrolled\"}')")
 
-            # KOReader -> web: a wire-format PUT against the OLD document id; the reader opens on that line.
-            kosync_put(base, old_id, target, 0.05)
-            writes_before = len(lib.api.get(f"/api/library/{book['id']}/progress").json()["devices"])
-            page, errors, foreign = open_reader(context, base, book["id"])
-            shown = page.evaluate("document.body.dataset.progress")
-            # The line at the top is KOReader's line (the reader shows it from its first character).
-            assert shown.rsplit(".", 1)[0] == target.rsplit(".", 1)[0], (shown, target)
-            assert expected in (text.text_at(shown) or ""), (shown, text.text_at(shown))
-            page.wait_for_timeout(1200)
-            # Opening writes nothing: the latest position is still KOReader's.
-            latest = kosync_get(base, file["koreaderHash"])
-            assert latest["device"] == "Kobo Libra" and latest["progress"] == target
-            assert len(lib.api.get(f"/api/library/{book['id']}/progress").json()["devices"]) == writes_before
+def _round_trips(browser: Any, base: str, lib: Library, leaves: Path, tmp_path: Path) -> None:
+    book = lib.add(leaves)
+    file = book["files"][0]
+    old_id = partial_md5(leaves)  # the file as first uploaded; organize rewrote its metadata
+    assert old_id != file["koreaderHash"]
+    served = tmp_path / "served.epub"
+    served.write_bytes(lib.api.get(f"/api/library/{book['id']}/download/{file['id']}").content)
+    text = EpubText(served)
+    target, expected = _deep_line(text)
 
-            # web -> KOReader: turn pages; GET through either document id answers an XPointer of the same text.
-            page.keyboard.press("PageDown")
-            saved = _poll(lambda p=page: p.evaluate("document.body.dataset.saved"))
-            for document in (file["koreaderHash"], old_id):
-                got = kosync_get(base, document)
-                assert got["document"] == document and got["device"].startswith("Web reader")
-                assert got["progress"] == saved and text.text_at(got["progress"])
-            after = page.evaluate("document.body.dataset.progress")
-            assert text.text_at(after) == text.text_at(saved)
+    for width, height in ((1280, 900), (390, 844)):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        lib.sign_in(context)
+        # Scrolled mode puts the position at the top of the screen, where we read it back.
+        context.add_init_script("localStorage.setItem('bookshelf.reader.settings', '{\"flow\":\"scrolled\"}')")
 
-            # Reload: the same spot.
-            page.reload()
-            page.wait_for_selector("body[data-ready='1']", timeout=30000)
-            page.wait_for_timeout(1500)  # any write still in flight from the last scroll
-            saved = kosync_get(base, old_id)["progress"]
-            page.reload()
-            page.wait_for_selector("body[data-ready='1']", timeout=30000)
-            assert page.evaluate("document.body.dataset.progress") == saved
-            assert not errors, errors
-            assert not foreign, foreign
+        # KOReader -> web: a wire-format PUT against the OLD document id; the reader opens on that line.
+        kosync_put(base, old_id, target, 0.05)
+        writes_before = len(lib.api.get(f"/api/library/{book['id']}/progress").json()["devices"])
+        page, errors, foreign = open_reader(context, base, book["id"])
+        shown = page.evaluate("document.body.dataset.progress")
+        # The line at the top is KOReader's line (the reader shows it from its first character).
+        assert shown.rsplit(".", 1)[0] == target.rsplit(".", 1)[0], (shown, target)
+        assert expected in (text.text_at(shown) or ""), (shown, text.text_at(shown))
+        page.wait_for_timeout(1200)
+        # Opening writes nothing: the latest position is still KOReader's.
+        latest = kosync_get(base, file["koreaderHash"])
+        assert latest["device"] == "Kobo Libra" and latest["progress"] == target
+        assert len(lib.api.get(f"/api/library/{book['id']}/progress").json()["devices"]) == writes_before
 
-            # Never backwards: KOReader writes an older position; on opening, the reader asks.
-            kosync_put(base, old_id, target, 0.01)
-            page2 = context.new_page()
-            page2.goto(f"{base}/read/{book['id']}")
-            page2.wait_for_selector("dialog[data-choice][open]", timeout=30000)
-            question = page2.inner_text("[data-choice-text]")
-            assert "from Kobo Libra" in question and "or stay at" in question, question
-            page2.click("[data-choice-local]")
-            page2.wait_for_selector("body[data-ready='1']")
-            assert page2.evaluate("document.body.dataset.progress") == saved
-            # The stale KOReader write is stored (last write wins) and the book page shows both.
-            assert kosync_get(base, file["koreaderHash"])["device"] == "Kobo Libra"
-            page2.goto(f"{base}/books/{book['id']}")
-            devices = page2.inner_text("[data-devices]")
-            assert "Kobo Libra" in devices and "Web reader" in devices
-            assert page2.locator("[data-devices] a:has-text('Jump to')").count() >= 2
-            context.close()
+        # web -> KOReader: turn pages; GET through either document id answers an XPointer of the same text.
+        page.keyboard.press("PageDown")
+        saved = _poll(lambda p=page: p.evaluate("document.body.dataset.saved"))
+        for document in (file["koreaderHash"], old_id):
+            got = kosync_get(base, document)
+            assert got["document"] == document and got["device"].startswith("Web reader")
+            assert got["progress"] == saved and text.text_at(got["progress"])
+        after = page.evaluate("document.body.dataset.progress")
+        assert text.text_at(after) == text.text_at(saved)
+
+        # Reload: the same spot.
+        page.reload()
+        page.wait_for_selector("body[data-ready='1']", timeout=30000)
+        page.wait_for_timeout(1500)  # any write still in flight from the last scroll
+        saved = kosync_get(base, old_id)["progress"]
+        page.reload()
+        page.wait_for_selector("body[data-ready='1']", timeout=30000)
+        assert page.evaluate("document.body.dataset.progress") == saved
+        assert not errors, errors
+        assert not foreign, foreign
+
+        # Never backwards: KOReader writes an older position; on opening, the reader asks.
+        kosync_put(base, old_id, target, 0.01)
+        page2 = context.new_page()
+        page2.goto(f"{base}/read/{book['id']}")
+        page2.wait_for_selector("dialog[data-choice][open]", timeout=30000)
+        question = page2.inner_text("[data-choice-text]")
+        assert "from Kobo Libra" in question and "or stay at" in question, question
+        page2.click("[data-choice-local]")
+        page2.wait_for_selector("body[data-ready='1']")
+        assert page2.evaluate("document.body.dataset.progress") == saved
+        # The stale KOReader write is stored (last write wins) and the book page shows both.
+        assert kosync_get(base, file["koreaderHash"])["device"] == "Kobo Libra"
+        page2.goto(f"{base}/books/{book['id']}")
+        devices = page2.inner_text("[data-devices]")
+        assert "Kobo Libra" in devices and "Web reader" in devices
+        assert page2.locator("[data-devices] a:has-text('Jump to')").count() >= 2
+        context.close()
 
 
 def _poll(check: Any, timeout: float = 15.0) -> Any:
