@@ -2,8 +2,10 @@
 
 ``q`` means the same everywhere (API.md, Search): words match title, authors,
 series and description (title weighs most), accents and case fold, the last
-word matches as a prefix, words of 5+ letters may carry one typo and 9+ two,
-and exact matches rank above corrected ones. Every query expression is built
+word matches as a prefix, words of 4+ letters may carry one typo and 8+ two,
+and exact matches rank above corrected ones. When no book has every word, the
+words that match nothing are dropped, then the rightmost ones (books with more
+of the words rank first). Every query expression is built
 by :func:`phrase`, the one place text is quoted, so no input is FTS syntax.
 """
 
@@ -15,8 +17,7 @@ import logging
 import re
 import sqlite3
 import time
-import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -26,6 +27,7 @@ from bookshelf.db import search as sql
 from bookshelf.db.connection import connect_sync, in_thread
 from bookshelf.db.library import BookFilter
 from bookshelf.errors import Unavailable
+from bookshelf.folding import fold
 from bookshelf.models import BOOK_STATUSES, INBOX_STATUSES, Book
 from bookshelf.services.match_counts import MatchCounts
 from bookshelf.services.vocabulary import Vocabulary, allowed_typos
@@ -37,6 +39,9 @@ MAX_QUERY_CHARS = 2000
 MAX_WORDS = 12
 MAX_WORD_CHARS = 64
 MAX_CORRECTIONS = 3
+# Word sets tried when no book has every word: each costs two counts, and each later one
+# excludes the books of all earlier ones, so the expressions grow with their number.
+MAX_FALLBACK_LEVELS = 8
 RANK_LIMIT = 5000  # above this many matches, rank the title/author/series tier only
 # Suggestions are eight books for a word still being typed: ranking a thousand prefix matches
 # by bm25 costs ~0.9 ms at 100,000 books, listing the newest 0.05 ms. Below this, rank.
@@ -58,12 +63,6 @@ _TOKEN = re.compile(r"[^\W_]+")
 _STRONG_COLUMNS = "{title authors series}"
 
 
-def fold(text: str) -> str:
-    """Lower case without accents, the way the index's unicode61 tokenizer sees text."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-
-
 def words_of(query: str) -> list[str]:
     """The query's words as the index tokenizes them (letters and digits), at most MAX_WORDS."""
     words = _TOKEN.findall(fold((query or "")[:MAX_QUERY_CHARS]))
@@ -83,20 +82,65 @@ def _group(alternatives: list[str], prefix_first: bool) -> str:
 
 @dataclass
 class Plan:
-    """A query ready to run: the exact expression and, when some word had near misses, a corrected one."""
+    """A query ready to run: each word with its near misses, turned into FTS5 expressions on demand."""
 
     words: list[str]
-    exact: str
-    corrected: str | None = None
+    groups: list[list[str]]  # per word: the word itself, then its corrections
+    prefix_last: bool = False
+    columns: str | None = None
     corrections: dict[str, list[str]] = field(default_factory=dict)
 
+    def expression(self, keep: Sequence[int] | None = None, corrected: bool = False) -> str:
+        """Every word of ``keep`` (all by default) must match, exactly or (``corrected``) near enough."""
+        last = len(self.groups) - 1
+        indexes = range(len(self.groups)) if keep is None else keep
+        parts = [
+            _group(self.groups[i] if corrected else self.groups[i][:1], self.prefix_last and i == last)
+            for i in indexes
+        ]
+        body = " AND ".join(parts)
+        return f"{self.columns} : ({body})" if self.columns else body
+
+    def has_corrections(self, keep: Sequence[int] | None = None) -> bool:
+        indexes = range(len(self.groups)) if keep is None else keep
+        return any(len(self.groups[i]) > 1 for i in indexes)
+
+    @property
+    def exact(self) -> str:
+        return self.expression()
+
+    @property
+    def corrected(self) -> str | None:
+        return self.expression(corrected=True) if self.corrections else None
+
     def superset(self) -> str:
-        """Every book either expression matches: the filter for lists sorted by something else."""
+        """Every book the whole query matches, corrections included."""
         return self.corrected or self.exact
+
+    def fallbacks(self, matches: Callable[[int], bool]) -> list[list[int]]:
+        """When no book has every word: the word sets to try instead, most words first.
+
+        Words that match nothing are dropped first (Meilisearch's ``matchingStrategy: last``
+        drops from the right whatever they match; this keeps a good word that happens to
+        be last). Then each one of the rest in turn, rightmost first, so a word cut short
+        anywhere ("brothe karamazov") still leaves the others to find the book; then the
+        rightmost words, one at a time. ``matches(i)`` says whether word ``i`` alone
+        (corrections included) finds a book.
+        """
+        kept = [i for i in range(len(self.groups)) if matches(i)]
+        levels = [kept] if len(kept) < len(self.groups) else []
+        if len(kept) >= 2:
+            levels += [kept[:j] + kept[j + 1 :] for j in reversed(range(len(kept)))]
+        levels += [kept[:m] for m in range(len(kept) - 2, 0, -1)]
+        unique: list[list[int]] = []
+        for level in levels:
+            if level and level not in unique:
+                unique.append(level)
+        return unique[:MAX_FALLBACK_LEVELS]
 
 
 def build_plan(query: str, vocabulary: Vocabulary | None, columns: str | None = None) -> Plan | None:
-    """Turn ``query`` into expressions; None when it holds no word at all."""
+    """Turn ``query`` into a plan; None when it holds no word at all."""
     words = words_of(query)
     if not words:
         return None
@@ -116,16 +160,7 @@ def build_plan(query: str, vocabulary: Vocabulary | None, columns: str | None = 
                 corrections[word] = near
                 alternatives += near
         groups.append(alternatives)
-
-    def expression(use_corrections: bool) -> str:
-        parts = [
-            _group(g if use_corrections else g[:1], prefix_first=prefix_last and i == last)
-            for i, g in enumerate(groups)
-        ]
-        body = " AND ".join(parts)
-        return f"{columns} : ({body})" if columns else body
-
-    return Plan(words, expression(False), expression(True) if corrections else None, corrections)
+    return Plan(words, groups, prefix_last, columns, corrections)
 
 
 class Scope:
@@ -192,20 +227,23 @@ def _tiers(
 ) -> list[tuple[str, bool, int]]:
     """(expression, ranked?, total) in answer order: exact before corrected, big sets split by column.
 
+    When no book has every word, the tiers come from :meth:`Plan.fallbacks` instead: books
+    with more of the words first, and within the same words, exact before corrected.
     With ``rank_limit`` (suggestions, already limited to strong columns) a bigger set is not split,
     only left unranked.
     """
-    exact_total = scope.count(conn, plan.exact)
-    sources = [(plan.exact, exact_total)]
-    if plan.corrected:
-        # The corrected expression contains the exact one, so its extra books are a difference of counts
-        # (cheaper than counting the NOT expression, which evaluates both sides).
-        extra = scope.count(conn, plan.corrected) - exact_total
-        # With no exact match there is nothing to leave out, and ranking a NOT costs a third more.
-        corrected_only = f"({plan.corrected}) NOT ({plan.exact})" if exact_total else plan.corrected
-        sources.append((corrected_only, extra))
+    sources = _sources(conn, plan, None, scope, None)
+    if sum(total for _, total in sources) == 0 and len(plan.groups) > 1:
+        sources = []
+        answered: list[str] = []  # what earlier levels (more of the words) already found
+        for keep in plan.fallbacks(lambda i: scope.count(conn, plan.expression([i], corrected=True)) > 0):
+            prior = " OR ".join(f"({e})" for e in answered) if answered else None
+            sources += _sources(conn, plan, keep, scope, prior)
+            answered.append(plan.expression(keep, corrected=True))
     tiers: list[tuple[str, bool, int]] = []
     for expression, total in sources:
+        if total == 0:
+            continue
         if rank_limit is not None or total <= RANK_LIMIT:
             tiers.append((expression, total <= (rank_limit or RANK_LIMIT), total))
             continue
@@ -216,6 +254,28 @@ def _tiers(
         tiers.append((strong, strong_total <= RANK_LIMIT, strong_total))
         tiers.append((weak, False, total - strong_total))
     return tiers
+
+
+def _sources(
+    conn: sqlite3.Connection, plan: Plan, keep: list[int] | None, scope: Scope, prior: str | None
+) -> list[tuple[str, int]]:
+    """(expression, total) for the words ``keep``: exact matches, then corrected ones; none of ``prior``."""
+    exact = plan.expression(keep)
+    if prior is not None:
+        exact = f"({exact}) NOT ({prior})"
+    exact_total = scope.count(conn, exact)
+    sources = [(exact, exact_total)]
+    if plan.has_corrections(keep):
+        corrected = plan.expression(keep, corrected=True)
+        if prior is not None:
+            corrected = f"({corrected}) NOT ({prior})"
+        # The corrected expression contains the exact one, so its extra books are a difference of counts
+        # (cheaper than counting the NOT expression, which evaluates both sides).
+        extra = scope.count(conn, corrected) - exact_total
+        # With no exact match there is nothing to leave out, and ranking a NOT costs a third more.
+        corrected_only = f"({corrected}) NOT ({exact})" if exact_total else corrected
+        sources.append((corrected_only, extra))
+    return sources
 
 
 def run_plan(
