@@ -226,7 +226,8 @@ def _variants() -> list[tuple[str, str, str]]:
     for query, expected in MULTI_WORD:
         words = query.split()
         for i, word in enumerate(words):
-            def changed(new: str, i: int = i) -> str:
+
+            def changed(new: str, i: int = i, words: list[str] = words) -> str:
                 return " ".join(words[:i] + [new] + words[i + 1 :])
 
             found.append((f"misspelled {word}", changed(_misspelled(word)), expected))

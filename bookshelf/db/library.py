@@ -56,7 +56,8 @@ class BookFilter:
             params.append(self.author_id)
         if self.genre:
             clauses.append(
-                "b.num IN (SELECT bg.book_num FROM book_genres bg JOIN genres g ON g.id = bg.genre_id WHERE g.folded = ?)"
+                "b.num IN (SELECT bg.book_num FROM book_genres bg JOIN genres g ON g.id = bg.genre_id "
+                "WHERE g.folded = ?)"
             )
             params.append(fold(self.genre))
         if self.genre_id is not None:

@@ -157,9 +157,7 @@ def rebuild(conn: sqlite3.Connection) -> None:
         "search_fold(authors), search_fold(series), search_fold(description) FROM books"
     )
     conn.execute("UPDATE books SET sort_title = search_sort_key(title) WHERE sort_title <> search_sort_key(title)")
-    conn.execute(
-        "UPDATE search_state SET search_version = search_version + 1, fold_version = ?", (FOLD_VERSION,)
-    )
+    conn.execute("UPDATE search_state SET search_version = search_version + 1, fold_version = ?", (FOLD_VERSION,))
 
 
 def optimize(conn: sqlite3.Connection) -> None:

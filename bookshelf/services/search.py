@@ -95,8 +95,7 @@ class Plan:
         last = len(self.groups) - 1
         indexes = range(len(self.groups)) if keep is None else keep
         parts = [
-            _group(self.groups[i] if corrected else self.groups[i][:1], self.prefix_last and i == last)
-            for i in indexes
+            _group(self.groups[i] if corrected else self.groups[i][:1], self.prefix_last and i == last) for i in indexes
         ]
         body = " AND ".join(parts)
         return f"{self.columns} : ({body})" if self.columns else body
