@@ -87,13 +87,13 @@ def _index_unfolded(db: Path) -> None:
 async def test_start_rebuilds_an_index_of_another_folding(settings: Settings) -> None:
     rt = await Runtime.open(settings, background=False)
     try:
-        await add_book(rt, "Ὀδύσσεια", ["Ὅμηρος"])
+        await add_book(rt, "Ἰλιάς", ["Ὅμηρος"])  # short enough that no typo correction bridges the marks
     finally:
         await rt.close()
     _index_unfolded(settings.db_path)
     rt = await Runtime.open(settings, background=False)
     try:
-        assert await _titles(rt, "οδυσσεια") == ["Ὀδύσσεια"]
+        assert await _titles(rt, "ιλιας") == ["Ἰλιάς"]
     finally:
         await rt.close()
 
