@@ -271,3 +271,13 @@ async def test_dropping_words_keeps_exact_above_corrected(runtime: Runtime, api:
     await add_book(runtime, "The Hunter", ["Someone Else"])
     assert await _titles(api, "hunter zqxv", 10) == ["The Hunter", "Hunger"]
     assert await _titles(api, "hunger zqxv", 10) == ["Hunger", "The Hunter"]
+
+
+async def test_lists_in_another_order_and_reading_status_drop_words_too(
+    library: Runtime, api: httpx.AsyncClient
+) -> None:
+    # q means the same everywhere: a list sorted by title filters by the same words a ranked search finds.
+    response = await api.get("/api/library", params={"q": "foundation zqxv", "sort": "title_asc"})
+    assert [b["title"] for b in response.json()["data"]] == ["Foundation", "Foundation and Empire"]
+    unread = await api.get("/api/reading-status/unread", params={"search": "salt crwn"})
+    assert [b["title"] for b in unread.json()["data"]] == ["The Salt Crown"]

@@ -399,7 +399,20 @@ class SearchService:
     async def filter_expression(self, query: str) -> str | None:
         """An FTS expression for BookFilter.match: every book the query finds, typos included."""
         plan = await self.plan(query)
-        return plan.superset() if plan else None
+        if plan is None:
+            return None
+
+        def widen(conn: sqlite3.Connection) -> str:
+            # The same fallback a ranked search makes: when no book has every word, every book any
+            # of the word sets of Plan.fallbacks finds (the index alone decides, as the filter applies later).
+            if len(plan.groups) < 2 or sql.fts_count(conn, plan.superset()):
+                return plan.superset()
+            levels = plan.fallbacks(lambda i: sql.fts_count(conn, plan.expression([i], corrected=True)) > 0)
+            if not levels:
+                return plan.superset()
+            return " OR ".join(f"({plan.expression(keep, corrected=True)})" for keep in levels)
+
+        return await self.read(widen)
 
     async def suggest(self, query: str, limit: int = 8) -> list[dict[str, Any]]:
         """Up to ``limit`` organized or review books whose title/author words start with what was typed."""
