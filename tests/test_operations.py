@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 
+from bookshelf import folding
 from bookshelf.services import doctor
 from bookshelf.services.backup import BackupError, backup, restore
 from tests.conftest import make_settings
@@ -76,6 +77,7 @@ async def test_doctor_finds_and_fixes(runtime, settings) -> None:
     assert not report.problems, report.render()
     # Knock the search index out of step and plant an untracked file and a missing one.
     conn = sqlite3.connect(settings.db_path)
+    folding.register(conn)  # the index triggers fold what they index
     conn.execute(
         "INSERT INTO books (id, status, title, created_at, updated_at) VALUES ('b1', 'organized', 'Dune', 'x', 'x')"
     )

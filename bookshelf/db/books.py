@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import aiosqlite
 
 from bookshelf.db.connection import fetchall, fetchone, in_thread
+from bookshelf.folding import fold, sort_key
 from bookshelf.models import Book, BookFile, Credit
 
 _JSON_LIST = ("authors", "genres", "tags")
@@ -20,21 +20,11 @@ BOOK_COLUMNS = (
     "description", "page_count", "genres", "tags", "contributors", "rating", "cover_sha256", "possible_duplicate_of",
     "error", "created_at", "updated_at", "organized_at",
 )  # fmt: skip
-_ARTICLES = ("the ", "a ", "an ")
 
 
 def sort_title(title: str) -> str:
-    """Sort key for titles: case and accents folded, a leading English article moved aside."""
-    folded = fold(title)
-    for article in _ARTICLES:
-        if folded.startswith(article):
-            return folded[len(article) :]
-    return folded
-
-
-def fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+    """Sort key for titles (see bookshelf.folding.sort_key)."""
+    return sort_key(title)
 
 
 def author_sort_name(name: str) -> str:

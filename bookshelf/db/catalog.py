@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 import aiosqlite
 
-from bookshelf.db.books import fold
 from bookshelf.db.connection import fetchall, fetchone
 from bookshelf.db.library import SORTS, BookFilter
+from bookshelf.folding import fold
 
 NAV_TABLES = ("authors", "genres", "series")
 _LINK_TABLES = {"authors": ("book_authors", "author_id"), "genres": ("book_genres", "genre_id"),

@@ -11,6 +11,7 @@ from typing import TypeVar
 
 import aiosqlite
 
+from bookshelf import folding
 from bookshelf.db import inline
 
 BUSY_TIMEOUT_MS = 10_000
@@ -25,6 +26,7 @@ def configure(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA temp_store=MEMORY")
     conn.execute("PRAGMA cache_size=-16000")
+    folding.register(conn)  # the search index triggers fold what they index
 
 
 def connect_sync(path: Path) -> sqlite3.Connection:

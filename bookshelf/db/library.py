@@ -8,6 +8,7 @@ from typing import Any
 import aiosqlite
 
 from bookshelf.db.connection import fetchall, fetchone
+from bookshelf.folding import fold
 
 SORTS = {
     "title_asc": "b.sort_title ASC, b.num ASC",
@@ -47,23 +48,27 @@ class BookFilter:
         if self.author:
             clauses.append(
                 "b.num IN (SELECT ba.book_num FROM book_authors ba JOIN authors a ON a.id = ba.author_id "
-                "WHERE a.name LIKE ? ESCAPE '\\')"
+                "WHERE a.folded LIKE ? ESCAPE '\\')"
             )
-            params.append("%" + _like(self.author) + "%")
+            params.append("%" + _like(fold(self.author)) + "%")
         if self.author_id is not None:
             clauses.append("b.num IN (SELECT book_num FROM book_authors WHERE author_id = ?)")
             params.append(self.author_id)
         if self.genre:
             clauses.append(
-                "b.num IN (SELECT bg.book_num FROM book_genres bg JOIN genres g ON g.id = bg.genre_id WHERE g.name = ?)"
+                "b.num IN (SELECT bg.book_num FROM book_genres bg JOIN genres g ON g.id = bg.genre_id "
+                "WHERE g.folded = ?)"
             )
-            params.append(self.genre)
+            params.append(fold(self.genre))
         if self.genre_id is not None:
             clauses.append("b.num IN (SELECT book_num FROM book_genres WHERE genre_id = ?)")
             params.append(self.genre_id)
         if self.series:
-            clauses.append("b.series = ? COLLATE NOCASE")
-            params.append(self.series)
+            clauses.append(
+                "b.num IN (SELECT bs.book_num FROM book_series bs JOIN series s ON s.id = bs.series_id "
+                "WHERE s.folded = ?)"
+            )
+            params.append(fold(self.series))
         if self.series_id is not None:
             clauses.append("b.num IN (SELECT book_num FROM book_series WHERE series_id = ?)")
             params.append(self.series_id)

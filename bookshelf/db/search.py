@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from bookshelf.folding import FOLD_VERSION
+
 # bm25 weights for title, authors, series, description (title weighs most).
 WEIGHTS = (10.0, 6.0, 4.0, 1.0)
 _BM25 = "bm25(books_fts, " + ", ".join(str(w) for w in WEIGHTS) + ")"
@@ -132,16 +134,30 @@ def vocabulary(conn: sqlite3.Connection, max_terms: int) -> tuple[int, list[tupl
 
 
 def index_agrees(conn: sqlite3.Connection) -> bool:
-    """Whether the index holds exactly one entry per book (a cheap check run at start)."""
+    """Whether the index holds one entry per book in today's folding (a cheap check run at start)."""
     books = conn.execute("SELECT count(*), coalesce(max(num), 0) FROM books").fetchone()
     indexed = conn.execute("SELECT count(*), coalesce(max(id), 0) FROM books_fts_docsize").fetchone()
-    return tuple(books) == tuple(indexed)
+    return tuple(books) == tuple(indexed) and fold_version(conn) == FOLD_VERSION
+
+
+def fold_version(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT fold_version FROM search_state WHERE id = 1").fetchone()
+    return int(row[0]) if row else 0
 
 
 def rebuild(conn: sqlite3.Connection) -> None:
-    """Rebuild the index from the books table (in the caller's transaction)."""
-    conn.execute("INSERT INTO books_fts (books_fts) VALUES ('rebuild')")
-    conn.execute("UPDATE search_state SET search_version = search_version + 1")
+    """Refill the index with folded text from the books table (in the caller's transaction).
+
+    The index is contentless, so FTS5's own 'rebuild' (which would read unfolded text) is refused;
+    the connection must have bookshelf.folding.register'ed ``search_fold``.
+    """
+    conn.execute("INSERT INTO books_fts (books_fts) VALUES ('delete-all')")
+    conn.execute(
+        "INSERT INTO books_fts (rowid, title, authors, series, description) SELECT num, search_fold(title), "
+        "search_fold(authors), search_fold(series), search_fold(description) FROM books"
+    )
+    conn.execute("UPDATE books SET sort_title = search_sort_key(title) WHERE sort_title <> search_sort_key(title)")
+    conn.execute("UPDATE search_state SET search_version = search_version + 1, fold_version = ?", (FOLD_VERSION,))
 
 
 def optimize(conn: sqlite3.Connection) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from difflib import SequenceMatcher
 from typing import Protocol
 
+from bookshelf.folding import fold
 from bookshelf.providers.base import Candidate
 from bookshelf.providers.normalise import to_isbn13
 
@@ -48,16 +48,15 @@ class Query(Protocol):
     authors: list[str]
 
 
-def fold(text: str) -> str:
-    """Casefolded, accents removed, punctuation turned into spaces, whitespace collapsed."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+def match_text(text: str) -> str:
+    """Search-folded (bookshelf.folding), punctuation turned into spaces, whitespace collapsed."""
+    plain = fold(text)
     plain = plain.replace("&", " and ").replace("'", "").replace("’", "")
     return " ".join(re.sub(r"[^\w]+", " ", plain).split())
 
 
 def title_key(title: str) -> str:
-    words = fold(title).split()
+    words = match_text(title).split()
     if len(words) > 1 and words[0] in _ARTICLES:
         words = words[1:]
     return " ".join(words)
@@ -88,9 +87,9 @@ def _title_forms(title: str) -> set[str]:
 def surname(name: str) -> str:
     """The family name: before the comma in "Herbert, Frank", else the last word."""
     if "," in name:
-        words = fold(name.split(",", 1)[0]).split()
+        words = match_text(name.split(",", 1)[0]).split()
     else:
-        words = [w for w in fold(name).split() if w not in _NAME_SUFFIXES]
+        words = [w for w in match_text(name).split() if w not in _NAME_SUFFIXES]
     return words[-1] if words else ""
 
 

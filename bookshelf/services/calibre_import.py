@@ -23,6 +23,7 @@ from bookshelf import clock
 from bookshelf.db import Database, calibre
 from bookshelf.db import books as book_rows
 from bookshelf.db import imports as import_rows
+from bookshelf.folding import fold
 from bookshelf.models import Book, BookFile, Candidate
 from bookshelf.services import calibre_opf, import_copy, import_store
 from bookshelf.services.coverstore import read_cover
@@ -54,7 +55,7 @@ def book_from_calibre(cb: calibre.CalibreBook, status: str, now: str) -> Book:
     isbn10, isbn13 = both_forms(identifiers.get("isbn") or cb.isbn)
     book = Book(
         id=str(uuid.uuid4()), status=status, title=clean(cb.title) or "Unknown", authors=authors,
-        author_sort=book_rows.fold(first_sort or book_rows.author_sort_name(authors[0])) if authors else "",
+        author_sort=fold(first_sort or book_rows.author_sort_name(authors[0])) if authors else "",
         series=clean(cb.series), series_index=cb.series_index if cb.series else None,
         isbn10=isbn10, isbn13=isbn13, identifiers=identifiers, publisher=clean(cb.publisher),
         published_year=published_year(cb.pubdate), language=next(filter(None, map(to_bcp47, cb.languages)), None),

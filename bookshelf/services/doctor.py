@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bookshelf import clock
+from bookshelf.db import search as search_sql
 from bookshelf.db.connection import connect_sync
 from bookshelf.db.migrate import pending
 from bookshelf.services.recovery import recover_stopped
@@ -96,11 +97,15 @@ def _migrations(conn: sqlite3.Connection, report: Report, fix: bool) -> None:
 def _search_index(conn: sqlite3.Connection, report: Report, fix: bool) -> None:
     try:
         conn.execute("INSERT INTO books_fts(books_fts, rank) VALUES ('integrity-check', 1)")
-        return
+        if search_sql.index_agrees(conn):
+            return
+        report.add("search index", "out of step with the books table or folded the old way", fixable=True)
     except sqlite3.DatabaseError as exc:
-        report.add("search index", f"out of step with the books table ({exc})", fixable=True)
+        report.add("search index", f"damaged ({exc})", fixable=True)
     if fix:
-        conn.execute("INSERT INTO books_fts(books_fts) VALUES ('rebuild')")
+        conn.execute("BEGIN IMMEDIATE")
+        search_sql.rebuild(conn)
+        conn.execute("COMMIT")
         report.fixed.append("rebuilt the search index")
 
 

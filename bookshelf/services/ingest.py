@@ -22,6 +22,7 @@ from bookshelf.db import books as book_rows
 from bookshelf.db import candidates as candidate_rows
 from bookshelf.db.jobs import Job
 from bookshelf.errors import InvalidInput
+from bookshelf.folding import fold
 from bookshelf.models import Book, BookFile, Candidate
 from bookshelf.services import transfer
 from bookshelf.services.files import cover_path, file_path, fsync_dir
@@ -225,7 +226,7 @@ def _fill(book: Book, parsed: object, cover_sha256: str | None, now: str) -> Non
     book.subtitle = parsed.subtitle
     book.authors = [a.strip() for a in parsed.authors if a and a.strip()]
     first = book.authors[0] if book.authors else ""
-    book.author_sort = book_rows.fold(book_rows.author_sort_name(first)) if first else ""
+    book.author_sort = fold(book_rows.author_sort_name(first)) if first else ""
     book.series, book.series_index = parsed.series, parsed.series_index
     book.isbn10, book.isbn13 = parsed.isbn10, parsed.isbn13
     book.identifiers = dict(parsed.identifiers)

@@ -8,7 +8,8 @@ import sqlite3
 from typing import Any
 
 from bookshelf.db import reading as rows
-from bookshelf.db.books import fold, sort_title
+from bookshelf.db.books import sort_title
+from bookshelf.folding import fold
 
 # KOReader joins several authors with newlines; people type "&", ";" or " and ".
 _AUTHOR_SPLIT = re.compile(r"\n|;|&|\band\b", re.IGNORECASE)

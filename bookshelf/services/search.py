@@ -2,9 +2,11 @@
 
 ``q`` means the same everywhere (API.md, Search): words match title, authors,
 series and description (title weighs most), accents and case fold, the last
-word matches as a prefix, words of 5+ letters may carry one typo and 9+ two,
-and exact matches rank above corrected ones. Every query expression is built
-by :func:`phrase`, the one place text is quoted, so no input is FTS syntax.
+word matches as a prefix, words of 4+ letters may carry one typo and 8+ two,
+and exact matches rank above corrected ones. When no book has every word, the
+words that match nothing are dropped, then the rightmost ones (books with more
+of the words rank first). Plans and their FTS5 expressions (one quoting
+function, so no input is FTS syntax) live in :mod:`bookshelf.services.search_plan`.
 """
 
 from __future__ import annotations
@@ -12,12 +14,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 import sqlite3
 import time
-import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from bookshelf.db import Database
@@ -28,15 +27,12 @@ from bookshelf.db.library import BookFilter
 from bookshelf.errors import Unavailable
 from bookshelf.models import BOOK_STATUSES, INBOX_STATUSES, Book
 from bookshelf.services.match_counts import MatchCounts
-from bookshelf.services.vocabulary import Vocabulary, allowed_typos
+from bookshelf.services.search_plan import Plan, build_plan, phrase, words_of  # noqa: F401 (re-exported)
+from bookshelf.services.vocabulary import Vocabulary
 
 log = logging.getLogger("bookshelf.search")
 T = TypeVar("T")
 
-MAX_QUERY_CHARS = 2000
-MAX_WORDS = 12
-MAX_WORD_CHARS = 64
-MAX_CORRECTIONS = 3
 RANK_LIMIT = 5000  # above this many matches, rank the title/author/series tier only
 # Suggestions are eight books for a word still being typed: ranking a thousand prefix matches
 # by bm25 costs ~0.9 ms at 100,000 books, listing the newest 0.05 ms. Below this, rank.
@@ -54,78 +50,7 @@ REBUILD_INTERVAL_SECONDS = 10.0
 INLINE_BUILDS_PER_INTERVAL = 3
 FULL_VOCABULARY_TERMS = 200_000  # beyond this, one-book description words are not corrected towards
 SUGGEST_STATUSES = ("organized", "review")
-_TOKEN = re.compile(r"[^\W_]+")
 _STRONG_COLUMNS = "{title authors series}"
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, the way the index's unicode61 tokenizer sees text."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-
-
-def words_of(query: str) -> list[str]:
-    """The query's words as the index tokenizes them (letters and digits), at most MAX_WORDS."""
-    words = _TOKEN.findall(fold((query or "")[:MAX_QUERY_CHARS]))
-    return [w[:MAX_WORD_CHARS] for w in words[:MAX_WORDS]]
-
-
-def phrase(word: str, prefix: bool = False) -> str:
-    """The ONE quoting function: any text becomes a single FTS5 string, optionally a prefix."""
-    quoted = '"' + word.replace('"', '""') + '"'
-    return quoted + "*" if prefix else quoted
-
-
-def _group(alternatives: list[str], prefix_first: bool) -> str:
-    parts = [phrase(w, prefix=prefix_first and i == 0) for i, w in enumerate(alternatives)]
-    return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
-
-
-@dataclass
-class Plan:
-    """A query ready to run: the exact expression and, when some word had near misses, a corrected one."""
-
-    words: list[str]
-    exact: str
-    corrected: str | None = None
-    corrections: dict[str, list[str]] = field(default_factory=dict)
-
-    def superset(self) -> str:
-        """Every book either expression matches: the filter for lists sorted by something else."""
-        return self.corrected or self.exact
-
-
-def build_plan(query: str, vocabulary: Vocabulary | None, columns: str | None = None) -> Plan | None:
-    """Turn ``query`` into expressions; None when it holds no word at all."""
-    words = words_of(query)
-    if not words:
-        return None
-    last = len(words) - 1
-    prefix_last = len(words[last]) >= 2  # a one-letter prefix would scan half the index
-    groups: list[list[str]] = []
-    corrections: dict[str, list[str]] = {}
-    for i, word in enumerate(words):
-        alternatives = [word]
-        # Known words get their near neighbours too (hunter also finds Hunger), ranked after exact matches.
-        if vocabulary is not None and allowed_typos(word):
-            near = vocabulary.near(word, allowed_typos(word), MAX_CORRECTIONS + 2)
-            if prefix_last and i == last:  # the prefix already finds longer words starting with it
-                near = [n for n in near if not n.startswith(word)]
-            near = near[:MAX_CORRECTIONS]
-            if near:
-                corrections[word] = near
-                alternatives += near
-        groups.append(alternatives)
-
-    def expression(use_corrections: bool) -> str:
-        parts = [
-            _group(g if use_corrections else g[:1], prefix_first=prefix_last and i == last)
-            for i, g in enumerate(groups)
-        ]
-        body = " AND ".join(parts)
-        return f"{columns} : ({body})" if columns else body
-
-    return Plan(words, expression(False), expression(True) if corrections else None, corrections)
 
 
 class Scope:
@@ -192,20 +117,23 @@ def _tiers(
 ) -> list[tuple[str, bool, int]]:
     """(expression, ranked?, total) in answer order: exact before corrected, big sets split by column.
 
+    When no book has every word, the tiers come from :meth:`Plan.fallbacks` instead: books
+    with more of the words first, and within the same words, exact before corrected.
     With ``rank_limit`` (suggestions, already limited to strong columns) a bigger set is not split,
     only left unranked.
     """
-    exact_total = scope.count(conn, plan.exact)
-    sources = [(plan.exact, exact_total)]
-    if plan.corrected:
-        # The corrected expression contains the exact one, so its extra books are a difference of counts
-        # (cheaper than counting the NOT expression, which evaluates both sides).
-        extra = scope.count(conn, plan.corrected) - exact_total
-        # With no exact match there is nothing to leave out, and ranking a NOT costs a third more.
-        corrected_only = f"({plan.corrected}) NOT ({plan.exact})" if exact_total else plan.corrected
-        sources.append((corrected_only, extra))
+    sources = _sources(conn, plan, None, scope, None)
+    if sum(total for _, total in sources) == 0 and len(plan.groups) > 1:
+        sources = []
+        answered: list[str] = []  # what earlier levels (more of the words) already found
+        for keep in plan.fallbacks(lambda i: scope.count(conn, plan.expression([i], corrected=True)) > 0):
+            prior = " OR ".join(f"({e})" for e in answered) if answered else None
+            sources += _sources(conn, plan, keep, scope, prior)
+            answered.append(plan.expression(keep, corrected=True))
     tiers: list[tuple[str, bool, int]] = []
     for expression, total in sources:
+        if total == 0:
+            continue
         if rank_limit is not None or total <= RANK_LIMIT:
             tiers.append((expression, total <= (rank_limit or RANK_LIMIT), total))
             continue
@@ -216,6 +144,28 @@ def _tiers(
         tiers.append((strong, strong_total <= RANK_LIMIT, strong_total))
         tiers.append((weak, False, total - strong_total))
     return tiers
+
+
+def _sources(
+    conn: sqlite3.Connection, plan: Plan, keep: list[int] | None, scope: Scope, prior: str | None
+) -> list[tuple[str, int]]:
+    """(expression, total) for the words ``keep``: exact matches, then corrected ones; none of ``prior``."""
+    exact = plan.expression(keep)
+    if prior is not None:
+        exact = f"({exact}) NOT ({prior})"
+    exact_total = scope.count(conn, exact)
+    sources = [(exact, exact_total)]
+    if plan.has_corrections(keep):
+        corrected = plan.expression(keep, corrected=True)
+        if prior is not None:
+            corrected = f"({corrected}) NOT ({prior})"
+        # The corrected expression contains the exact one, so its extra books are a difference of counts
+        # (cheaper than counting the NOT expression, which evaluates both sides).
+        extra = scope.count(conn, corrected) - exact_total
+        # With no exact match there is nothing to leave out, and ranking a NOT costs a third more.
+        corrected_only = f"({corrected}) NOT ({exact})" if exact_total else corrected
+        sources.append((corrected_only, extra))
+    return sources
 
 
 def run_plan(
@@ -340,7 +290,20 @@ class SearchService:
     async def filter_expression(self, query: str) -> str | None:
         """An FTS expression for BookFilter.match: every book the query finds, typos included."""
         plan = await self.plan(query)
-        return plan.superset() if plan else None
+        if plan is None:
+            return None
+
+        def widen(conn: sqlite3.Connection) -> str:
+            # The same fallback a ranked search makes: when no book has every word, every book any
+            # of the word sets of Plan.fallbacks finds (the index alone decides, as the filter applies later).
+            if len(plan.groups) < 2 or sql.fts_count(conn, plan.superset()):
+                return plan.superset()
+            levels = plan.fallbacks(lambda i: sql.fts_count(conn, plan.expression([i], corrected=True)) > 0)
+            if not levels:
+                return plan.superset()
+            return " OR ".join(f"({plan.expression(keep, corrected=True)})" for keep in levels)
+
+        return await self.read(widen)
 
     async def suggest(self, query: str, limit: int = 8) -> list[dict[str, Any]]:
         """Up to ``limit`` organized or review books whose title/author words start with what was typed."""

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 
 PREFIX = 7
 MAX_DISTANCE = 2
-MIN_LENGTH = 4  # a 5-letter word with one typo may be a 4-letter term
+MIN_LENGTH = 3  # a 4-letter word with one typo may be a 3-letter term
 _TERM_BITS = 22
 MAX_TERMS = (1 << _TERM_BITS) - 1
 _TERM_MASK = (1 << _TERM_BITS) - 1
@@ -30,10 +30,10 @@ _BUCKET_SHIFT = 55  # 256 buckets by the top 8 bits of a 63-bit hash
 
 
 def allowed_typos(word: str) -> int:
-    """How many edits a query word may carry: 5+ letters one, 9+ letters two."""
-    if len(word) >= 9:
+    """How many edits a query word may carry: 4+ letters one, 8+ letters two (API.md, Search)."""
+    if len(word) >= 8:
         return 2
-    if len(word) >= 5:
+    if len(word) >= 4:
         return 1
     return 0
 

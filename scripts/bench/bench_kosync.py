@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from rawhttp import Client  # noqa: E402
 
+from bookshelf import folding  # noqa: E402
 from bookshelf.db.stats import rebuild_activity  # noqa: E402
 from tests.serve import running_server  # noqa: E402
 
@@ -96,6 +97,7 @@ def seed_history(db_path: Path, books: int = 500, years: int = 3) -> int:
     rng = random.Random(7)
     now = int(time.time())
     conn = sqlite3.connect(db_path)
+    folding.register(conn)  # the search index triggers fold what they index
     genres = ["Fantasy", "Science Fiction", "History", "Mystery", "Poetry", "Biography"]
     history, finishes, states = [], [], []
     span = years * 365 * DAY

@@ -103,8 +103,10 @@ FILTER_PARAMS = (
     query_param(
         "q",
         {"type": "string", "maxLength": MAX_QUERY},
-        "Words matched against title, authors, series and description; accents and case folded, the last word "
-        "as a prefix, typos forgiven (5+ letters one, 9+ two). Exact matches rank above corrected ones.",
+        "Words matched against title, authors, series and description; case and diacritics folded in every "
+        "script, the last word as a prefix, typos forgiven (4+ letters one, 8+ two). Exact matches rank above "
+        "corrected ones. When no book has every word, words that match nothing are dropped, then each other "
+        "word (the rightmost first); books with more of the words rank first.",
     ),
 )
 FACET_VALUE = obj({"name": {"type": "string"}, "count": {"type": "integer"}}, ["name", "count"])
