@@ -21,7 +21,7 @@ from bookshelf.web.download import content_disposition, download_response
 from bookshelf.web.http import path_uuid, query_choice, query_text
 from bookshelf.web.middleware import client_address
 from bookshelf.web.opds_xml import ACQUISITION, NAVIGATION, Facet, FeedInfo, NavEntry
-from bookshelf.web.paging import MAX_PAGE, WholeNumber, whole_number
+from bookshelf.web.paging import IMAGE_WIDTH, MAX_PAGE, WholeNumber, whole_number
 from bookshelf.web.routing import Endpoint, Handler, path_param, query_param
 from bookshelf.web.schemas import (
     FILE_HEADERS,
@@ -278,7 +278,7 @@ def _file_id(request: Request) -> str:
 
 async def stream_page(request: Request) -> Response:
     index = _page_index(request)
-    max_width = MAX_WIDTH.parse(request) or None
+    max_width = IMAGE_WIDTH.parse(request) or None
     path, file = await _catalog(request).stream_file(_book_id(request))
     data = await request.app.state.runtime.pages.page(path, file, index, max_width)
     return Response(data, media_type=image_type(data), headers={"Cache-Control": "private, max-age=86400"})
@@ -300,7 +300,6 @@ TEXT = {"content": {"text/plain": {"schema": {"type": "string"}}}}
 BINARY = {"type": "string", "format": "binary"}
 IMAGES = {"content": {t: {"schema": BINARY} for t in ("image/jpeg", "image/png", "image/gif")}}
 BOOK_TYPES = {"content": {t: {"schema": BINARY} for t in dict.fromkeys(ACQUISITION_TYPES.values())}}
-MAX_WIDTH = WholeNumber("maxWidth", 0, 0, 1_000_000, "Widest image wanted, in pixels (0: as stored)")
 FEED_PAGE = WholeNumber("page", 1, 1, MAX_PAGE, "Page number (50 entries a page)")
 PAGE = FEED_PAGE.param()
 ERRORS: dict[int, Any] = {
@@ -354,7 +353,7 @@ ENDPOINTS = [
     _ep("/opds/books/{id}/pages/{n}", stream_page, "One page as an image (OPDS Page Streaming Extension)",
         {200: IMAGES, 400: TEXT, 404: TEXT, **ERRORS},
         params=(path_param("id", "Book id"), path_param("n", "Page number from 0", schema={"type": "integer",
-                "minimum": 0}), MAX_WIDTH.param())),
+                "minimum": 0}), IMAGE_WIDTH.param())),
     # Last: any other /opds URL is a 404, but only to a signed-in client.
     _ep("/opds/{rest:path}", unknown, "Unknown OPDS URL", {404: TEXT, **ERRORS}, in_spec=False),
 ]  # fmt: skip

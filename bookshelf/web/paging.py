@@ -59,6 +59,8 @@ class WholeNumber:
 
 
 PAGE = WholeNumber("page", 1, 1, MAX_PAGE)
+# A comic or PDF page rendered as an image (OPDS page streaming and the web reader).
+IMAGE_WIDTH = WholeNumber("maxWidth", 0, 0, 1_000_000, "Widest image wanted, in pixels (0: as stored)")
 
 
 def limit(default: int, high: int, name: str = "limit", description: str = "") -> WholeNumber:

@@ -8,8 +8,9 @@ from starlette.responses import Response
 from bookshelf.errors import InvalidInput
 from bookshelf.services.page_stream import image_type
 from bookshelf.web.api import runtime
-from bookshelf.web.http import ok, path_uuid, query_int, read_json
-from bookshelf.web.routing import Endpoint, path_param, query_param
+from bookshelf.web.http import ok, path_uuid, read_json
+from bookshelf.web.paging import IMAGE_WIDTH
+from bookshelf.web.routing import Endpoint, path_param
 from bookshelf.web.schemas import BINARY, nullable, obj, ref
 
 
@@ -22,7 +23,7 @@ async def get_page(request: Request) -> Response:
     raw = request.path_params["n"]
     if not raw.isdigit() or len(raw) > 9:
         raise InvalidInput("The page number must be a whole number from 0")
-    max_width = query_int(request, "maxWidth", 0, 0, 1_000_000) or None
+    max_width = IMAGE_WIDTH.parse(request) or None
     data = await runtime(request).reader.page(path_uuid(request), path_uuid(request, "fileId"), int(raw), max_width)
     return Response(data, media_type=image_type(data), headers={"Cache-Control": "private, max-age=86400"})
 
@@ -55,7 +56,7 @@ ENDPOINTS = [
     Endpoint("GET", "/api/library/{id}/pages/{fileId}/{n}", get_page, "One comic page as an image", "reading",
              params=(path_param("id", "Book id"), path_param("fileId", "File id"),
                      path_param("n", "Page index from 0", fmt=None, schema={"type": "integer", "minimum": 0}),
-                     query_param("maxWidth", {"type": "integer", "minimum": 0})),
+                     IMAGE_WIDTH.param()),
              description="As the OPDS page stream, for the web reader's session.",
              responses={200: {"content": {"image/jpeg": {"schema": BINARY}, "image/png": {"schema": BINARY},
                                           "image/gif": {"schema": BINARY}}}, **ERRORS}),
