@@ -85,32 +85,39 @@ async def run_import(settings: Any, files: list[Path], move: bool = False, progr
     from bookshelf.db import books as book_rows
     from bookshelf.runtime import Runtime
     from bookshelf.services.ingest import Unsupported
+    from bookshelf.services.names.disk import from_filesystem
 
     summary = Summary()
     rt = await Runtime.open(settings, background=False)
     rt.jobs.inline = True
     try:
         for index, path in enumerate(files, 1):
+            shown = from_filesystem(str(path))  # a name whose bytes are not UTF-8 is shown, not a crash
             if progress:
-                print(f"\r[{index}/{len(files)}] {path.name[:60]:<60}", end="", file=sys.stderr, flush=True)
+                print(
+                    f"\r[{index}/{len(files)}] {from_filesystem(path.name)[:60]:<60}",
+                    end="",
+                    file=sys.stderr,
+                    flush=True,
+                )
             try:
                 result = await rt.ingest.accept(path, keep_source=not move)
             except Unsupported as exc:
-                summary.skipped.append((str(path), exc.message))
+                summary.skipped.append((shown, exc.message))
                 continue
             except OSError as exc:
-                summary.failed.append((str(path), exc.strerror or str(exc)))
+                summary.failed.append((shown, exc.strerror or str(exc)))
                 continue
             if result.duplicate:
-                summary.duplicates.append((str(path), result.book_id))
+                summary.duplicates.append((shown, result.book_id))
                 continue
             await rt.jobs.drain()
             async with rt.db.read() as conn:
                 book = await book_rows.get(conn, result.book_id, with_files=False)
             if book is not None and book.status == "failed":
-                summary.failed.append((str(path), book.error or "failed"))
+                summary.failed.append((shown, book.error or "failed"))
             else:
-                summary.imported.append(str(path))
+                summary.imported.append(shown)
     finally:
         if progress:
             print(file=sys.stderr)

@@ -27,6 +27,9 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure(level: str = "info", fmt: str = "text") -> None:
+    if hasattr(sys.stdout, "reconfigure"):
+        # A file name from a NAS may hold bytes that are not UTF-8: shown escaped, never a crash.
+        sys.stdout.reconfigure(errors="backslashreplace")
     handler = logging.StreamHandler(sys.stdout)
     if fmt == "json":
         handler.setFormatter(JsonFormatter())

@@ -10,6 +10,7 @@ from typing import Any
 import aiosqlite
 
 from bookshelf.db.connection import fetchall, fetchone, in_thread
+from bookshelf.db.names import name_key
 from bookshelf.folding import fold, sort_key
 from bookshelf.models import Book, BookFile, Credit
 
@@ -207,9 +208,9 @@ async def get_file(conn: aiosqlite.Connection, file_id: str) -> BookFile | None:
 async def insert_file(conn: aiosqlite.Connection, file: BookFile) -> None:
     await conn.execute(
         "INSERT INTO files (id, book_id, format, root, path, filename, size, sha256, koreader_hash, page_count, "
-        "added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "added_at, name_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (file.id, file.book_id, file.format, file.root, file.path, file.filename, file.size, file.sha256,
-         file.koreader_hash, file.page_count, file.added_at),
+         file.koreader_hash, file.page_count, file.added_at, name_key(file.path)),
     )  # fmt: skip
     await record_hashes(conn, file.id, file.added_at, koreader=file.koreader_hash, sha256=file.sha256)
 
@@ -218,9 +219,9 @@ async def update_file(conn: aiosqlite.Connection, file: BookFile, now: str) -> N
     """Save a file's new place or bytes; earlier hashes stay in the history."""
     await conn.execute(
         "UPDATE files SET book_id = ?, format = ?, root = ?, path = ?, filename = ?, size = ?, sha256 = ?, "
-        "koreader_hash = ?, page_count = ? WHERE id = ?",
+        "koreader_hash = ?, page_count = ?, name_key = ? WHERE id = ?",
         (file.book_id, file.format, file.root, file.path, file.filename, file.size, file.sha256,
-         file.koreader_hash, file.page_count, file.id),
+         file.koreader_hash, file.page_count, name_key(file.path), file.id),
     )  # fmt: skip
     await record_hashes(conn, file.id, now, koreader=file.koreader_hash, sha256=file.sha256)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import aiosqlite
 
 from bookshelf.db.connection import fetchall, fetchone
+from bookshelf.db.names import name_key
 
 
 @dataclass
@@ -82,9 +83,18 @@ async def set_embedded(conn: aiosqlite.Connection, file_id: str, fingerprint: st
 
 
 async def paths_taken(conn: aiosqlite.Connection, root: str, paths: list[str]) -> dict[str, str]:
-    """Which of ``paths`` under ``root`` a file row already claims: path -> file id."""
+    """Which of ``paths`` under ``root`` a file row already claims, exactly or as a case or
+    normalisation variant (the same file on a case-insensitive disk): path -> file id."""
     if not paths:
         return {}
-    marks = ",".join("?" * len(paths))
-    rows = await fetchall(conn, f"SELECT path, id FROM files WHERE root = ? AND path IN ({marks})", (root, *paths))
-    return {row["path"]: row["id"] for row in rows}
+    keys = {name_key(path): path for path in paths}
+    marks = ",".join("?" * len(keys))
+    rows = await fetchall(conn, f"SELECT name_key, id FROM files WHERE root = ? AND name_key IN ({marks})",
+                          (root, *keys))  # fmt: skip
+    # Rows from before the key existed fold ASCII only: their exact paths still count.
+    exact_marks = ",".join("?" * len(paths))
+    exact = await fetchall(conn, f"SELECT path, id FROM files WHERE root = ? AND path IN ({exact_marks})",
+                           (root, *paths))  # fmt: skip
+    taken = {keys[row["name_key"]]: row["id"] for row in rows}
+    taken.update({row["path"]: row["id"] for row in exact})
+    return taken

@@ -17,6 +17,7 @@ from bookshelf.formats.detect import MEDIA_TYPES
 from bookshelf.models import Book, BookFile
 from bookshelf.services.feed_cache import FeedCache
 from bookshelf.services.files import cover_path, file_path
+from bookshelf.services.names.served import served_ascii_name
 from bookshelf.services.search import SearchService
 from bookshelf.settings import Settings
 
@@ -252,8 +253,8 @@ class CatalogService:
             return Artwork(path, self._image_types[path], f'"{sha[:32]}-t"')
         return Artwork(cover_path(self.settings, sha), entry.cover_type, f'"{sha[:32]}"')
 
-    async def download(self, book_id: str, file_id: str) -> tuple[Path, str, str]:
-        """(path, file name, media type) of one of an organized book's files."""
+    async def download(self, book_id: str, file_id: str) -> tuple[Path, str, str, str]:
+        """(path, file name, its unique ASCII name, media type) of one of an organized book's files."""
         entry = await self.entry(book_id)
         file = next((f for f in entry.book.files if f.id == file_id), None)
         if file is None:
@@ -261,7 +262,8 @@ class CatalogService:
         media_type = acquisition_type(file.format)
         if media_type is None:
             raise NotFound("File not found")
-        return file_path(self.settings, file), download_name(entry.book, file), media_type
+        ascii_name = await served_ascii_name(self.db, file)
+        return file_path(self.settings, file), download_name(entry.book, file), ascii_name, media_type
 
     async def remember_served_names(self, file_id: str, names: list[str], now: str) -> None:
         """KOReader's filename-mode document id is md5 of the name it saved; keep it for sync."""

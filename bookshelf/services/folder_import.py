@@ -25,6 +25,8 @@ from bookshelf.models import Book, BookFile
 from bookshelf.services import import_store
 from bookshelf.services.import_report import ImportReport
 from bookshelf.services.ingest import IngestService, Unsupported, _fill, store_cover
+from bookshelf.services.names.disk import from_filesystem, safe_name, source_key
+from bookshelf.services.transfer import unique_target
 from bookshelf.settings import Settings
 
 log = logging.getLogger("bookshelf.import")
@@ -56,8 +58,8 @@ class FolderImporter:
         if not root.is_dir():
             raise NotADirectoryError(f"{root} is not a folder")
         paths = await asyncio.to_thread(book_files, root)
-        done = await import_store.done_sources(self.db, [str(p) for p in paths])
-        todo = [p for p in paths if str(p) not in done]
+        done = await import_store.done_sources(self.db, [source_key(str(p)) for p in paths])
+        todo = [p for p in paths if source_key(str(p)) not in done]
         self.report.total, self.report.earlier = len(todo), len(paths) - len(todo)
         await self.report.emit(False)
         for path in todo:
@@ -80,7 +82,7 @@ class FolderImporter:
         except Unsupported as exc:
             await self.report.add("skipped", str(path), path.name, reason=exc.message)
             return
-        await import_store.record_duplicate(self.db, str(path), accepted.book_id)
+        await import_store.record_duplicate(self.db, source_key(str(path)), accepted.book_id)
         if accepted.duplicate:
             await self.report.add("duplicates", str(path), path.name, book_id=accepted.book_id)
             return
@@ -91,10 +93,13 @@ class FolderImporter:
     async def _register(self, path: Path) -> None:
         from bookshelf.formats import FormatError, read_book
 
+        if from_filesystem(str(path)) != str(path):
+            # A name whose bytes are not UTF-8 cannot be recorded: it takes its readable spelling.
+            path = await asyncio.to_thread(_readable_name, path)
         ident = await asyncio.to_thread(import_store.identify, path)
         known = await import_store.known_file(self.db, ident.sha256)
         if known is not None:
-            await import_store.record_duplicate(self.db, str(path), known.book_id)
+            await import_store.record_duplicate(self.db, source_key(str(path)), known.book_id)
             await self.report.add("duplicates", str(path), path.name, book_id=known.book_id)
             return
         try:
@@ -111,7 +116,7 @@ class FolderImporter:
         record = BookFile(id=str(uuid.uuid4()), book_id=book.id, format=parsed.format, root=root, path=stored,
                           filename=path.name, size=ident.size, sha256=ident.sha256, koreader_hash=ident.koreader,
                           page_count=parsed.page_count, added_at=now)  # fmt: skip
-        kept, _ = await import_store.commit_book(self.db, book, [record], str(path))
+        kept, _ = await import_store.commit_book(self.db, book, [record], source_key(str(path)))
         if not kept:
             await self.report.add("duplicates", str(path), path.name, reason="imported meanwhile")
             return
@@ -123,3 +128,10 @@ class FolderImporter:
         if library in path.parents:
             return "library", path.relative_to(library).as_posix()
         return "external", str(path)
+
+
+def _readable_name(path: Path) -> Path:
+    """Rename a file whose name is not UTF-8 to its readable spelling beside it, never over another file."""
+    target = unique_target(path.parent, safe_name(from_filesystem(path.name)))
+    os.replace(path, target)  # over the empty placeholder unique_target reserved, nothing else
+    return target

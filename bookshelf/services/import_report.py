@@ -13,6 +13,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from bookshelf.services.names.disk import from_filesystem
+
 Sink = Callable[["ImportReport", bool], Awaitable[None]]
 
 
@@ -34,7 +36,7 @@ class ImportReport:
     async def add(self, kind: str, source: str, name: str, *, book_id: str | None = None,
                   reason: str | None = None, counts: bool = True) -> None:  # fmt: skip
         """One outcome; ``counts`` is False for notes about part of an item (a skipped format)."""
-        entry: dict[str, Any] = {"source": source, "name": name}
+        entry: dict[str, Any] = {"source": from_filesystem(source), "name": from_filesystem(name)}
         if book_id is not None:
             entry["bookId"] = book_id
         if reason is not None:

@@ -100,7 +100,7 @@ class IngestService:
         filename = transfer.safe_name(name or source.name)
         if not keep_source and (source.is_symlink() or not source.is_file()):
             # Moving a symlink would store a link to anywhere; only regular files are moved in.
-            raise Unsupported(f"{source.name} is not a regular file.", "not_a_file")
+            raise Unsupported(f"{filename} is not a regular file.", "not_a_file")
         kind, koreader, sha256, size = await asyncio.to_thread(_examine, source, fmt, trust_extension)
         now = clock.now_iso()
         book = Book(id=str(uuid.uuid4()), status="processing", stage="parsing", title=Path(filename).stem,

@@ -16,6 +16,7 @@ from bookshelf.db.library import SORTS, BookFilter
 from bookshelf.errors import NotFound
 from bookshelf.models import Book, BookFile
 from bookshelf.services import files
+from bookshelf.services.names.served import served_ascii_name
 from bookshelf.services.search import SearchService, words_of
 from bookshelf.settings import Settings
 
@@ -128,6 +129,11 @@ class LibraryService:
         if not path.is_file():
             raise NotFound("Cover file is missing")
         return Cover(path, book.cover_sha256, False)
+
+    async def download(self, book_id: str, file_id: str) -> tuple[BookFile, Path, str]:
+        """A file of an organized book, its path, and the unique ASCII name it is sent under."""
+        match, path = await self.file(book_id, file_id)
+        return match, path, await served_ascii_name(self.db, match)
 
     async def file(self, book_id: str, file_id: str) -> tuple[BookFile, Path]:
         """A file of an organized book and its path, resolved so it cannot leave its folder."""

@@ -3,61 +3,26 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from pathlib import PurePosixPath
 
 from bookshelf.models import Book
+from bookshelf.services.names.disk import (  # noqa: F401 - the one rule, re-exported for its callers
+    MAX_COMPONENT_BYTES,
+    UNKNOWN,
+    safe_component,
+    safe_filename,
+    split_extension,
+    truncate_utf8,
+)
 
-UNKNOWN = "Unknown"
-MAX_COMPONENT_BYTES = 255
-# Windows refuses these as a name, with or without an extension (SMB shares inherit that).
-_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
-_FORBIDDEN = re.compile(r'[<>"/\\|?*]')
-_COLON = re.compile(r"\s*:\s*")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z]+)\}")
-
-
-def truncate_utf8(text: str, limit: int) -> str:
-    """At most ``limit`` UTF-8 bytes, cut on a character boundary (never half a character)."""
-    data = text.encode("utf-8")
-    if len(data) <= limit:
-        return text
-    return data[:limit].decode("utf-8", errors="ignore")
-
-
-def safe_component(text: str | None, limit: int = MAX_COMPONENT_BYTES) -> str:
-    """One path component valid on ext4, Btrfs, NTFS, exFAT and SMB: NFC, no forbidden or
-    control characters, no trailing dots or spaces, no reserved names, at most ``limit`` bytes."""
-    name = unicodedata.normalize("NFC", text or "")
-    name = _CONTROL.sub("", name)
-    name = _COLON.sub(" - ", name)  # "Dune: Messiah" reads better as "Dune - Messiah" than "Dune_ Messiah"
-    name = _FORBIDDEN.sub("_", name)
-    name = " ".join(name.split())
-    name = name.lstrip(". ")  # a leading dot hides the file on Unix
-    name = truncate_utf8(name, limit).rstrip(". ")
-    if not name:
-        return UNKNOWN
-    if name.split(".")[0].strip().upper() in _RESERVED:
-        name = "_" + name
-    return name
-
-
-def safe_filename(stem: str, ext: str, suffix: str = "") -> str:
-    """``stem + suffix + "." + ext`` as a safe name, the stem shortened so the whole fits 255 bytes."""
-    ext = safe_component(ext.lower().lstrip("."), 16) if ext else ""
-    tail = suffix + (f".{ext}" if ext else "")
-    room = MAX_COMPONENT_BYTES - len(tail.encode("utf-8"))
-    return safe_component(stem, room) + tail
 
 
 def numbered(name: str, n: int) -> str:
     """The n-th alternative for a taken file name: ``Title (2).epub``."""
     if n <= 1:
         return name
-    stem, dot, ext = name.rpartition(".")
-    if not dot or not stem:
-        stem, ext = name, ""
+    stem, ext = split_extension(name)
     return safe_filename(stem, ext, f" ({n})")
 
 

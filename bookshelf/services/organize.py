@@ -25,6 +25,7 @@ from bookshelf.db import Database
 from bookshelf.db import books as book_rows
 from bookshelf.db import moves as move_rows
 from bookshelf.db.connection import fetchall
+from bookshelf.db.names import name_key
 from bookshelf.errors import NotFound
 from bookshelf.models import Book, BookFile
 from bookshelf.services import mover, naming
@@ -242,10 +243,13 @@ class OrganizeService:
             batch = [f"{folder}/{naming.numbered(name, n)}" for n in range(start, min(start + 20, MAX_NUMBERED + 1))]
             async with self.db.read() as conn:
                 taken = await move_rows.paths_taken(conn, "library", batch)
+            # Names are compared as a case-insensitive disk would (SMB, APFS, exFAT; a copy of the
+            # library on one): "Dune" and "DUNE" must never share a file there.
+            busy = {name_key(p) for p in (*claimed, *self._reserved)}
             for path in batch:
                 if path == own:
                     return path
-                if path in claimed or path in self._reserved or path in taken:
+                if name_key(path) in busy or taken.get(path, file.id) != file.id:
                     continue
                 if not await asyncio.to_thread((self.library / path).exists):
                     return path

@@ -93,7 +93,7 @@ class RemovalService:
         moves = []
         for index, file in enumerate(files):
             src = file_path(self.settings, file)
-            dst = trash_dir / f"{index}-{transfer.safe_name(file.filename)}"
+            dst = trash_dir / transfer.safe_name(f"{index}-{file.filename}")  # the prefix counts in 255 bytes
             record = {
                 "file": file.to_json(), "root": file.root, "path": file.path, "sha256": file.sha256,
                 "trashPath": None if keep_files else str(dst.relative_to(self.settings.trash_dir)),

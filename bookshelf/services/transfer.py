@@ -11,12 +11,11 @@ import errno
 import hashlib
 import os
 import shutil
-import unicodedata
 from pathlib import Path
 
 from bookshelf.services.files import fsync_dir
+from bookshelf.services.names import disk
 
-MAX_NAME_BYTES = 200
 _CHUNK = 1024 * 1024
 
 
@@ -25,20 +24,8 @@ class VerifyError(OSError):
 
 
 def safe_name(raw: str, fallback: str = "book") -> str:
-    """A plain basename: no folders, no control characters or NUL, not hidden, at most 200 bytes."""
-    name = unicodedata.normalize("NFC", raw or "")
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(c for c in name if c.isprintable() and c not in '<>:"|?*').strip().lstrip(".").strip()
-    if not name:
-        name = fallback
-    stem, dot, ext = name.rpartition(".")
-    if not dot or len(ext) > 10:
-        stem, ext = name, ""
-    suffix = f".{ext}" if ext else ""
-    budget = MAX_NAME_BYTES - len(suffix.encode("utf-8"))
-    encoded = stem.encode("utf-8")[:budget]
-    stem = encoded.decode("utf-8", errors="ignore").rstrip() or fallback
-    return stem + suffix
+    """A plain basename from a name given from outside; the rule is ``names.disk.safe_name``."""
+    return disk.safe_name(raw, fallback)
 
 
 def sha256_of(path: Path) -> str:
@@ -52,7 +39,9 @@ def sha256_of(path: Path) -> str:
 def copy_verified(src: Path, dst: Path, sha256: str) -> None:
     """Copy ``src`` to ``dst`` durably and prove the bytes match ``sha256``; ``src`` is untouched."""
     dst.parent.mkdir(parents=True, exist_ok=True)
-    part = dst.with_name(dst.name + ".bookshelf-part")
+    # A short hidden name: ``dst`` may already be at the 255-byte limit.
+    short = hashlib.sha1(os.fsencode(dst.name), usedforsecurity=False).hexdigest()[:16]
+    part = dst.with_name(f".{short}.bookshelf-part")
     try:
         with open(src, "rb") as reader, open(part, "wb") as writer:
             shutil.copyfileobj(reader, writer, _CHUNK)
@@ -82,9 +71,9 @@ def move_verified(src: Path, dst: Path, sha256: str) -> None:
 def unique_target(folder: Path, name: str) -> Path:
     """A path in ``folder`` named like ``name`` that nothing else holds; reserved by creating it."""
     folder.mkdir(parents=True, exist_ok=True)
-    stem, suffix = Path(name).stem, Path(name).suffix
+    stem, ext = disk.split_extension(name)
     for n in range(1, 10_000):
-        candidate = folder / (name if n == 1 else f"{stem} ({n}){suffix}")
+        candidate = folder / (name if n == 1 else disk.safe_filename(stem, ext, f" ({n})"))
         try:
             fd = os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:

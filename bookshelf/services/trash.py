@@ -21,6 +21,7 @@ from bookshelf.db import Database
 from bookshelf.db import books as book_rows
 from bookshelf.db import moves as move_rows
 from bookshelf.db import trash as trash_rows
+from bookshelf.db.names import name_key
 from bookshelf.db.trash import TrashEntry
 from bookshelf.errors import Conflict, NotFound
 from bookshelf.models import Book
@@ -124,7 +125,7 @@ class TrashService:
             record = dict(record)
             if record.get("row"):
                 root, path = await self._free_path(record, claimed)
-                claimed.add((root, path))
+                claimed.add((root, name_key(path)))
                 record["restoreRoot"], record["restorePath"] = root, path
             records.append(record)
         return records
@@ -137,7 +138,7 @@ class TrashService:
             option = f"{folder}/{candidate}" if folder else candidate
             async with self.db.read() as conn:
                 taken = await move_rows.paths_taken(conn, root, [option])
-            if (root, option) in claimed or taken:
+            if (root, name_key(option)) in claimed or taken:
                 continue
             target = self._where(root, option)
             if target is None:
@@ -190,7 +191,8 @@ class TrashService:
         for index, record in enumerate(entry.files):
             if "restorePath" not in record or index in missing:
                 continue
-            row = dict(record["row"], book_id=entry.book_id, root=record["restoreRoot"], path=record["restorePath"])
+            row = dict(record["row"], book_id=entry.book_id, root=record["restoreRoot"], path=record["restorePath"],
+                       name_key=name_key(record["restorePath"]))  # fmt: skip
             if record["restorePath"] != record["path"]:
                 row["filename"] = record["restorePath"].rpartition("/")[2]
             await trash_rows.put_rows(conn, "files", [row])

@@ -16,7 +16,8 @@ from typing import IO, Any
 
 from bookshelf.errors import InvalidInput, PayloadTooLarge
 from bookshelf.services.ingest import IngestService, Unsupported
-from bookshelf.services.transfer import safe_name
+from bookshelf.services.names import header
+from bookshelf.services.names.disk import safe_name
 
 FIELD = "file"
 
@@ -31,7 +32,7 @@ class Received:
 
 @dataclass
 class _Part:
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, bytes] = field(default_factory=dict)  # raw: a file name is decoded by its own rule
     header_field: bytes = b""
     header_value: bytes = b""
     handle: IO[bytes] | None = None
@@ -105,16 +106,14 @@ class UploadReader:
 
     def _header_end(self) -> None:
         part = self._part
-        part.headers[part.header_field.decode("latin-1").lower()] = part.header_value.decode("utf-8", "replace")
+        part.headers[part.header_field.decode("latin-1").lower()] = part.header_value
         part.header_field = part.header_value = b""
 
     def _headers_done(self) -> None:
-        from python_multipart.multipart import parse_options_header
-
-        _, options = parse_options_header(self._part.headers.get("content-disposition", ""))
-        if options.get(b"name", b"").decode("utf-8", "replace") != FIELD or b"filename" not in options:
+        _, params = header.parameters(self._part.headers.get("content-disposition", b""))
+        raw_name = header.filename(params)
+        if params.get("name") != FIELD.encode() or raw_name is None:
             return  # other fields are ignored
-        raw_name = options[b"filename"].decode("utf-8", "replace")
         name = safe_name(raw_name, fallback="upload")
         received = Received(filename=name)
         folder = self.tmp_dir / uuid.uuid4().hex

@@ -25,13 +25,14 @@ from starlette.types import Receive, Scope, Send
 
 from bookshelf.errors import BookshelfError, NotFound
 from bookshelf.formats.detect import MEDIA_TYPES
+from bookshelf.services.names import translit
 
 CHUNK = 64 * 1024
 _RANGE = re.compile(r"^\s*bytes\s*=\s*([0-9]*)\s*-\s*([0-9]*)\s*$", re.IGNORECASE)
 # Any byte position this long is past every file; capping it keeps int() away from Python's
 # 4,300-digit limit (a ValueError, once a 500).
 _HUGE = 10**18
-_UNSAFE_ASCII = re.compile(r"[^A-Za-z0-9 !#$&+,.;=@^_`{}~()\[\]\'-]")
+_QUOTED_UNSAFE = re.compile(r'[^\x20-\x7e]|["\\]')
 
 
 class RangeNotSatisfiable(BookshelfError):
@@ -43,14 +44,15 @@ def media_type_for(fmt: str) -> str:
     return MEDIA_TYPES.get(fmt.lower(), "application/octet-stream")
 
 
-def content_disposition(filename: str, disposition: str = "attachment") -> str:
-    """``attachment; filename="ascii"; filename*=UTF-8''percent-encoded`` (RFC 6266 / 8187)."""
-    name = os.path.basename(filename.replace("\\", "/")) or "download"
-    decomposed = unicodedata.normalize("NFKD", name)
-    ascii_name = "".join(c for c in decomposed if not unicodedata.combining(c)).encode("ascii", "ignore").decode()
-    ascii_name = _UNSAFE_ASCII.sub("_", ascii_name).strip() or "download"
+def content_disposition(filename: str, ascii_name: str | None = None, disposition: str = "attachment") -> str:
+    """``attachment; filename="ascii"; filename*=UTF-8''percent-encoded`` (RFC 6266 / 8187).
+
+    ``filename=`` is all KOReader reads: a readable transliteration, never empty (the
+    caller passes the file's unique one; without it one is spelt from the name)."""
+    name = unicodedata.normalize("NFC", os.path.basename(filename.replace("\\", "/"))) or "download"
+    fallback = _QUOTED_UNSAFE.sub("_", ascii_name or translit.ascii_name(name, "download"))
     encoded = quote(name, safe="")
-    return f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{encoded}"
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
@@ -143,7 +145,8 @@ class _OpenFileResponse(Response):
             self.handle.close()
 
 
-def download_response(request: Request, path: Path, filename: str, media_type: str) -> Response:
+def download_response(request: Request, path: Path, filename: str, media_type: str,
+                      ascii_name: str | None = None) -> Response:  # fmt: skip
     """The file at ``path`` (already resolved safely by the caller) as an attachment named ``filename``.
 
     Honours ``Range`` (one range -> 206 with Content-Range, past the end -> 416),
@@ -152,7 +155,7 @@ def download_response(request: Request, path: Path, filename: str, media_type: s
     handle, st = _open_regular(path)
     etag = file_etag(st)
     headers = {
-        "Content-Disposition": content_disposition(filename),
+        "Content-Disposition": content_disposition(filename, ascii_name),
         "Accept-Ranges": "bytes",
         "ETag": etag,
         "Last-Modified": formatdate(st.st_mtime, usegmt=True),

@@ -17,7 +17,7 @@ from bookshelf.errors import BookshelfError, InvalidInput, NotFound, RateLimited
 from bookshelf.services.catalog import ACQUISITION_TYPES, CatalogService
 from bookshelf.services.page_stream import image_type
 from bookshelf.web import opds_xml as xml
-from bookshelf.web.download import content_disposition, download_response
+from bookshelf.web.download import download_response
 from bookshelf.web.http import path_uuid, query_choice, query_text
 from bookshelf.web.middleware import client_address
 from bookshelf.web.opds_xml import ACQUISITION, NAVIGATION, Facet, FeedInfo, NavEntry
@@ -261,10 +261,9 @@ def _artwork(thumb: bool) -> Handler:
 async def download(request: Request) -> Response:
     catalog = _catalog(request)
     file_id = _file_id(request)
-    path, filename, media_type = await catalog.download(_book_id(request), file_id)
-    response = download_response(request, path, filename, media_type)
+    path, filename, ascii_name, media_type = await catalog.download(_book_id(request), file_id)
+    response = download_response(request, path, filename, media_type, ascii_name)
     if request.method == "GET" and response.status_code == 200:
-        ascii_name = content_disposition(filename).split('filename="', 1)[1].split('"', 1)[0]
         await catalog.remember_served_names(file_id, sorted({filename, ascii_name}), clock.now_iso())
     return response
 

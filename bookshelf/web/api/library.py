@@ -89,8 +89,8 @@ async def get_cover(request: Request) -> Response:
 async def download(request: Request) -> Response:
     book_id = path_uuid(request)
     file_id = path_uuid(request, "fileId")
-    file, path = await runtime(request).library.file(book_id, file_id)
-    return download_response(request, path, file.filename, media_type_for(file.format))
+    file, path, ascii_name = await runtime(request).library.download(book_id, file_id)
+    return download_response(request, path, file.filename, media_type_for(file.format), ascii_name)
 
 
 _STRING = {"type": "string", "maxLength": 500}

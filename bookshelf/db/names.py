@@ -1,0 +1,30 @@
+"""SQL for file names: the case-insensitive key of a file's path and its unique ASCII download name."""
+
+from __future__ import annotations
+
+import sqlite3
+import unicodedata
+
+import aiosqlite
+
+from bookshelf.db.connection import fetchone
+
+
+def name_key(path: str) -> str:
+    """What two names share when a disk a NAS serves would take them for the same file:
+    ``Dune.epub``, ``DUNE.epub`` and the NFD spelling of either."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", path).casefold())
+
+
+async def ascii_name(conn: aiosqlite.Connection, file_id: str) -> str | None:
+    row = await fetchone(conn, "SELECT ascii_name FROM files WHERE id = ?", (file_id,))
+    return row["ascii_name"] if row else None
+
+
+async def claim_ascii_name(conn: aiosqlite.Connection, file_id: str, name: str) -> bool:
+    """Give the file this download name; False when another file has it (in any letter case)."""
+    try:
+        await conn.execute("UPDATE files SET ascii_name = ? WHERE id = ?", (name, file_id))
+    except sqlite3.IntegrityError:
+        return False
+    return True
