@@ -28,6 +28,13 @@ class Unauthorized(BookshelfError):
     code = "unauthorized"
 
 
+class Forbidden(BookshelfError):
+    """The caller is known but its role may not do this (a reader on an admin route)."""
+
+    status = 403
+    code = "forbidden"
+
+
 class NotFound(BookshelfError):
     status = 404
     code = "not_found"

@@ -5,6 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+ROLES = ("admin", "reader")
+
+
+@dataclass(frozen=True)
+class Account:
+    """A reader of this server: an admin (everything) or a reader (their own reading, shared books)."""
+
+    id: str  # UUID text
+    username: str
+    role: str  # 'admin' | 'reader'
+    can_upload: bool
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "username": self.username, "role": self.role, "canUpload": self.can_upload}
+
 
 @dataclass(frozen=True)
 class ApiKey:

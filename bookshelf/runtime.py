@@ -12,6 +12,7 @@ from typing import Any
 
 from bookshelf.db import Database
 from bookshelf.db.migrate import migrate
+from bookshelf.services.accounts import AccountService
 from bookshelf.services.book_files import BookFileService
 from bookshelf.services.bulk import BulkService
 from bookshelf.services.candidate_covers import CandidateCovers
@@ -80,6 +81,7 @@ class Runtime:
         self._background: list[asyncio.Task[Any]] = []
         self._components: dict[str, Any] = {}
         self.box: SealBox
+        self.accounts: AccountService
         self.keys: KeyService
         self.credentials: CredentialService
         self.preferences: PreferenceService
@@ -127,12 +129,13 @@ class Runtime:
             raise DataDirError(str(exc)) from None
         await self.db.open()
         self._stack.push_async_callback(self.db.close)
-        self.keys = KeyService(self.db)
+        self.accounts = AccountService(self.db)
+        self.keys = KeyService(self.db, self.accounts)
         self._stack.push_async_callback(self.keys.flush_usage)
-        self.credentials = CredentialService(self.db, settings, self.box)
+        self.credentials = CredentialService(self.db, settings, self.box, self.accounts)
         self.preferences = PreferenceService(self.db, settings)
         try:
-            self.sessions = SessionService(self.db, self.keys, settings.data_dir / "session.key")
+            self.sessions = SessionService(self.db, self.keys, self.accounts, settings.data_dir / "session.key")
         except (SecretKeyError, OSError) as exc:
             raise DataDirError(str(exc)) from None
         await self.preferences.load()

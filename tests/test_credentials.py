@@ -43,7 +43,7 @@ async def test_secrets_never_in_responses_or_database(
         assert all(secret not in text for text in texts)
         assert secret.encode() not in _all_bytes(settings)
     # The sealed values open again for provider calls; the pasted "Bearer " is stripped.
-    assert await runtime.credentials.secret("hardcover") == token
+    assert await runtime.credentials.secret("hardcover", await runtime.accounts.first_admin_id()) == token
     assert await runtime.credentials.secret("google_books") == key
     assert await runtime.credentials.verify_password("opds", "reader", password)
     assert not await runtime.credentials.verify_password("opds", "reader", "wrong")
@@ -73,14 +73,14 @@ async def test_environment_overrides(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, opds_username="env", opds_password="pw", hardcover_token="tok")
     rt = await Runtime.open(settings, background=False)
     try:
-        status = await rt.credentials.status("opds")
+        status = await rt.credentials.status(await rt.accounts.first_admin_id(), "opds")
         assert status["configured"] and status["source"] == "environment" and status["username"] == "env"
         assert await rt.credentials.verify_password("opds", "env", "pw")
-        assert await rt.credentials.secret("hardcover") == "tok"
+        assert await rt.credentials.secret("hardcover", await rt.accounts.first_admin_id()) == "tok"
         from bookshelf.errors import Conflict
 
         try:
-            await rt.credentials.set("opds", {"username": "a", "password": "b"})
+            await rt.credentials.set(await rt.accounts.first_admin_id(), "opds", {"username": "a", "password": "b"})
         except Conflict as exc:
             assert exc.details == [{"code": "env_override"}]
         else:

@@ -15,7 +15,9 @@ from tests.ui_helpers import sign_in
 
 async def _progress(rt: Runtime, book_id: str, percentage: float, device: str = "Kobo") -> None:
     book = await rt.review.book(book_id)
-    await rt.reading.record(Progress(book.files[0].koreader_hash, device, percentage, "/body/p[1]"))
+    await rt.reading.record(
+        await rt.accounts.first_admin_id(), Progress(book.files[0].koreader_hash, device, percentage, "/body/p[1]")
+    )
 
 
 async def test_dashboard_book_reading_and_jobs_are_rendered_from_the_services(
@@ -69,7 +71,11 @@ async def test_stats_page_draws_reading_from_the_stats_service(
     hash_ = book.files[0].koreader_hash
     now = int(time.time())
     for step in range(10):  # writes five minutes apart count as reading time
-        await runtime.reading.record(Progress(hash_, "Kobo", 0.55 + step * 0.05, f"p{step}"), at=now - 300 * (9 - step))
+        await runtime.reading.record(
+            await runtime.accounts.first_admin_id(),
+            Progress(hash_, "Kobo", 0.55 + step * 0.05, f"p{step}"),
+            at=now - 300 * (9 - step),
+        )
     html = (await client.get("/stats")).text
     assert "once KOReader devices sync" not in html
     assert re.search(r"<dt>Finished, all time</dt><dd>1</dd>", html)

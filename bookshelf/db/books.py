@@ -258,40 +258,41 @@ def _documents_sql(count: int) -> str:
     return (
         f"SELECT h.value AS document, f.book_id FROM file_hashes h JOIN files f ON f.id = h.file_id "
         f"WHERE h.value IN ({marks}) AND h.kind IN ('koreader', 'filename') "
-        f"UNION SELECT document, book_id FROM document_links WHERE document IN ({marks})"
+        f"UNION SELECT document, book_id FROM document_links WHERE user_id = ? AND document IN ({marks})"
     )
 
 
+# Links are an account's own: one reader's manual match says nothing about another's document.
 _BOOK_DOCUMENTS_SQL = (
     "SELECT h.value FROM file_hashes h JOIN files f ON f.id = h.file_id "
     "WHERE f.book_id = ? AND h.kind IN ('koreader', 'filename') "
-    "UNION SELECT document FROM document_links WHERE book_id = ?"
+    "UNION SELECT document FROM document_links WHERE user_id = ? AND book_id = ?"
 )
 
 
-async def book_ids_for_documents(conn: aiosqlite.Connection, documents: Sequence[str]) -> dict[str, str]:
-    """KOReader document id -> book id, through every hash any file ever had and manual links."""
+async def book_ids_for_documents(conn: aiosqlite.Connection, user_id: str, documents: Sequence[str]) -> dict[str, str]:
+    """KOReader document id -> book id, through every hash any file ever had and the account's links."""
     if not documents:
         return {}
-    rows = await fetchall(conn, _documents_sql(len(documents)), (*documents, *documents))
+    rows = await fetchall(conn, _documents_sql(len(documents)), (*documents, user_id, *documents))
     return {row["document"]: row["book_id"] for row in rows}
 
 
-def book_ids_for_documents_sync(conn: sqlite3.Connection, documents: Sequence[str]) -> dict[str, str]:
+def book_ids_for_documents_sync(conn: sqlite3.Connection, user_id: str, documents: Sequence[str]) -> dict[str, str]:
     """As :func:`book_ids_for_documents`, on a plain connection (inside ``Database.run_write``)."""
     if not documents:
         return {}
-    rows = conn.execute(_documents_sql(len(documents)), (*documents, *documents)).fetchall()
+    rows = conn.execute(_documents_sql(len(documents)), (*documents, user_id, *documents)).fetchall()
     return {row[0]: row[1] for row in rows}
 
 
-async def documents_of_book(conn: aiosqlite.Connection, book_id: str) -> list[str]:
-    rows = await fetchall(conn, _BOOK_DOCUMENTS_SQL, (book_id, book_id))
+async def documents_of_book(conn: aiosqlite.Connection, user_id: str, book_id: str) -> list[str]:
+    rows = await fetchall(conn, _BOOK_DOCUMENTS_SQL, (book_id, user_id, book_id))
     return [row[0] for row in rows]
 
 
-def documents_of_book_sync(conn: sqlite3.Connection, book_id: str) -> list[str]:
-    return [row[0] for row in conn.execute(_BOOK_DOCUMENTS_SQL, (book_id, book_id))]
+def documents_of_book_sync(conn: sqlite3.Connection, user_id: str, book_id: str) -> list[str]:
+    return [row[0] for row in conn.execute(_BOOK_DOCUMENTS_SQL, (book_id, user_id, book_id))]
 
 
 async def set_author_sort_names(conn: aiosqlite.Connection, sorts: dict[str, str]) -> None:

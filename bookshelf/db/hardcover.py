@@ -1,4 +1,4 @@
-"""SQL for the Hardcover sync: links to Hardcover books, what was last sent, the log, run status."""
+"""SQL for the Hardcover sync, per account: links to Hardcover books, what was last sent, the log, run status."""
 
 from __future__ import annotations
 
@@ -14,6 +14,11 @@ from bookshelf.db.reading import STATUS_SQL
 
 LAST_SYNC_KEY = "hardcover.last_sync_at"
 LAST_ERROR_KEY = "hardcover.last_error"
+
+
+def account_key(key: str, user_id: str) -> str:
+    """A run-status kv key of one account (migration 0012 moved the single reader's there)."""
+    return f"{key}.{user_id}"
 
 
 @dataclass
@@ -92,22 +97,23 @@ def _link(row: sqlite3.Row, prefix: str = "") -> Link:
     )
 
 
-async def get_link(conn: aiosqlite.Connection, book_id: str) -> Link | None:
-    row = await fetchone(conn, "SELECT * FROM hardcover_links WHERE book_id = ?", (book_id,))
+async def get_link(conn: aiosqlite.Connection, user_id: str, book_id: str) -> Link | None:
+    row = await fetchone(conn, "SELECT * FROM hardcover_links WHERE user_id = ? AND book_id = ?", (user_id, book_id))
     return _link(row) if row else None
 
 
-async def save_link(conn: aiosqlite.Connection, link: Link, now: str) -> bool:
+async def save_link(conn: aiosqlite.Connection, user_id: str, link: Link, now: str) -> bool:
     """Insert or replace a link; an automatic link never replaces a user's. True when written."""
     cursor = await conn.execute(
-        "INSERT INTO hardcover_links (book_id, hardcover_book_id, edition_id, pages, method, confidence, user_set, "
-        "fingerprint, candidates, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (book_id) DO UPDATE SET hardcover_book_id = excluded.hardcover_book_id, "
+        "INSERT INTO hardcover_links (user_id, book_id, hardcover_book_id, edition_id, pages, method, confidence, "
+        "user_set, fingerprint, candidates, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (user_id, book_id) DO UPDATE SET hardcover_book_id = excluded.hardcover_book_id, "
         "edition_id = excluded.edition_id, pages = excluded.pages, method = excluded.method, "
         "confidence = excluded.confidence, user_set = excluded.user_set, fingerprint = excluded.fingerprint, "
         "candidates = excluded.candidates, updated_at = excluded.updated_at "
         "WHERE hardcover_links.user_set = 0 OR excluded.user_set = 1",
         (
+            user_id,
             link.book_id,
             link.hardcover_book_id,
             link.edition_id,
@@ -125,26 +131,30 @@ async def save_link(conn: aiosqlite.Connection, link: Link, now: str) -> bool:
     return cursor.rowcount > 0
 
 
-async def set_pages(conn: aiosqlite.Connection, book_id: str, pages: int | None, edition_id: int | None) -> None:
+async def set_pages(
+    conn: aiosqlite.Connection, user_id: str, book_id: str, pages: int | None, edition_id: int | None
+) -> None:
     """Page count (and edition, when it was unknown) found later; the link itself is kept."""
     await conn.execute(
-        "UPDATE hardcover_links SET pages = ?, edition_id = coalesce(edition_id, ?) WHERE book_id = ?",
-        (pages, edition_id, book_id),
+        "UPDATE hardcover_links SET pages = ?, edition_id = coalesce(edition_id, ?) WHERE user_id = ? AND book_id = ?",
+        (pages, edition_id, user_id, book_id),
     )
 
 
-async def delete_link(conn: aiosqlite.Connection, book_id: str) -> bool:
-    cursor = await conn.execute("DELETE FROM hardcover_links WHERE book_id = ?", (book_id,))
+async def delete_link(conn: aiosqlite.Connection, user_id: str, book_id: str) -> bool:
+    cursor = await conn.execute("DELETE FROM hardcover_links WHERE user_id = ? AND book_id = ?", (user_id, book_id))
     return cursor.rowcount > 0
 
 
-async def save_sync_state(conn: aiosqlite.Connection, state: SyncState) -> None:
+async def save_sync_state(conn: aiosqlite.Connection, user_id: str, state: SyncState) -> None:
     await conn.execute(
-        "INSERT INTO hardcover_sync_state (book_id, user_book_id, user_book_read_id, sent_state, last_synced_at) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (book_id) DO UPDATE SET user_book_id = excluded.user_book_id, "
+        "INSERT INTO hardcover_sync_state (user_id, book_id, user_book_id, user_book_read_id, sent_state, "
+        "last_synced_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, book_id) DO UPDATE SET "
+        "user_book_id = excluded.user_book_id, "
         "user_book_read_id = excluded.user_book_read_id, sent_state = excluded.sent_state, "
         "last_synced_at = excluded.last_synced_at",
         (
+            user_id,
             state.book_id,
             state.user_book_id,
             state.user_book_read_id,
@@ -154,23 +164,26 @@ async def save_sync_state(conn: aiosqlite.Connection, state: SyncState) -> None:
     )
 
 
-async def pending(conn: aiosqlite.Connection, active_since: int) -> list[Pending]:
-    """Organized books with progress or a manual status, most recently read first."""
+async def pending(conn: aiosqlite.Connection, user_id: str, active_since: int) -> list[Pending]:
+    """Organized books the account has progress or a manual status for, most recently read first."""
     rows = await fetchall(
         conn,
         f"SELECT b.id, b.title, b.authors, b.isbn13, b.isbn10, b.page_count, {STATUS_SQL} AS status, "
         "rs.percentage, rs.last_read_at, rs.started_at, rs.finished_at, "
-        "(SELECT json_array(f.started_at, f.finished_at) FROM reading_finishes f WHERE f.book_id = b.id "
+        "(SELECT json_array(f.started_at, f.finished_at) FROM reading_finishes f WHERE f.user_id = :user "
+        "AND f.book_id = b.id "
         " ORDER BY f.finished_at DESC LIMIT 1) AS last_finish, "
         "l.book_id AS l_book_id, l.hardcover_book_id AS l_hardcover_book_id, l.edition_id AS l_edition_id, "
         "l.pages AS l_pages, l.method AS l_method, l.confidence AS l_confidence, l.user_set AS l_user_set, "
         "l.fingerprint AS l_fingerprint, l.candidates AS l_candidates, l.updated_at AS l_updated_at, "
         "s.user_book_id, s.user_book_read_id, s.sent_state, s.last_synced_at "
-        "FROM books b JOIN reading_state rs ON rs.book_id = b.id "
-        "LEFT JOIN hardcover_links l ON l.book_id = b.id LEFT JOIN hardcover_sync_state s ON s.book_id = b.id "
-        "WHERE b.status = 'organized' AND (rs.percentage IS NOT NULL OR rs.manual_status IS NOT NULL) "
+        "FROM reading_state rs JOIN books b ON b.id = rs.book_id "
+        "LEFT JOIN hardcover_links l ON l.user_id = rs.user_id AND l.book_id = b.id "
+        "LEFT JOIN hardcover_sync_state s ON s.user_id = rs.user_id AND s.book_id = b.id "
+        "WHERE rs.user_id = :user AND b.status = 'organized' "
+        "AND (rs.percentage IS NOT NULL OR rs.manual_status IS NOT NULL) "
         "ORDER BY rs.last_read_at DESC NULLS LAST, b.num",
-        {"active_since": active_since},
+        {"active_since": active_since, "user": user_id},
     )
     found = []
     for row in rows:
@@ -207,6 +220,7 @@ async def pending(conn: aiosqlite.Connection, active_since: int) -> list[Pending
 
 async def log(
     conn: aiosqlite.Connection,
+    user_id: str,
     book_id: str | None,
     hardcover_book_id: int | None,
     action: str,
@@ -217,24 +231,24 @@ async def log(
     # UNIQUE (book_id, action) does not hold for a NULL book_id (run-level rows), hence update-then-insert.
     cursor = await conn.execute(
         "UPDATE hardcover_log SET hardcover_book_id = ?, status = ?, message = ?, last_synced_at = ? "
-        "WHERE book_id IS ? AND action = ?",
-        (hardcover_book_id, status, message, now, book_id, action),
+        "WHERE user_id = ? AND book_id IS ? AND action = ?",
+        (hardcover_book_id, status, message, now, user_id, book_id, action),
     )
     if cursor.rowcount == 0:
         await conn.execute(
-            "INSERT INTO hardcover_log (book_id, hardcover_book_id, action, status, message, last_synced_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (book_id, hardcover_book_id, action, status, message, now),
+            "INSERT INTO hardcover_log (user_id, book_id, hardcover_book_id, action, status, message, "
+            "last_synced_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (user_id, book_id, hardcover_book_id, action, status, message, now),
         )
 
 
-async def recent_log(conn: aiosqlite.Connection, limit: int) -> list[dict[str, Any]]:
+async def recent_log(conn: aiosqlite.Connection, user_id: str, limit: int) -> list[dict[str, Any]]:
     rows = await fetchall(
         conn,
         "SELECT h.id, h.book_id, b.title, h.hardcover_book_id, h.action, h.status, h.message, h.last_synced_at "
-        "FROM hardcover_log h LEFT JOIN books b ON b.id = h.book_id "
+        "FROM hardcover_log h LEFT JOIN books b ON b.id = h.book_id WHERE h.user_id = ? "
         "ORDER BY h.last_synced_at DESC, h.id DESC LIMIT ?",
-        (limit,),
+        (user_id, limit),
     )
     return [
         {

@@ -1,4 +1,7 @@
-"""SQL for KOReader progress: the latest position per (document, device) and the history of every write.
+"""SQL for KOReader progress: each account's latest position per (document, device) and the history of every write.
+
+"Latest" is commit order: each write takes the next ``seq`` inside the one
+write transaction, so two writes in the same clock second are still ordered.
 
 Writes take a plain sqlite3 connection: they run inside ``Database.run_write``,
 one trip to the writer thread per batch of KOReader writes.
@@ -28,7 +31,7 @@ def row_to_progress(row: sqlite3.Row) -> Progress:
     )
 
 
-def save(conn: sqlite3.Connection, update: Progress) -> None:
+def save(conn: sqlite3.Connection, user_id: str, update: Progress) -> None:
     """Upsert the device's position and append the write to the history.
 
     Metadata is kept from an earlier write when this one carries none, so a
@@ -36,70 +39,87 @@ def save(conn: sqlite3.Connection, update: Progress) -> None:
     """
     metadata = json.dumps(update.metadata, ensure_ascii=False) if update.metadata else None
     conn.execute(
-        "INSERT INTO progress (document, device_id, device, percentage, progress, timestamp, metadata, has_device_id) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (document, device_id) DO UPDATE SET device = excluded.device, "
+        "INSERT INTO progress (user_id, document, device_id, device, percentage, progress, timestamp, metadata, "
+        "has_device_id, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM progress)) "
+        "ON CONFLICT (user_id, document, device_id) DO UPDATE SET device = excluded.device, "
         "percentage = excluded.percentage, progress = excluded.progress, timestamp = excluded.timestamp, "
-        "metadata = coalesce(excluded.metadata, progress.metadata), has_device_id = excluded.has_device_id",
-        (update.document, update.device_key, update.device, update.percentage, update.progress, update.timestamp,
-         metadata, update.device_id is not None),
+        "metadata = coalesce(excluded.metadata, progress.metadata), has_device_id = excluded.has_device_id, "
+        "seq = excluded.seq",
+        (user_id, update.document, update.device_key, update.device, update.percentage, update.progress,
+         update.timestamp, metadata, update.device_id is not None),
     )  # fmt: skip
     conn.execute(
-        "INSERT INTO reading_history (document, device_id, device, percentage, progress, timestamp) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (update.document, update.device_key, update.device, update.percentage, update.progress, update.timestamp),
-    )
+        "INSERT INTO reading_history (user_id, document, device_id, device, percentage, progress, timestamp) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (user_id, update.document, update.device_key, update.device, update.percentage, update.progress,
+         update.timestamp),
+    )  # fmt: skip
 
 
-def latest(conn: sqlite3.Connection, document: str) -> Progress | None:
-    """The most recent write for a document across devices (latest wins, even if behind)."""
+def latest(conn: sqlite3.Connection, user_id: str, document: str) -> Progress | None:
+    """The account's last committed write for a document across devices (latest wins, even if behind)."""
     row = conn.execute(
-        "SELECT * FROM progress WHERE document = ? ORDER BY timestamp DESC, rowid DESC LIMIT 1", (document,)
+        "SELECT * FROM progress WHERE user_id = ? AND document = ? ORDER BY seq DESC LIMIT 1", (user_id, document)
     ).fetchone()
     return row_to_progress(row) if row else None
 
 
-async def for_documents(conn: aiosqlite.Connection, documents: Sequence[str]) -> list[Progress]:
-    """Every device's position for these documents, newest first."""
+# The book a document id belongs to (any hash any of its files ever had, or the account's
+# link), then every document id of that book: what "latest" is taken over.
+_BOOK_LATEST_SQL = (
+    "WITH book AS (SELECT f.book_id FROM file_hashes h JOIN files f ON f.id = h.file_id "
+    "WHERE h.value = :doc AND h.kind IN ('koreader', 'filename') "
+    "UNION SELECT book_id FROM document_links WHERE user_id = :user AND document = :doc), "
+    "docs AS (SELECT :doc AS document UNION SELECT h.value FROM files f JOIN file_hashes h ON h.file_id = f.id "
+    "WHERE f.book_id IN (SELECT book_id FROM book) AND h.kind IN ('koreader', 'filename') "
+    "UNION SELECT document FROM document_links WHERE user_id = :user AND book_id IN (SELECT book_id FROM book)) "
+    "SELECT * FROM progress WHERE user_id = :user AND document IN (SELECT document FROM docs) "
+    "ORDER BY seq DESC LIMIT 1"
+)
+
+
+def latest_for_book_of(conn: sqlite3.Connection, user_id: str, document: str) -> Progress | None:
+    """The account's last committed write over every document id of the book ``document`` belongs to
+    (only ``document`` itself when it belongs to no known book)."""
+    row = conn.execute(_BOOK_LATEST_SQL, {"doc": document, "user": user_id}).fetchone()
+    return row_to_progress(row) if row else None
+
+
+async def for_documents(conn: aiosqlite.Connection, user_id: str, documents: Sequence[str]) -> list[Progress]:
+    """Every device's position for these documents, last committed first."""
     if not documents:
         return []
     rows = await fetchall(
         conn,
-        "SELECT * FROM progress WHERE document IN (SELECT value FROM json_each(?)) ORDER BY timestamp DESC, rowid DESC",
-        (json.dumps(list(documents)),),
+        "SELECT * FROM progress WHERE user_id = ? AND document IN (SELECT value FROM json_each(?)) ORDER BY seq DESC",
+        (user_id, json.dumps(list(documents))),
     )
     return [row_to_progress(row) for row in rows]
 
 
-async def unmatched(conn: aiosqlite.Connection) -> list[Progress]:
-    """Positions of documents that no file hash and no link ties to a book, newest first."""
+async def unmatched(conn: aiosqlite.Connection, user_id: str) -> list[Progress]:
+    """The account's positions of documents that no file hash and no link of theirs ties to a book, newest first."""
     rows = await fetchall(
         conn,
-        "SELECT * FROM progress p WHERE NOT EXISTS (SELECT 1 FROM file_hashes h WHERE h.value = p.document "
-        "AND h.kind IN ('koreader', 'filename')) AND NOT EXISTS (SELECT 1 FROM document_links l "
-        "WHERE l.document = p.document) ORDER BY p.timestamp DESC, p.rowid DESC",
+        "SELECT * FROM progress p WHERE p.user_id = ? AND NOT EXISTS (SELECT 1 FROM file_hashes h "
+        "WHERE h.value = p.document AND h.kind IN ('koreader', 'filename')) AND NOT EXISTS "
+        "(SELECT 1 FROM document_links l WHERE l.user_id = p.user_id AND l.document = p.document) "
+        "ORDER BY p.seq DESC",
+        (user_id,),
     )
     return [row_to_progress(row) for row in rows]
 
 
-def has_document(conn: sqlite3.Connection, document: str) -> bool:
-    return conn.execute("SELECT 1 FROM progress WHERE document = ? LIMIT 1", (document,)).fetchone() is not None
+def has_document(conn: sqlite3.Connection, user_id: str, document: str) -> bool:
+    found = conn.execute("SELECT 1 FROM progress WHERE user_id = ? AND document = ? LIMIT 1", (user_id, document))
+    return found.fetchone() is not None
 
 
-def history_of(conn: sqlite3.Connection, documents: Sequence[str]) -> list[tuple[float, int]]:
-    """(percentage, timestamp) of every write for these documents, oldest first."""
+def history_of(conn: sqlite3.Connection, user_id: str, documents: Sequence[str]) -> list[tuple[float, int]]:
+    """(percentage, timestamp) of every write of the account for these documents, in commit order."""
     rows = conn.execute(
-        "SELECT percentage, timestamp FROM reading_history WHERE document IN (SELECT value FROM json_each(?)) "
-        "ORDER BY timestamp, id",
-        (json.dumps(list(documents)),),
+        "SELECT percentage, timestamp FROM reading_history WHERE user_id = ? "
+        "AND document IN (SELECT value FROM json_each(?)) ORDER BY id",
+        (user_id, json.dumps(list(documents))),
     )
     return [(row[0], row[1]) for row in rows]
-
-
-def latest_of(conn: sqlite3.Connection, documents: Sequence[str]) -> Progress | None:
-    """The most recently committed write over several documents (one book's files, old and new)."""
-    row = conn.execute(
-        "SELECT p.* FROM reading_history h JOIN progress p ON p.document = h.document AND p.device_id = h.device_id "
-        "WHERE h.document IN (SELECT value FROM json_each(?)) ORDER BY h.id DESC LIMIT 1",
-        (json.dumps(list(documents)),),
-    ).fetchone()
-    return row_to_progress(row) if row else None

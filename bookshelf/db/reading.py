@@ -1,4 +1,4 @@
-"""SQL for reading state: per-book summaries, finishes, document links, and listing books by status.
+"""SQL for reading state: per-account, per-book summaries, finishes, document links, and listing books by status.
 
 Functions that write (and the reads a write depends on) take a plain sqlite3
 connection and run inside ``Database.run_write``; listings are async reads.
@@ -53,61 +53,64 @@ class Summary:
     last_read_at: int | None
 
 
-def get_state(conn: sqlite3.Connection, book_id: str) -> ReadingState | None:
+def get_state(conn: sqlite3.Connection, user_id: str, book_id: str) -> ReadingState | None:
     row = conn.execute(
         "SELECT book_id, percentage, last_read_at, started_at, finished_at, manual_status FROM reading_state "
-        "WHERE book_id = ?",
-        (book_id,),
+        "WHERE user_id = ? AND book_id = ?",
+        (user_id, book_id),
     ).fetchone()
     return ReadingState(*row) if row else None
 
 
-def save_state(conn: sqlite3.Connection, state: ReadingState, now: str) -> None:
+def save_state(conn: sqlite3.Connection, user_id: str, state: ReadingState, now: str) -> None:
     conn.execute(
-        "INSERT INTO reading_state (book_id, percentage, last_read_at, started_at, finished_at, manual_status, "
-        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (book_id) DO UPDATE SET "
+        "INSERT INTO reading_state (user_id, book_id, percentage, last_read_at, started_at, finished_at, "
+        "manual_status, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, book_id) DO UPDATE SET "
         "percentage = excluded.percentage, last_read_at = excluded.last_read_at, started_at = excluded.started_at, "
         "finished_at = excluded.finished_at, manual_status = excluded.manual_status, updated_at = excluded.updated_at",
-        (state.book_id, state.percentage, state.last_read_at, state.started_at, state.finished_at,
+        (user_id, state.book_id, state.percentage, state.last_read_at, state.started_at, state.finished_at,
          state.manual_status, now),
     )  # fmt: skip
 
 
-def add_finish(conn: sqlite3.Connection, book_id: str, started_at: int | None, finished_at: int) -> None:
+def add_finish(conn: sqlite3.Connection, user_id: str, book_id: str, started_at: int | None, finished_at: int) -> None:
     conn.execute(
-        "INSERT INTO reading_finishes (book_id, started_at, finished_at) VALUES (?, ?, ?)",
-        (book_id, started_at, finished_at),
+        "INSERT INTO reading_finishes (user_id, book_id, started_at, finished_at) VALUES (?, ?, ?, ?)",
+        (user_id, book_id, started_at, finished_at),
     )
 
 
-def clear_finishes(conn: sqlite3.Connection, book_id: str) -> None:
-    conn.execute("DELETE FROM reading_finishes WHERE book_id = ?", (book_id,))
+def clear_finishes(conn: sqlite3.Connection, user_id: str, book_id: str) -> None:
+    conn.execute("DELETE FROM reading_finishes WHERE user_id = ? AND book_id = ?", (user_id, book_id))
 
 
-def link_document(conn: sqlite3.Connection, document: str, book_id: str, method: str, now: str) -> None:
+def link_document(conn: sqlite3.Connection, user_id: str, document: str, book_id: str, method: str, now: str) -> None:
     conn.execute(
-        "INSERT INTO document_links (document, book_id, method, created_at) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (document) DO UPDATE SET book_id = excluded.book_id, method = excluded.method, "
+        "INSERT INTO document_links (user_id, document, book_id, method, created_at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (user_id, document) DO UPDATE SET book_id = excluded.book_id, method = excluded.method, "
         "created_at = excluded.created_at",
-        (document, book_id, method, now),
+        (user_id, document, book_id, method, now),
     )
 
 
-async def summaries(conn: aiosqlite.Connection, book_ids: Sequence[str], active_since: int) -> dict[str, Summary]:
-    """Reading summary of each book that has a state row (others are unread), in one query."""
+async def summaries(
+    conn: aiosqlite.Connection, user_id: str, book_ids: Sequence[str], active_since: int
+) -> dict[str, Summary]:
+    """The account's reading summary of each book that has a state row (others are unread), in one query."""
     if not book_ids:
         return {}
     rows = await fetchall(
         conn,
         f"SELECT rs.book_id, {STATUS_SQL} AS status, rs.percentage, rs.last_read_at FROM reading_state rs "
-        f"WHERE rs.book_id IN (SELECT value FROM json_each(:ids))",
-        {"ids": json.dumps(list(book_ids)), "active_since": active_since},
+        f"WHERE rs.user_id = :user AND rs.book_id IN (SELECT value FROM json_each(:ids))",
+        {"ids": json.dumps(list(book_ids)), "active_since": active_since, "user": user_id},
     )
     return {row["book_id"]: Summary(row["status"], row["percentage"], row["last_read_at"]) for row in rows}
 
 
 async def list_by_status(
     conn: aiosqlite.Connection,
+    user_id: str,
     status: str,
     active_since: int,
     sort: str,
@@ -118,26 +121,26 @@ async def list_by_status(
 ) -> tuple[list[str], int]:
     """(book ids of one page, total) of organized books whose status is ``status``."""
     where = f"b.status = 'organized' AND {STATUS_SQL} = :status"
-    params: dict[str, object] = {"status": status, "active_since": active_since}
+    params: dict[str, object] = {"status": status, "active_since": active_since, "user": user_id}
     if nums is not None:
         where += " AND b.num IN (SELECT value FROM json_each(:nums))"
         params["nums"] = json.dumps(nums)
     order = SORTS[sort].format(o="DESC" if descending else "ASC")
-    base = f"FROM books b LEFT JOIN reading_state rs ON rs.book_id = b.id WHERE {where}"
+    base = f"FROM books b LEFT JOIN reading_state rs ON rs.book_id = b.id AND rs.user_id = :user WHERE {where}"
     page = {**params, "limit": limit, "offset": offset}
     rows = await fetchall(conn, f"SELECT b.id {base} ORDER BY {order} LIMIT :limit OFFSET :offset", page)
     total = await fetchone(conn, f"SELECT count(*) {base}", params)
     return [row[0] for row in rows], int(total[0]) if total else 0
 
 
-async def status_counts(conn: aiosqlite.Connection, active_since: int) -> dict[str, int]:
+async def status_counts(conn: aiosqlite.Connection, user_id: str, active_since: int) -> dict[str, int]:
     """Organized books per reading status. Only books with reading state are classified (a few,
     driven from reading_state by the CROSS JOIN); every other organized book is unread."""
     rows = await fetchall(
         conn,
         f"SELECT {STATUS_SQL} AS status, count(*) FROM reading_state rs CROSS JOIN books b ON b.id = rs.book_id "
-        f"WHERE b.status = 'organized' GROUP BY 1",
-        {"active_since": active_since},
+        f"WHERE rs.user_id = :user AND b.status = 'organized' GROUP BY 1",
+        {"active_since": active_since, "user": user_id},
     )
     organized = await fetchone(conn, "SELECT count(*) FROM books WHERE status = 'organized'")
     counts = dict.fromkeys(READING_STATUSES, 0)
@@ -147,13 +150,15 @@ async def status_counts(conn: aiosqlite.Connection, active_since: int) -> dict[s
     return counts
 
 
-async def recently_read(conn: aiosqlite.Connection, status: str, active_since: int, limit: int) -> list[str]:
-    """Ids of books in ``status``, most recently read first."""
+async def recently_read(
+    conn: aiosqlite.Connection, user_id: str, status: str, active_since: int, limit: int
+) -> list[str]:
+    """Ids of the account's books in ``status``, most recently read first."""
     rows = await fetchall(
         conn,
-        f"SELECT rs.book_id FROM reading_state rs JOIN books b ON b.id = rs.book_id WHERE {STATUS_SQL} = :status "
-        f"ORDER BY rs.last_read_at DESC LIMIT :limit",
-        {"status": status, "active_since": active_since, "limit": limit},
+        f"SELECT rs.book_id FROM reading_state rs JOIN books b ON b.id = rs.book_id WHERE rs.user_id = :user "
+        f"AND {STATUS_SQL} = :status ORDER BY rs.last_read_at DESC LIMIT :limit",
+        {"status": status, "active_since": active_since, "limit": limit, "user": user_id},
     )
     return [row[0] for row in rows]
 

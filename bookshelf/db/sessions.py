@@ -1,4 +1,4 @@
-"""SQL for ui_sessions: signed-in browsers, each tied to the API key it signed in with."""
+"""SQL for ui_sessions: signed-in browsers, each of an account, and of the API key it signed in with if any."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from bookshelf.db.connection import fetchone
 @dataclass(frozen=True)
 class SessionRow:
     token_hash: str
-    key_id: str
+    user_id: str
+    key_id: str | None
     csrf: str
     created_at: str
     expires_at: str
@@ -20,15 +21,15 @@ class SessionRow:
 
 async def insert(conn: aiosqlite.Connection, row: SessionRow) -> None:
     await conn.execute(
-        "INSERT INTO ui_sessions (token_hash, key_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-        (row.token_hash, row.key_id, row.csrf, row.created_at, row.expires_at),
+        "INSERT INTO ui_sessions (token_hash, user_id, key_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (row.token_hash, row.user_id, row.key_id, row.csrf, row.created_at, row.expires_at),
     )
 
 
 async def get(conn: aiosqlite.Connection, token_hash: str) -> SessionRow | None:
     row = await fetchone(
         conn,
-        "SELECT token_hash, key_id, csrf, created_at, expires_at FROM ui_sessions WHERE token_hash = ?",
+        "SELECT token_hash, user_id, key_id, csrf, created_at, expires_at FROM ui_sessions WHERE token_hash = ?",
         (token_hash,),
     )
     return SessionRow(*row) if row else None

@@ -109,9 +109,24 @@ async def put_rows(conn: aiosqlite.Connection, table: str, rows: list[dict[str, 
     if not rows:
         return
     have = await columns(conn, table)
+    if "user_id" in have:
+        rows = await _owned(conn, rows)
     for row in rows:
         names = [name for name in row if name in have]
         marks = ", ".join("?" * len(names))
         await conn.execute(
             f"INSERT OR IGNORE INTO {table} ({', '.join(names)}) VALUES ({marks})", [row[n] for n in names]
         )
+
+
+async def _owned(conn: aiosqlite.Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per-account rows that still have an account: a snapshot from before accounts is the first
+    admin's (as migration 0012 decided), and rows of an account deleted meanwhile stay deleted."""
+    users = {row[0] for row in await fetchall(conn, "SELECT id FROM users")}
+    first = await fetchone(conn, "SELECT id FROM users WHERE role = 'admin' ORDER BY created_at, rowid LIMIT 1")
+    kept = []
+    for row in rows:
+        owner = row.get("user_id") or (first[0] if first else None)
+        if owner in users:
+            kept.append({**row, "user_id": owner})
+    return kept

@@ -1,4 +1,9 @@
-"""Credentials for opds, kosync, hardcover and google_books: stored safely, checked cheaply."""
+"""Credentials for opds, kosync, hardcover and google_books: stored safely, checked cheaply.
+
+opds, kosync and hardcover are each account's own (a device's user name is
+unique across accounts, so it says whose device it is); google_books is one
+server-wide key. The BOOKSHELF_* variables set the first admin's.
+"""
 
 from __future__ import annotations
 
@@ -16,11 +21,15 @@ from bookshelf import clock
 from bookshelf.db import Database
 from bookshelf.db import credentials as rows
 from bookshelf.errors import Conflict, InvalidInput, NotFound
+from bookshelf.services.accounts import AccountService
+from bookshelf.services.accounts.service import dummy_hash
 from bookshelf.services.secrets_box import SealBox
 from bookshelf.settings import Settings
 
 SERVICES = ("opds", "kosync", "hardcover", "google_books")
 PASSWORD_SERVICES = ("opds", "kosync")
+ACCOUNT_SERVICES = ("opds", "kosync", "hardcover")
+SERVER_SERVICES = ("google_books",)
 SUCCESS_TTL_SECONDS = 300
 
 
@@ -29,10 +38,11 @@ def md5_hex(text: str) -> str:
 
 
 class CredentialService:
-    def __init__(self, db: Database, settings: Settings, box: SealBox) -> None:
+    def __init__(self, db: Database, settings: Settings, box: SealBox, accounts: AccountService) -> None:
         self.db = db
         self.settings = settings
         self.box = box
+        self.accounts = accounts
         # bcrypt costs ~0.25 s on a small machine and e-readers send credentials
         # with every request, so a success is remembered for a few minutes,
         # keyed by a keyed hash of what was presented. Failures are never cached
@@ -40,9 +50,10 @@ class CredentialService:
         # keys (kosync has no rate limit: KOReader does not understand 429) costs
         # at most one core and never slows a device whose success is remembered.
         self._cache_key = secrets.token_bytes(32)
-        self._successes: dict[bytes, float] = {}
+        self._successes: dict[bytes, tuple[float, str]] = {}  # marker -> (expiry, account id)
         self._bcrypt_turn = asyncio.Semaphore(1)
         self.listeners: list[Callable[[str], None]] = []
+        accounts.on_delete.append(lambda _user_id: self._successes.clear())
 
     # -- environment overrides -------------------------------------------------
     def _env(self, service: str) -> dict[str, str] | None:
@@ -57,10 +68,17 @@ class CredentialService:
             return {"apiKey": s.google_books_api_key}
         return None
 
-    # -- API -------------------------------------------------------------------
-    async def status(self, service: str) -> dict[str, Any]:
-        _check_service(service)
+    async def _env_for(self, user_id: str, service: str) -> dict[str, str] | None:
+        """The environment's value, when it is this account's (the first admin's, or server-wide)."""
         env = self._env(service)
+        if env is None or service in SERVER_SERVICES:
+            return env
+        return env if user_id == await self.accounts.first_admin_id() else None
+
+    # -- API -------------------------------------------------------------------
+    async def status(self, user_id: str, service: str) -> dict[str, Any]:
+        _check_service(service)
+        env = await self._env_for(user_id, service)
         if env is not None:
             body: dict[str, Any] = {
                 "service": service,
@@ -72,8 +90,7 @@ class CredentialService:
             if "username" in env:
                 body["username"] = env["username"]
             return body
-        async with self.db.read() as conn:
-            row = await rows.get(conn, service)
+        row = await self._row(user_id, service)
         if row is None:
             return {"service": service, "configured": False}
         body = {
@@ -87,19 +104,37 @@ class CredentialService:
             body["username"] = row.username
         return body
 
-    async def set(self, service: str, payload: Any) -> dict[str, Any]:
+    async def _row(self, user_id: str, service: str) -> Any:
+        async with self.db.read() as conn:
+            if service in SERVER_SERVICES:
+                return await rows.get(conn, service)
+            return await rows.get_for(conn, user_id, service)
+
+    async def set(self, user_id: str, service: str, payload: Any) -> dict[str, Any]:
         _check_service(service)
-        if self._env(service) is not None:
+        if await self._env_for(user_id, service) is not None:
             raise Conflict(
                 f"The {service} credential is set by an environment variable", details=[{"code": "env_override"}]
             )
         if not isinstance(payload, dict):
             raise InvalidInput("Body must be a JSON object")
         username, secret = await self._secret_for(service, payload)
+        env = self._env(service)
+        taken = Conflict(
+            f"That {service} user name belongs to another account", details=[{"field": "username", "message": "taken"}]
+        )
+        if username is not None and env is not None and env.get("username") == username:
+            raise taken
         async with self.db.write() as conn:
-            await rows.upsert(conn, service, username, secret, clock.now_iso())
+            if service in SERVER_SERVICES:
+                await rows.upsert(conn, service, username, secret, clock.now_iso())
+            else:
+                other = await rows.by_username(conn, service, username) if username is not None else None
+                if other is not None and other.user_id != user_id:
+                    raise taken
+                await rows.upsert_for(conn, user_id, service, username, secret, clock.now_iso())
         self._changed(service)
-        return await self.status(service)
+        return await self.status(user_id, service)
 
     async def _secret_for(self, service: str, payload: dict) -> tuple[str | None, bytes]:
         if service in PASSWORD_SERVICES:
@@ -122,14 +157,18 @@ class CredentialService:
             value = value[7:].strip()
         return None, self.box.seal(value)
 
-    async def delete(self, service: str) -> None:
+    async def delete(self, user_id: str, service: str) -> None:
         _check_service(service)
-        if self._env(service) is not None:
+        if await self._env_for(user_id, service) is not None:
             raise Conflict(
                 f"The {service} credential is set by an environment variable", details=[{"code": "env_override"}]
             )
         async with self.db.write() as conn:
-            if not await rows.delete(conn, service):
+            if service in SERVER_SERVICES:
+                gone = await rows.delete(conn, service)
+            else:
+                gone = await rows.delete_for(conn, user_id, service)
+            if not gone:
                 raise NotFound(f"No {service} credential is stored")
         self._changed(service)
 
@@ -139,55 +178,74 @@ class CredentialService:
             listener(service)
 
     # -- checks used by /opds and /kosync -----------------------------------------
-    async def configured(self, service: str) -> bool:
-        return (await self.status(service))["configured"]
+    async def configured(self, user_id: str, service: str) -> bool:
+        return (await self.status(user_id, service))["configured"]
+
+    async def any_configured(self, service: str) -> bool:
+        """Whether any account can sign in to ``service`` (with none, every request is 401)."""
+        if self._env(service) is not None:
+            return True
+        async with self.db.read() as conn:
+            return bool(await rows.with_service(conn, service))
 
     def _marker(self, service: str, username: str, password: str) -> bytes:
         text = f"{service}\0{username}\0{password}".encode("utf-8", "surrogatepass")
         return hmac.new(self._cache_key, text, hashlib.sha256).digest()
 
-    def remembered(self, service: str, username: str, password: str) -> bool:
-        """True when these credentials were verified recently: a free check, no bcrypt."""
-        expires = self._successes.get(self._marker(service, username, password))
-        return expires is not None and expires > time.monotonic()
+    def remembered(self, service: str, username: str, password: str) -> str | None:
+        """The account these credentials were verified for recently: a free check, no bcrypt."""
+        found = self._successes.get(self._marker(service, username, password))
+        return found[1] if found is not None and found[0] > time.monotonic() else None
 
-    async def verify_password(self, service: str, username: str, password: str) -> bool:
-        """opds: the plain password. kosync: pass ``md5(password)`` as KOReader sends it."""
-        if self.remembered(service, username, password):
-            return True
+    async def verify_password(self, service: str, username: str, password: str) -> str | None:
+        """The account whose credentials these are, or None.
+
+        opds: the plain password. kosync: pass ``md5(password)`` as KOReader sends it.
+        """
+        known = self.remembered(service, username, password)
+        if known is not None:
+            return known
         marker = self._marker(service, username, password)
-        ok = await self._verify_uncached(service, username, password)
-        if ok:
-            self._successes[marker] = time.monotonic() + SUCCESS_TTL_SECONDS
-        return ok
+        user_id = await self._verify_uncached(service, username, password)
+        if user_id is not None:
+            self._successes[marker] = (time.monotonic() + SUCCESS_TTL_SECONDS, user_id)
+        return user_id
 
-    async def _verify_uncached(self, service: str, username: str, password: str) -> bool:
+    async def _verify_uncached(self, service: str, username: str, password: str) -> str | None:
         env = self._env(service)
-        if env is not None:
+        if env is not None and hmac.compare_digest(username.encode("utf-8", "surrogatepass"), env["username"].encode()):
             expected = env["password"] if service == "opds" else md5_hex(env["password"])
-            user_ok = hmac.compare_digest(username.encode("utf-8", "surrogatepass"), env["username"].encode())
-            pass_ok = hmac.compare_digest(password.encode("utf-8", "surrogatepass"), expected.encode())
-            return user_ok and pass_ok
+            if hmac.compare_digest(password.encode("utf-8", "surrogatepass"), expected.encode()):
+                return await self.accounts.first_admin_id()
+            return None
         async with self.db.read() as conn:
-            row = await rows.get(conn, service)
-        if row is None or row.username is None:
-            return False
-        user_ok = hmac.compare_digest(username.encode("utf-8", "surrogatepass"), row.username.encode("utf-8"))
+            row = await rows.by_username(conn, service, username)
+        secret = row.secret if row is not None else dummy_hash()
         try:
             async with self._bcrypt_turn:
-                pass_ok = await asyncio.to_thread(bcrypt.checkpw, password.encode("utf-8", "surrogatepass"), row.secret)
+                pass_ok = await asyncio.to_thread(bcrypt.checkpw, password.encode("utf-8", "surrogatepass"), secret)
         except ValueError:
             pass_ok = False
-        return user_ok and pass_ok
+        return row.user_id if row is not None and pass_ok else None
 
-    async def secret(self, service: str) -> str | None:
-        """The hardcover token or google_books key in clear, for provider calls only."""
+    async def secret(self, service: str, user_id: str | None = None) -> str | None:
+        """The hardcover token (of ``user_id``) or the google_books key in clear, for provider calls only."""
         env = self._env(service)
-        if env is not None:
+        if env is not None and (service in SERVER_SERVICES or user_id == await self.accounts.first_admin_id()):
             return env.get("token") or env.get("apiKey")
-        async with self.db.read() as conn:
-            row = await rows.get(conn, service)
+        if service not in SERVER_SERVICES and user_id is None:
+            return None
+        row = await self._row(user_id or "", service)
         return self.box.open(row.secret) if row else None
+
+    async def accounts_with(self, service: str) -> list[str]:
+        """Accounts that have ``service`` set (the first admin's by environment included)."""
+        async with self.db.read() as conn:
+            found = await rows.with_service(conn, service)
+        if self._env(service) is not None:
+            first = await self.accounts.first_admin_id()
+            found = [first, *(u for u in found if u != first)]
+        return found
 
 
 def _check_service(service: str) -> None:

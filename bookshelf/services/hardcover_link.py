@@ -83,36 +83,36 @@ async def find_link(api: HardcoverClient, book: Pending) -> Outcome:
 
 
 class UserLinks:
-    """Links set by hand (method user): automatic linking never replaces them."""
+    """Links an account set by hand (method user): automatic linking never replaces them."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def get(self, book_id: str) -> dict[str, Any]:
+    async def get(self, user_id: str, book_id: str) -> dict[str, Any]:
         async with self.db.read() as conn:
             if not await rows.book_exists(conn, book_id):
                 raise NotFound("Book not found")
-            link = await rows.get_link(conn, book_id)
+            link = await rows.get_link(conn, user_id, book_id)
         if link is None:
             raise NotFound("This book has no Hardcover link")
         return link.to_json()
 
-    async def set(self, book_id: str, body: Any) -> dict[str, Any]:
+    async def set(self, user_id: str, book_id: str, body: Any) -> dict[str, Any]:
         hardcover_id, edition_id = _link_body(body)
         link = Link(book_id, hardcover_id, edition_id, None, "user", 1.0, user_set=True)
         at = clock.now_iso()
         async with self.db.write() as conn:
             if not await rows.book_exists(conn, book_id):
                 raise NotFound("Book not found")
-            await rows.save_link(conn, link, at)
-            await rows.log(conn, book_id, hardcover_id, "link", "linked", "linked by the user", at)
+            await rows.save_link(conn, user_id, link, at)
+            await rows.log(conn, user_id, book_id, hardcover_id, "link", "linked", "linked by the user", at)
         return link.to_json()
 
-    async def delete(self, book_id: str) -> None:
+    async def delete(self, user_id: str, book_id: str) -> None:
         async with self.db.write() as conn:
             if not await rows.book_exists(conn, book_id):
                 raise NotFound("Book not found")
-            if not await rows.delete_link(conn, book_id):
+            if not await rows.delete_link(conn, user_id, book_id):
                 raise NotFound("This book has no Hardcover link")
 
 

@@ -110,13 +110,14 @@ class HardcoverSyncService:
         self.make_limiter: Callable[[str | None], RateLimiter] = sync_limiter
         self.policy = RetryPolicy(attempts=3, backoff=2.0)
         self.monotonic: Clock = time.monotonic  # when runs are due
-        self._limiter: RateLimiter | None = None
+        # Per account: each syncs with its own token, its own request budget and its own runs.
+        self._limiter: dict[str, RateLimiter] = {}
         self._start_lock = asyncio.Lock()
-        self._task: asyncio.Task[RunResult | None] | None = None
+        self._task: dict[str, asyncio.Task[RunResult | None]] = {}
         self._reruns: set[asyncio.Task[None]] = set()
-        self._job_id: str | None = None
-        self._last_start: float | None = None
-        self._checked: tuple[float, dict[str, Any]] | None = None
+        self._job_id: dict[str, str] = {}
+        self._last_start: dict[str, float] = {}
+        self._checked: dict[str, tuple[float, dict[str, Any]]] = {}
         self.links = UserLinks(db)
         credentials.listeners.append(self._credential_changed)
 
@@ -134,10 +135,12 @@ class HardcoverSyncService:
     async def close(self) -> None:
         for rerun in list(self._reruns):
             rerun.cancel()
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
+        for task in list(self._task.values()):
+            if task.done():
+                continue
+            task.cancel()
             try:
-                await self._task
+                await task
             except (asyncio.CancelledError, Exception):
                 pass
         if self._own_client:
@@ -145,40 +148,50 @@ class HardcoverSyncService:
 
     def _credential_changed(self, service: str) -> None:
         if service == "hardcover":
-            self._checked = None
+            self._checked.clear()
 
-    def limiter(self, token: str | None) -> RateLimiter:
-        # One bucket across runs: a fresh one starts full and could overshoot the minute's budget.
-        # Replaced only when a new token changes the burst (legacy tokens get half).
+    def limiter(self, token: str | None, user_id: str = "") -> RateLimiter:
+        # One bucket per account across runs: a fresh one starts full and could overshoot the minute's
+        # budget. Replaced only when a new token changes the burst (legacy tokens get half).
         fresh = self.make_limiter(token)
-        if self._limiter is None or self._limiter.burst != fresh.burst:
-            self._limiter = fresh
-        return self._limiter
+        current = self._limiter.get(user_id)
+        if current is None or current.burst != fresh.burst:
+            self._limiter[user_id] = current = fresh
+        return current
 
-    def _api(self, token: str | None, policy: RetryPolicy | None = None) -> HardcoverClient:
+    def _api(self, token: str | None, user_id: str, policy: RetryPolicy | None = None) -> HardcoverClient:
         return HardcoverClient(
-            self.http, self.settings.hardcover_url, token, limiter=self.limiter(token), policy=policy or self.policy
-        )
+            self.http, self.settings.hardcover_url, token, limiter=self.limiter(token, user_id),
+            policy=policy or self.policy,
+        )  # fmt: skip
+
+    async def _token(self, user_id: str) -> str | None:
+        return clean_token(await self.credentials.secret("hardcover", user_id))
 
     # -- starting runs -----------------------------------------------------------------------
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
+    def running(self, user_id: str) -> bool:
+        task = self._task.get(user_id)
+        return task is not None and not task.done()
 
-    async def start(self) -> str:
-        """Start a run and return its job id; while one runs, its id (never two at once)."""
-        if not clean_token(await self.credentials.secret("hardcover")):
+    async def start(self, user_id: str) -> str:
+        """Start the account's run and return its job id; while one runs, its id (never two at once)."""
+        if not await self._token(user_id):
             raise Conflict("Hardcover is not configured: set a token with PUT /api/credentials/hardcover")
         async with self._start_lock:
-            if self.running and self._job_id is not None:
-                return self._job_id
-            job = Job.new("hardcover", TASK, state="active")
+            if self.running(user_id) and user_id in self._job_id:
+                return self._job_id[user_id]
+            job = Job.new("hardcover", TASK, state="active", args={"userId": user_id})
             async with self.db.write() as conn:
                 await job_rows.insert(conn, job)
-            self._job_id = job.id
-            self._last_start = self.monotonic()
-            self._task = asyncio.get_running_loop().create_task(self._run_job(job.id), name="hardcover sync")
+            self._launch(user_id, job.id)
         return job.id
+
+    def _launch(self, user_id: str, job_id: str) -> None:
+        self._job_id[user_id] = job_id
+        self._last_start[user_id] = self.monotonic()
+        self._task[user_id] = asyncio.get_running_loop().create_task(
+            self._run_job(user_id, job_id), name="hardcover sync"
+        )
 
     async def rerun(self, job_id: str) -> None:
         """POST /api/jobs/{id}/retry of a failed run: the same job runs again, after any run in progress."""
@@ -187,44 +200,52 @@ class HardcoverSyncService:
         task.add_done_callback(self._reruns.discard)
 
     async def _rerun(self, job_id: str) -> None:
+        async with self.db.read() as conn:
+            job = await job_rows.get(conn, job_id)
+        # A run recorded before accounts existed was the first admin's.
+        user_id = (job.args or {}).get("userId") if job is not None else None
+        user_id = user_id or await self.credentials.accounts.first_admin_id()
         while True:
             async with self._start_lock:
-                current = self._task
-                if not self.running:
+                current = self._task.get(user_id)
+                if not self.running(user_id):
                     now = clock.now_iso()
                     async with self.db.write() as conn:
                         await job_rows.update(conn, job_id, state="active", started_at=now, updated_at=now)
-                    self._job_id = job_id
-                    self._last_start = self.monotonic()
-                    self._task = asyncio.get_running_loop().create_task(self._run_job(job_id), name="hardcover sync")
+                    self._launch(user_id, job_id)
                     return
             assert current is not None
             await asyncio.wait([current])  # never two runs at once
 
-    async def wait(self) -> RunResult | None:
-        """Wait for the current run (if any) to end; its result, or None if it stopped."""
-        return await asyncio.shield(self._task) if self._task is not None else None
+    async def wait(self, user_id: str) -> RunResult | None:
+        """Wait for the account's current run (if any) to end; its result, or None if it stopped."""
+        task = self._task.get(user_id)
+        return await asyncio.shield(task) if task is not None else None
 
-    async def sync_now(self) -> RunResult | None:
-        await self.start()
-        return await self.wait()
+    async def sync_now(self, user_id: str) -> RunResult | None:
+        await self.start(user_id)
+        return await self.wait(user_id)
 
     async def tick(self) -> None:
-        """Called every half minute: starts a run when hardcoverSync is enabled and one is due.
-        The preference is read each time, so a new interval applies without a restart."""
+        """Called every half minute: starts each account's run when hardcoverSync is enabled and one
+        is due. The preference is read each time, so a new interval applies without a restart."""
         schedule = self.preferences.get("hardcoverSync")
-        if not schedule.get("enabled") or self.running:
+        if not schedule.get("enabled"):
             return
-        due = self._last_start is None or self.monotonic() - self._last_start >= schedule["intervalMinutes"] * 60
-        if due and clean_token(await self.credentials.secret("hardcover")):
-            await self.start()
+        for user_id in await self.credentials.accounts_with("hardcover"):
+            if self.running(user_id):
+                continue
+            last = self._last_start.get(user_id)
+            due = last is None or self.monotonic() - last >= schedule["intervalMinutes"] * 60
+            if due and await self._token(user_id):
+                await self.start(user_id)
 
-    async def _run_job(self, job_id: str) -> RunResult | None:
+    async def _run_job(self, user_id: str, job_id: str) -> RunResult | None:
         # Nobody awaits a run started over HTTP, so it ends in its job row, never with an exception.
         result: RunResult | None = None
         state, error = "failed", "interrupted"
         try:
-            result = await self._run()
+            result = await self._run(user_id)
             state, error = "completed", ""
         except SyncStopped as exc:
             error = f"{exc.code}: {exc.message}"
@@ -246,36 +267,37 @@ class HardcoverSyncService:
         return result
 
     # -- a run -----------------------------------------------------------------------------
-    async def _run(self) -> RunResult:
-        token = clean_token(await self.credentials.secret("hardcover"))
+    async def _run(self, user_id: str) -> RunResult:
+        token = await self._token(user_id)
         if token is None:
-            raise await self._stop("not_configured", "Hardcover is not configured")
-        api = self._api(token)
+            raise await self._stop(user_id, "not_configured", "Hardcover is not configured")
+        api = self._api(token, user_id)
         try:
             me = await api.me()
         except UpstreamError as exc:
-            raise await self._stop(error_code(exc), exc.message) from None
-        self._checked = (time.monotonic(), _connected(me))
+            raise await self._stop(user_id, error_code(exc), exc.message) from None
+        self._checked[user_id] = (time.monotonic(), _connected(me))
         async with self.db.read() as conn:
-            books = await rows.pending(conn, self.now() - int(self.preferences.get("pausedAfterDays")) * DAY)
+            books = await rows.pending(conn, user_id, self.now() - int(self.preferences.get("pausedAfterDays")) * DAY)
         result = RunResult()
         zone, now = self._zone(), self.now()
         for book in books:
-            await self._book_with_pauses(api, book, zone, now, me, result)
+            await self._book_with_pauses(user_id, api, book, zone, now, me, result)
         async with self.db.write() as conn:
-            await rows.set_value(conn, rows.LAST_SYNC_KEY, clock.now_iso())
-            await rows.set_value(conn, rows.LAST_ERROR_KEY, None)
-            await rows.log(conn, None, None, "sync", "ok", result.summary(), clock.now_iso())
+            await rows.set_value(conn, rows.account_key(rows.LAST_SYNC_KEY, user_id), clock.now_iso())
+            await rows.set_value(conn, rows.account_key(rows.LAST_ERROR_KEY, user_id), None)
+            await rows.log(conn, user_id, None, None, "sync", "ok", result.summary(), clock.now_iso())
         log.info("hardcover sync: %s", result.summary())
         return result
 
     async def _book_with_pauses(
-        self, api: HardcoverClient, book: Pending, zone: tzinfo, now: int, me: HardcoverUser, result: RunResult
-    ) -> None:
+        self, user_id: str, api: HardcoverClient, book: Pending, zone: tzinfo, now: int, me: HardcoverUser,
+        result: RunResult,
+    ) -> None:  # fmt: skip
         pauses = 0
         while True:
             try:
-                await self._book(api, book, zone, now, me, result)
+                await self._book(user_id, api, book, zone, now, me, result)
                 return
             except UpstreamError as exc:
                 code = error_code(exc)
@@ -285,61 +307,67 @@ class HardcoverSyncService:
                     await api.limiter.sleep(exc.retry_after if exc.retry_after is not None else 60.0)
                     continue
                 if code in STOPPING:
-                    raise await self._stop(code, exc.message) from None
+                    raise await self._stop(user_id, code, exc.message) from None
                 result.failed += 1
                 return
 
     async def _book(
-        self, api: HardcoverClient, book: Pending, zone: tzinfo, now: int, me: HardcoverUser, result: RunResult
-    ) -> None:
+        self, user_id: str, api: HardcoverClient, book: Pending, zone: tzinfo, now: int, me: HardcoverUser,
+        result: RunResult,
+    ) -> None:  # fmt: skip
         target = target_for(book, zone, now)
         if target is None:
             return
         link = book.link
         if link is None or (not link.linked and not link.user_set and link.fingerprint != fingerprint(book)):
             # Kept on the book, so a retry after a rate-limit pause does not look it up again.
-            link = book.link = await self._logged(book, None, "link", self._link(api, book, result))
+            link = book.link = await self._logged(user_id, book, None, "link", self._link(user_id, api, book, result))
         if not link.linked:
             return
         if link.pages is None:
-            await self._logged(book, link.hardcover_book_id, "push", self._find_pages(api, link))
+            await self._logged(user_id, book, link.hardcover_book_id, "push", self._find_pages(user_id, api, link))
         sent = target.sent(link)
         if book.sync.sent_state == sent:
             result.unchanged += 1
             return
         pushed = await self._logged(
-            book, link.hardcover_book_id, "push", push(api, link, target, me.privacy_setting_id)
+            user_id, book, link.hardcover_book_id, "push", push(api, link, target, me.privacy_setting_id)
         )
         at = clock.now_iso()
+        state = SyncState(book.book_id, pushed.user_book_id, pushed.read_id, sent, at)
         async with self.db.write() as conn:
-            await rows.save_sync_state(conn, SyncState(book.book_id, pushed.user_book_id, pushed.read_id, sent, at))
-            await rows.log(conn, book.book_id, link.hardcover_book_id, "push", "ok", pushed.message, at)
+            await rows.save_sync_state(conn, user_id, state)
+            await rows.log(conn, user_id, book.book_id, link.hardcover_book_id, "push", "ok", pushed.message, at)
         book.sync.sent_state = sent
         result.pushed += 1
 
-    async def _logged(self, book: Pending, hardcover_id: int | None, action: str, work: Awaitable[T]) -> T:
+    async def _logged(
+        self, user_id: str, book: Pending, hardcover_id: int | None, action: str, work: Awaitable[T]
+    ) -> T:
         try:
             return await work
         except UpstreamError as exc:
             if not (error_code(exc) == "rate_limited" and exc.transient):
+                at = clock.now_iso()
                 async with self.db.write() as conn:
-                    await rows.log(conn, book.book_id, hardcover_id, action, "error", exc.message, clock.now_iso())
+                    await rows.log(conn, user_id, book.book_id, hardcover_id, action, "error", exc.message, at)
             raise
 
-    async def _link(self, api: HardcoverClient, book: Pending, result: RunResult) -> Link:
+    async def _link(self, user_id: str, api: HardcoverClient, book: Pending, result: RunResult) -> Link:
         outcome = await find_link(api, book)
         at = clock.now_iso()
         async with self.db.write() as conn:
-            if not await rows.save_link(conn, outcome.link, at):  # the user linked it meanwhile: theirs wins
-                return await rows.get_link(conn, book.book_id) or outcome.link
+            if not await rows.save_link(conn, user_id, outcome.link, at):  # the user linked it meanwhile: theirs wins
+                return await rows.get_link(conn, user_id, book.book_id) or outcome.link
             await rows.log(
-                conn, book.book_id, outcome.link.hardcover_book_id, "link", outcome.status, outcome.message, at
-            )
+                conn, user_id, book.book_id, outcome.link.hardcover_book_id, "link", outcome.status,
+                outcome.message, at,
+            )  # fmt: skip
         result.linked += outcome.status == "linked"
         result.needs_confirmation += outcome.status == "needs_confirmation"
         return outcome.link
 
-    async def _find_pages(self, api: HardcoverClient, link: Link) -> None:
+    async def _find_pages(self, user_id: str, api: HardcoverClient, link: Link) -> None:
         """The page count progress is measured in: the linked edition's, else the book's.
         0 records "looked up, unknown" so the lookup is not repeated every run."""
         assert link.hardcover_book_id is not None
@@ -351,16 +379,17 @@ class HardcoverSyncService:
             if edition_id is None and details.editions:
                 edition_id = next((e.id for e in details.editions if e.pages == pages), None)
         async with self.db.write() as conn:
-            await rows.set_pages(conn, link.book_id, pages, edition_id)
+            await rows.set_pages(conn, user_id, link.book_id, pages, edition_id)
         link.pages, link.edition_id = pages, edition_id
 
-    async def _stop(self, code: str, message: str) -> SyncStopped:
+    async def _stop(self, user_id: str, code: str, message: str) -> SyncStopped:
         """Record why a run stopped (shown by the status endpoint) and build the exception."""
-        self._checked = None
+        self._checked.pop(user_id, None)
         at = clock.now_iso()
+        error = {"code": code, "message": message, "at": at}
         async with self.db.write() as conn:
-            await rows.set_value(conn, rows.LAST_ERROR_KEY, {"code": code, "message": message, "at": at})
-            await rows.log(conn, None, None, "sync", "error", f"{code}: {message}", at)
+            await rows.set_value(conn, rows.account_key(rows.LAST_ERROR_KEY, user_id), error)
+            await rows.log(conn, user_id, None, None, "sync", "error", f"{code}: {message}", at)
         log.warning("hardcover sync stopped: %s (%s)", message, code)
         return SyncStopped(code, message)
 
@@ -371,34 +400,34 @@ class HardcoverSyncService:
             return ZoneInfo("UTC")
 
     # -- status and log ------------------------------------------------------------------------
-    async def status(self) -> dict[str, Any]:
-        token = clean_token(await self.credentials.secret("hardcover"))
+    async def status(self, user_id: str) -> dict[str, Any]:
+        token = await self._token(user_id)
         async with self.db.read() as conn:
-            last_sync = await rows.get_value(conn, rows.LAST_SYNC_KEY)
-            last_error = await rows.get_value(conn, rows.LAST_ERROR_KEY)
+            last_sync = await rows.get_value(conn, rows.account_key(rows.LAST_SYNC_KEY, user_id))
+            last_error = await rows.get_value(conn, rows.account_key(rows.LAST_ERROR_KEY, user_id))
         body: dict[str, Any] = {
             "configured": token is not None,
             "connected": False,
             "username": None,
             "lastSyncAt": last_sync,
             "error": None,
-            "running": self.running,
+            "running": self.running(user_id),
         }
         if token is None:
             return body
-        body.update(await self._check(token))
+        body.update(await self._check(user_id, token))
         if body["error"] is None and last_error:
             body["error"] = {"code": last_error["code"], "message": last_error["message"], "at": last_error["at"]}
         return body
 
-    async def _check(self, token: str) -> dict[str, Any]:
-        cached = self._checked
+    async def _check(self, user_id: str, token: str) -> dict[str, Any]:
+        cached = self._checked.get(user_id)
         if cached is not None and time.monotonic() - cached[0] < STATUS_TTL:
             return cached[1]
-        if self.running and cached is not None:
+        if self.running(user_id) and cached is not None:
             return cached[1]  # a run is using the request budget and has just checked the token itself
         try:
-            me = await self._api(token, RetryPolicy(attempts=1)).me()
+            me = await self._api(token, user_id, RetryPolicy(attempts=1)).me()
             checked = _connected(me)
         except UpstreamError as exc:
             checked = {
@@ -406,12 +435,12 @@ class HardcoverSyncService:
                 "username": None,
                 "error": {"code": error_code(exc), "message": exc.message, "at": clock.now_iso()},
             }
-        self._checked = (time.monotonic(), checked)
+        self._checked[user_id] = (time.monotonic(), checked)
         return checked
 
-    async def log_entries(self, limit: int) -> list[dict[str, Any]]:
+    async def log_entries(self, user_id: str, limit: int) -> list[dict[str, Any]]:
         async with self.db.read() as conn:
-            return await rows.recent_log(conn, limit)
+            return await rows.recent_log(conn, user_id, limit)
 
 
 def _connected(me: HardcoverUser) -> dict[str, Any]:

@@ -152,7 +152,9 @@ class MetadataService:
             return []
         secret = None
         if name in ("hardcover", "google_books"):
-            secret = await self.credentials.secret(name)
+            # Metadata is shared: Hardcover lookups use the first admin's token, as before accounts.
+            owner = await self.credentials.accounts.first_admin_id() if name == "hardcover" else None
+            secret = await self.credentials.secret(name, owner)
             if not secret:
                 what = "API token" if name == "hardcover" else "API key"
                 report.notes.append(_note(name, "skipped", "not_configured", f"skipped: no {what} configured"))

@@ -1,9 +1,10 @@
-"""Web UI sessions: sign in with an API key, a signed cookie, CSRF tokens, and ending sessions.
+"""Web UI sessions: sign in with an API key or a password, a signed cookie, CSRF tokens, and ending sessions.
 
 The cookie holds a random token plus an HMAC of it under ``data/session.key``,
 so a forged or truncated cookie is refused without touching the database. Only
-a SHA-256 of the token is stored; a session row belongs to the API key it was
-opened with and is deleted with it (foreign key cascade and KeyService.on_delete).
+a SHA-256 of the token is stored; a session row belongs to an account and, when
+opened with a key, to that key, and is deleted with either (foreign key
+cascade, KeyService.on_delete and AccountService.on_delete).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bookshelf import clock
 from bookshelf.db import Database
 from bookshelf.db import sessions as rows
 from bookshelf.errors import Unauthorized
+from bookshelf.services.accounts import AccountService
 from bookshelf.services.keys import KeyService
 from bookshelf.services.secrets_box import load_or_create_key
 
@@ -33,9 +35,10 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 @dataclass(frozen=True)
 class Session:
-    key_id: str
+    key_id: str | None  # None when opened with a password
     csrf: str
     token_hash: str
+    user_id: str = ""
 
 
 def _hash(token: str) -> str:
@@ -63,13 +66,15 @@ def header_from_scope(scope: Any, name: bytes) -> str | None:
 
 
 class SessionService:
-    def __init__(self, db: Database, keys: KeyService, key_path: Path) -> None:
+    def __init__(self, db: Database, keys: KeyService, accounts: AccountService, key_path: Path) -> None:
         self.db = db
         self.keys = keys
+        self.accounts = accounts
         self._secret = load_or_create_key(key_path)
         # token hash -> Session; a cache so each page or API call costs no database read.
         self._cache: dict[str, tuple[Session, str]] = {}
         keys.on_delete.append(self._forget_key)
+        accounts.on_delete.append(self._forget_account)
 
     # --- cookies -------------------------------------------------------------------------------
 
@@ -100,16 +105,24 @@ class SessionService:
 
     async def sign_in(self, raw_key: str) -> tuple[str, Session]:
         """(cookie value, session) for a valid API key; Unauthorized otherwise."""
-        key_id = await self.keys.authenticate(raw_key.strip())
-        if key_id is None:
+        found = await self.keys.identify(raw_key.strip())
+        if found is None:
             raise Unauthorized("That API key is not valid")
-        return await self.open_for(key_id)
+        return await self.open_for(found[1], found[0])
 
-    async def open_for(self, key_id: str) -> tuple[str, Session]:
+    async def sign_in_password(self, username: str, password: str) -> tuple[str, Session]:
+        """(cookie value, session) for an account's user name and password; Unauthorized otherwise."""
+        account = await self.accounts.verify_password(username, password)
+        if account is None:
+            raise Unauthorized("That user name and password do not match")
+        return await self.open_for(account.id)
+
+    async def open_for(self, user_id: str, key_id: str | None = None) -> tuple[str, Session]:
         token = secrets.token_urlsafe(32)
         now = clock.now()
         row = rows.SessionRow(
             token_hash=_hash(token),
+            user_id=user_id,
             key_id=key_id,
             csrf=secrets.token_urlsafe(24),
             created_at=clock.iso(now),
@@ -118,7 +131,7 @@ class SessionService:
         async with self.db.write() as conn:
             await rows.delete_expired(conn, clock.iso(now))
             await rows.insert(conn, row)
-        session = Session(key_id=key_id, csrf=row.csrf, token_hash=row.token_hash)
+        session = Session(key_id=key_id, csrf=row.csrf, token_hash=row.token_hash, user_id=user_id)
         self._cache[row.token_hash] = (session, row.expires_at)
         return self._sign(token), session
 
@@ -130,6 +143,9 @@ class SessionService:
     def _forget_key(self, key_id: str) -> None:
         # The rows went with the key (ON DELETE CASCADE); drop the cached copies too.
         self._cache = {h: s for h, s in self._cache.items() if s[0].key_id != key_id}
+
+    def _forget_account(self, user_id: str) -> None:
+        self._cache = {h: s for h, s in self._cache.items() if s[0].user_id != user_id}
 
     # --- lookups -------------------------------------------------------------------------------
 
@@ -145,7 +161,7 @@ class SessionService:
                 row = await rows.get(conn, token_hash)
             if row is None:
                 return None
-            cached = (Session(row.key_id, row.csrf, row.token_hash), row.expires_at)
+            cached = (Session(row.key_id, row.csrf, row.token_hash, row.user_id), row.expires_at)
             self._cache[token_hash] = cached
         session, expires_at = cached
         if expires_at <= now:
@@ -156,15 +172,16 @@ class SessionService:
     async def for_scope(self, scope: Any) -> Session | None:
         return await self.from_cookie(cookie_from_scope(scope, COOKIE))
 
-    async def key_for_scope(self, scope: Any) -> str | None:
-        """The API key behind a cookie-authenticated /api request; unsafe methods need X-CSRF-Token."""
+    async def identity_for_scope(self, scope: Any) -> tuple[str | None, str] | None:
+        """(key id or None, account id) behind a cookie-authenticated /api request; unsafe methods
+        need X-CSRF-Token."""
         session = await self.for_scope(scope)
         if session is None:
             return None
         if scope.get("method", "GET") not in SAFE_METHODS and not csrf_matches(session, scope):
             scope["bookshelf.csrf_failed"] = True
             return None
-        return session.key_id
+        return session.key_id, session.user_id
 
 
 def csrf_matches(session: Session, scope: Any) -> bool:

@@ -65,8 +65,8 @@ class StatsService:
         except (ZoneInfoNotFoundError, ValueError):
             return ZoneInfo("UTC")
 
-    async def stats(self) -> dict[str, Any]:
-        """/api/stats. Every figure comes from KOReader's writes; docs/reading-stats.md says more.
+    async def stats(self, user_id: str) -> dict[str, Any]:
+        """/api/stats, of one account. Every figure comes from KOReader's writes; docs/reading-stats.md says more.
 
         Reading time: consecutive writes from one device less than 10 minutes
         apart form a session; the time between them is reading, credited to
@@ -81,9 +81,9 @@ class StatsService:
         now = self.reading.now()
         today = datetime.fromtimestamp(now, zone).date()
         async with self.db.read() as conn:
-            buckets = await rows.activity(conn)
-            finishes = await rows.finishes(conn)
-            genres = await rows.genre_distribution(conn, self.reading.active_since())
+            buckets = await rows.activity(conn, user_id)
+            finishes = await rows.finishes(conn, user_id)
+            genres = await rows.genre_distribution(conn, user_id, self.reading.active_since())
         days: dict[date, list[float]] = defaultdict(lambda: [0, 0.0])
         for bucket in buckets:
             totals = days[datetime.fromtimestamp(bucket.start, zone).date()]
@@ -118,15 +118,16 @@ class StatsService:
             "byMonth": [{"month": month, "count": by_month.get(month, 0)} for month in months_back(today, MONTHS)],
         }
 
-    async def dashboard(self) -> dict[str, Any]:
+    async def dashboard(self, user_id: str) -> dict[str, Any]:
+        """The dashboard as one account sees it: its currently reading, the shared library and pipeline."""
         async with self.db.read() as conn:
             recent_ids, _ = await library.list_ids(conn, library.BookFilter(), "organized_newest", DASHBOARD_BOOKS, 0)
             recent = await book_rows.get_many(conn, recent_ids)
             totals = await self._library_totals(conn)
             statuses = await rows.status_counts(conn)
             queues = await job_rows.counts(conn)
-        await self.reading.annotate(recent)
-        reading = await self.reading.currently_reading(DASHBOARD_BOOKS)
+        await self.reading.annotate(user_id, recent)
+        reading = await self.reading.currently_reading(user_id, DASHBOARD_BOOKS)
         return {
             "currentlyReading": [book.to_json() for book in reading],
             "recentlyAdded": [book.to_json() for book in recent],

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import replace
+
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
@@ -28,27 +31,45 @@ from bookshelf.web.api import (
     search,
     stats,
     trash,
+    users,
 )
 from bookshelf.web.routing import Endpoint
 from bookshelf.web.ui import routes as ui_routes
 from bookshelf.web.ui.errors import error_page
+
+# Who may call what. A reader browses, searches, reads and downloads the shared
+# library and keeps their own reading, statistics, devices, credentials, Hardcover
+# and keys; everything that changes the library or the server is an admin's.
+# Upload is checked in its handler (an admin, or a reader with canUpload).
+READER_INBOX = {("POST", "/api/inbox/upload")}
+ADMIN_UI = {
+    ("GET", "/inbox"), ("GET", "/review/{id}"), ("GET", "/jobs"), ("GET", "/trash"), ("POST", "/trash/empty"),
+    ("POST", "/trash/{id}/restore"), ("POST", "/trash/{id}/delete"), ("POST", "/settings/preferences"),
+}  # fmt: skip
+
+
+def admin(endpoints: Iterable[Endpoint], keep: set[tuple[str, str]] | None = None) -> list[Endpoint]:
+    """These endpoints for admins only, but those in ``keep``."""
+    keep = keep or set()
+    return [e if (e.method, e.path) in keep else replace(e, admin=True) for e in endpoints]
 
 
 def all_endpoints() -> list[Endpoint]:
     return [
         *meta.ENDPOINTS,
         *keys.ENDPOINTS,
+        *users.ENDPOINTS,
         *credentials.ENDPOINTS,
-        *preferences.ENDPOINTS,
-        *inbox.ENDPOINTS,
-        *bulk.ENDPOINTS,
-        *books.ENDPOINTS,
-        *review.ENDPOINTS,
-        *jobs.ENDPOINTS,
-        *library_edit.ENDPOINTS,
-        *book_files.ENDPOINTS,
-        *trash.ENDPOINTS,
-        *ui_routes.ENDPOINTS,
+        *admin(preferences.ENDPOINTS),
+        *admin(inbox.ENDPOINTS, keep=READER_INBOX),
+        *admin(bulk.ENDPOINTS),
+        *admin(books.ENDPOINTS),
+        *admin(review.ENDPOINTS),
+        *admin(jobs.ENDPOINTS),
+        *admin(library_edit.ENDPOINTS),
+        *admin(book_files.ENDPOINTS),
+        *admin(trash.ENDPOINTS),
+        *[replace(e, admin=True) if (e.method, e.path) in ADMIN_UI else e for e in ui_routes.ENDPOINTS],
         *reader.ENDPOINTS,
         *reading.ENDPOINTS,
         *stats.ENDPOINTS,
@@ -57,7 +78,7 @@ def all_endpoints() -> list[Endpoint]:
         *opds.ENDPOINTS,
         *library.ENDPOINTS,
         *search.ENDPOINTS,
-        *imports.ENDPOINTS,
+        *admin(imports.ENDPOINTS),
     ]
 
 

@@ -9,10 +9,26 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bookshelf.errors import BookshelfError, InvalidInput, PayloadTooLarge
+from bookshelf.errors import BookshelfError, Forbidden, InvalidInput, PayloadTooLarge, Unauthorized
+from bookshelf.models import Account
 from bookshelf.web.paging import whole_number
 
 MAX_JSON_BYTES = 1_000_000
+
+
+def account_of(request: Request) -> Account:
+    """The account this request acts as (set by web.middleware.ApiAuth); 401 when there is none."""
+    account = request.scope.get("bookshelf.account")
+    if account is None:
+        raise Unauthorized("A valid API key is required")
+    return account
+
+
+def require_admin(request: Request) -> Account:
+    account = account_of(request)
+    if not account.is_admin:
+        raise Forbidden("This needs an admin account")
+    return account
 
 
 class JSON(JSONResponse):

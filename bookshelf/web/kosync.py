@@ -96,8 +96,8 @@ async def _body(request: Request) -> dict[str, Any]:
     return value
 
 
-async def _authorize(request: Request) -> None:
-    """x-auth-user / x-auth-key against the kosync credential; 401/2001 for anything amiss."""
+async def _authorize(request: Request) -> str:
+    """x-auth-user / x-auth-key against the accounts' kosync credentials; the account id, or 401/2001."""
     user = request.headers.get("x-auth-user", "")
     key = request.headers.get("x-auth-key", "")
     if not user or not key:
@@ -107,8 +107,10 @@ async def _authorize(request: Request) -> None:
         user = user.encode("latin-1").decode("utf-8")
     except UnicodeDecodeError:
         raise unauthorized() from None
-    if not await runtime(request).credentials.verify_password("kosync", user, key):
+    user_id = await runtime(request).credentials.verify_password("kosync", user, key)
+    if user_id is None:
         raise unauthorized()
+    return user_id
 
 
 def _percentage(value: Any) -> float | None:
@@ -169,7 +171,7 @@ async def healthcheck(request: Request) -> Response:
 
 
 async def create_user(request: Request) -> Response:
-    # Registration is disabled: one user, configured by the administrator.
+    # Registration is disabled: accounts and their KOReader credentials are made in bookshelf.
     raise KosyncError(402, 2005, "User registration is disabled.")
 
 
@@ -180,16 +182,16 @@ async def auth_user(request: Request) -> Response:
 
 async def put_progress(request: Request) -> Response:
     body = await _body(request)
-    await _authorize(request)
+    user_id = await _authorize(request)
     update = parse_update(body)
-    timestamp = await runtime(request).reading.record(update)
+    timestamp = await runtime(request).reading.record(user_id, update)
     return JSON({"document": update.document, "timestamp": timestamp})
 
 
 async def get_progress(request: Request) -> Response:
-    await _authorize(request)
+    user_id = await _authorize(request)
     document = _document(request.path_params["document"])
-    found = await runtime(request).reading.latest(document)
+    found = await runtime(request).reading.latest(user_id, document)
     return JSON(found.to_kosync() if found else {})
 
 
@@ -239,6 +241,8 @@ ENDPOINTS = [
                                  ["document", "timestamp"]), **AUTH_ERRORS, **BODY_ERRORS}),
     Endpoint("GET", "/kosync/syncs/progress/{document}", get_progress, "Latest reading position of a document",
              "kosync", params=(DOCUMENT, *AUTH_HEADERS),
-             description="The most recent write across devices (even when behind another device); 200 {} when "
-             "the document is unknown.", responses={200: PROGRESS, **AUTH_ERRORS, 403: ERROR}),
+             description="The account's last committed write (commit order, not the clock) across devices, even "
+             "when behind another device. For a document of a known book, the latest over all of that book's "
+             "document ids (every file version), with document set to the id asked for. 200 {} when the "
+             "document is unknown.", responses={200: PROGRESS, **AUTH_ERRORS, 403: ERROR}),
 ]  # fmt: skip

@@ -75,24 +75,42 @@ class ProxyHeaders:
         await self.app(scope, receive, send)
 
 
+# Surfaces with their own authentication (device credentials) or none at all.
+_OWN_AUTH = ("/kosync", "/opds", "/static")
+ACCOUNT = "bookshelf.account"
+KEY_ID = "bookshelf.key_id"
+
+
 class ApiAuth:
-    """Every /api route but the open ones needs a key (Bearer or X-API-Key) or a UI session."""
+    """Every /api route but the open ones needs a key (Bearer or X-API-Key) or a UI session.
+
+    The account behind it goes into ``scope["bookshelf.account"]`` (read with
+    ``web.http.account_of``). UI pages get it from the session cookie too, but
+    are never refused here: each page redirects to sign-in on its own.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or not (path == "/api" or path.startswith("/api/")):
+        if scope["type"] != "http" or path.startswith(_OWN_AUTH):
             await self.app(scope, receive, send)
             return
+        api = path == "/api" or path.startswith("/api/")
         rt = scope["app"].state.runtime
         method = scope["method"]
-        key_id = await self._identify(scope, rt)
-        if key_id:
-            scope["bookshelf.key_id"] = key_id
+        identity = await self._identify(scope, rt, api)
+        account = await rt.accounts.find(identity[1]) if identity else None
+        if account is not None:
+            scope[ACCOUNT] = account
+            if identity and identity[0]:
+                scope[KEY_ID] = identity[0]
+        if not api:
+            await self.app(scope, receive, send)
+            return
         open_route = (method, path) in OPEN_API_ROUTES or path == HEALTH
-        if key_id or open_route:
+        if account is not None or open_route:
             await self.app(scope, receive, send)
             return
         address = client_address(scope)
@@ -107,18 +125,22 @@ class ApiAuth:
             message = "A signed-in browser must send its X-CSRF-Token header with this request"
         await error_response(Unauthorized(message))(scope, receive, send)
 
-    async def _identify(self, scope: Scope, rt: Any) -> str | None:
+    async def _identify(self, scope: Scope, rt: Any, api: bool) -> tuple[str | None, str] | None:
         raw = None
-        authorization = _header(scope, b"authorization")
-        if authorization and authorization[:7].lower() == "bearer ":
-            raw = authorization[7:].strip()
-        raw = raw or _header(scope, b"x-api-key")
+        if api:
+            authorization = _header(scope, b"authorization")
+            if authorization and authorization[:7].lower() == "bearer ":
+                raw = authorization[7:].strip()
+            raw = raw or _header(scope, b"x-api-key")
         if raw:
-            return await rt.keys.authenticate(raw)
+            return await rt.keys.identify(raw)
         sessions = getattr(rt, "sessions", None)
-        if sessions is not None:
-            return await sessions.key_for_scope(scope)
-        return None
+        if sessions is None:
+            return None
+        if api:
+            return await sessions.identity_for_scope(scope)
+        session = await sessions.for_scope(scope)
+        return (session.key_id, session.user_id) if session is not None else None
 
 
 def _presented_credentials(scope: Scope) -> bool:

@@ -46,7 +46,7 @@ FEED_SORT = {"authors": "title_asc", "genres": "title_asc", "series": "series_in
 
 
 async def authenticate(request: Request) -> None:
-    """Basic credentials checked against the opds credential; failures are counted per address."""
+    """Basic credentials checked against the accounts' opds credentials; failures are counted per address."""
     rt = request.app.state.runtime
     address = client_address(request.scope)
     presented = _basic_credentials(request.headers.get("authorization"))
@@ -58,9 +58,12 @@ async def authenticate(request: Request) -> None:
         if "authorization" in request.headers:
             rt.auth_limiter.fail(address)
         raise Unauthorized("Sign in with the OPDS user name and password", headers={"WWW-Authenticate": CHALLENGE})
-    if not await rt.credentials.verify_password("opds", *presented):
+    user_id = await rt.credentials.verify_password("opds", *presented)
+    if user_id is None:
         rt.auth_limiter.fail(address)
         raise Unauthorized("Wrong OPDS user name or password", headers={"WWW-Authenticate": CHALLENGE})
+    # The catalog is the same library for every account; whose app this is, is known all the same.
+    request.scope["bookshelf.opds_user"] = user_id
 
 
 def _basic_credentials(header: str | None) -> tuple[str, str] | None:

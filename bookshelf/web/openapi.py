@@ -18,6 +18,7 @@ _REASONS = {
     400: "Invalid input",
     401: "Missing or invalid credentials",
     402: "Refused",
+    403: "Forbidden: an admin route",
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
@@ -114,6 +115,8 @@ def _implied_errors(endpoint: Endpoint) -> dict[int, dict[str, Any]]:
         implied[400] = _error(400)
     if endpoint.auth:
         implied[401] = _error(401, _CHALLENGE)
+    if endpoint.admin:
+        implied[403] = _error(403)
     if path_params:
         implied[404] = _error(404)
     if endpoint.body is not None:

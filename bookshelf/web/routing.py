@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bookshelf.errors import MethodNotAllowed
+from bookshelf.errors import Forbidden, MethodNotAllowed
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -35,6 +35,7 @@ class Endpoint:
     responses: dict[int, Any] = field(default_factory=dict)
     description: str = ""
     in_spec: bool = True
+    admin: bool = False  # only an admin account may call it; a reader gets 403 forbidden
 
 
 def routes_for(endpoints: Iterable[Endpoint]) -> list[Route]:
@@ -44,11 +45,27 @@ def routes_for(endpoints: Iterable[Endpoint]) -> list[Route]:
         methods = by_path.setdefault(endpoint.path, {})
         if endpoint.method in methods:
             raise ValueError(f"{endpoint.method} {endpoint.path} is declared twice")
-        methods[endpoint.method] = endpoint.handler
+        handler = admin_only(endpoint.handler) if endpoint.admin else endpoint.handler
+        methods[endpoint.method] = handler
         if endpoint.method == "GET":
-            methods.setdefault("HEAD", endpoint.handler)
+            methods.setdefault("HEAD", handler)
     ordered = sorted(by_path.items(), key=lambda item: _specificity(item[0]))
     return [Route(path, _dispatch(handlers), methods=list(handlers)) for path, handlers in ordered]
+
+
+def admin_only(handler: Handler) -> Handler:
+    """The role guard: a signed-in reader is refused before the handler parses anything.
+
+    No account at all is left to the surface (/api refused it already; a UI
+    page sends the browser to sign in)."""
+
+    async def guarded(request: Request) -> Response:
+        account = request.scope.get("bookshelf.account")
+        if account is not None and not account.is_admin:
+            raise Forbidden("This needs an admin account")
+        return await handler(request)
+
+    return guarded
 
 
 def _specificity(path: str) -> list[int]:

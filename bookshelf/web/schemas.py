@@ -50,6 +50,7 @@ COMPONENTS: dict[str, Any] = {
                         "enum": [
                             "invalid_input",
                             "unauthorized",
+                            "forbidden",
                             "not_found",
                             "method_not_allowed",
                             "conflict",
@@ -67,6 +68,15 @@ COMPONENTS: dict[str, Any] = {
             ),
         },
         ["error"],
+    ),
+    "Account": obj(
+        {
+            "id": {"type": "string", "format": "uuid"},
+            "username": {"type": "string"},
+            "role": {"type": "string", "enum": ["admin", "reader"]},
+            "canUpload": {"type": "boolean"},
+        },
+        ["id", "username", "role", "canUpload"],
     ),
     "ApiKey": obj(
         {

@@ -45,13 +45,19 @@ def settings(tmp_path: Path, fake_url: str) -> Settings:
 
 
 @pytest.fixture
-async def hc(runtime: Runtime, hc_clock: FakeClock) -> HardcoverSyncService:
+async def hc(runtime: Runtime, hc_clock: FakeClock, admin: str) -> HardcoverSyncService:
     """The runtime's sync service with a token and a rate limiter on the fake clock."""
     service = runtime.hardcover
 
     service.make_limiter = functools.partial(sync_limiter, clock=hc_clock, sleep=hc_clock.sleep)
-    await runtime.credentials.set("hardcover", {"token": GOOD_TOKEN})
+    await runtime.credentials.set(admin, "hardcover", {"token": GOOD_TOKEN})
     return service
+
+
+@pytest.fixture
+async def admin(runtime: Runtime) -> str:
+    """The first admin's id: the single reader of an install without other accounts."""
+    return await runtime.accounts.first_admin_id()
 
 
 @pytest.fixture(autouse=True)

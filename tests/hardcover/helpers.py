@@ -103,10 +103,12 @@ async def set_state(
         state.finished_at = state.last_read_at
     stamp = clock.now_iso()
 
+    user_id = await rt.accounts.first_admin_id()
+
     def write(conn: sqlite3.Connection) -> None:
-        reading_rows.save_state(conn, state, stamp)
+        reading_rows.save_state(conn, user_id, state, stamp)
         if finished:
-            reading_rows.add_finish(conn, book_id, state.started_at, state.finished_at or now)
+            reading_rows.add_finish(conn, user_id, book_id, state.started_at, state.finished_at or now)
 
     await rt.db.run_write(write)
 

@@ -31,7 +31,7 @@ async def test_status_without_a_token(api: httpx.AsyncClient, fake: FakeHardcove
 
 
 async def test_status_checks_the_token_once_a_minute(
-    api: httpx.AsyncClient, hc: HardcoverSyncService, fake: FakeHardcover
+    api: httpx.AsyncClient, hc: HardcoverSyncService, admin: str, fake: FakeHardcover
 ) -> None:
     for _ in range(3):
         body = (await api.get("/api/hardcover/status")).json()
@@ -46,7 +46,7 @@ async def test_status_checks_the_token_once_a_minute(
 
 
 async def test_status_tells_bad_token_from_missing_scope_from_outage(
-    api: httpx.AsyncClient, hc: HardcoverSyncService, fake: FakeHardcover
+    api: httpx.AsyncClient, hc: HardcoverSyncService, admin: str, fake: FakeHardcover
 ) -> None:
     cases = [
         ("hc_pat_unknown", None, "invalid_token"),
@@ -65,7 +65,7 @@ async def test_status_tells_bad_token_from_missing_scope_from_outage(
 
 
 async def test_sync_returns_the_running_job_and_records_it(
-    api: httpx.AsyncClient, runtime: Runtime, hc: HardcoverSyncService, fake: FakeHardcover
+    api: httpx.AsyncClient, runtime: Runtime, hc: HardcoverSyncService, admin: str, fake: FakeHardcover
 ) -> None:
     book = await add_book(runtime, "Harbour Lights Volume 2", ["Author Number2"], isbn=isbn13(2))
     await set_state(runtime, book.id, 0.4)
@@ -75,24 +75,24 @@ async def test_sync_returns_the_running_job_and_records_it(
     assert first.status_code == second.status_code == 202
     assert first.json()["jobId"] == second.json()["jobId"]
     assert (await api.get("/api/hardcover/status")).json()["running"] is True
-    await hc.wait()
+    await hc.wait(admin)
     async with runtime.db.read() as conn:
         job = await job_rows.get(conn, first.json()["jobId"])
     assert job is not None and job.queue == "hardcover" and job.state == "completed"
     assert len(fake.user_books) == 1
     third = await api.post("/api/hardcover/sync")
     assert third.json()["jobId"] != first.json()["jobId"]
-    await hc.wait()
+    await hc.wait(admin)
 
 
 async def test_log_is_a_bare_array_newest_first(
-    api: httpx.AsyncClient, runtime: Runtime, hc: HardcoverSyncService, fake: FakeHardcover
+    api: httpx.AsyncClient, runtime: Runtime, hc: HardcoverSyncService, admin: str, fake: FakeHardcover
 ) -> None:
     for n in (1, 2, 3):
         book = await add_book(runtime, f"Harbour Lights Volume {n}", [f"Author Number{n}"], isbn=isbn13(n))
         await set_state(runtime, book.id, 0.5)
-    await hc.sync_now()
-    await hc.sync_now()
+    await hc.sync_now(admin)
+    await hc.sync_now(admin)
     entries = (await api.get("/api/hardcover/sync/log")).json()
     assert isinstance(entries, list)
     keys = {"id", "bookId", "bookTitle", "hardcoverBookId", "action", "status", "message", "lastSyncedAt"}
@@ -150,25 +150,25 @@ async def test_user_link_endpoints(api: httpx.AsyncClient, runtime: Runtime) -> 
 
 
 async def test_schedule_follows_the_preference_without_restart(
-    api: httpx.AsyncClient, runtime: Runtime, hc: HardcoverSyncService, fake: FakeHardcover
+    api: httpx.AsyncClient, runtime: Runtime, hc: HardcoverSyncService, admin: str, fake: FakeHardcover
 ) -> None:
     now = [10_000.0]
     hc.monotonic = lambda: now[0]
     await hc.tick()
-    assert not hc.running and fake.requests == []  # disabled by default
+    assert not hc.running(admin) and fake.requests == []  # disabled by default
     answer = await api.patch("/api/settings", json={"hardcoverSync": {"enabled": True, "intervalMinutes": 60}})
     assert answer.status_code == 200
     await hc.tick()
-    assert hc.running
-    await hc.wait()
+    assert hc.running(admin)
+    await hc.wait(admin)
     runs = fake.operations().count("WhoAmI")
     now[0] += 30 * 60
     await hc.tick()
-    assert not hc.running  # not due for another half hour
+    assert not hc.running(admin)  # not due for another half hour
     await api.patch("/api/settings", json={"hardcoverSync": {"intervalMinutes": 15}})
     await hc.tick()  # the shorter interval applies at once
-    assert hc.running
-    await hc.wait()
+    assert hc.running(admin)
+    await hc.wait(admin)
     assert fake.operations().count("WhoAmI") == runs + 1
 
 
@@ -183,13 +183,13 @@ async def test_a_run_cut_by_a_restart_is_recorded_as_failed(runtime: Runtime) ->
 
 
 async def test_a_failed_run_is_retried_through_the_jobs_api(
-    api: httpx.AsyncClient, runtime: Runtime, hc: HardcoverSyncService, fake: FakeHardcover
+    api: httpx.AsyncClient, runtime: Runtime, hc: HardcoverSyncService, admin: str, fake: FakeHardcover
 ) -> None:
     book = await add_book(runtime, "Harbour Lights Volume 5", ["Author Number5"], isbn=isbn13(5))
     await set_state(runtime, book.id, 0.4)
     fake.fail_unauthorized(times=1000)
     job_id = (await api.post("/api/hardcover/sync")).json()["jobId"]
-    await hc.wait()
+    await hc.wait(admin)
     failed = (await api.get("/api/jobs/failed")).json()["jobs"]
     assert [j["id"] for j in failed if j["queue"] == "hardcover"] == [job_id]
 

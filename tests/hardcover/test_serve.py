@@ -26,7 +26,7 @@ async def _seed(root: Path) -> None:
     try:
         book = await add_book(rt, "Harbour Lights Volume 1", ["Author Number1"], isbn=isbn13(1), document=DOCUMENT)
         await add_book(rt, "Harbour Lights Volume 2", ["Author Number2"], isbn=isbn13(2))
-        await rt.reading.set_manual(book.id, "reading")
+        await rt.reading.set_manual(await rt.accounts.first_admin_id(), book.id, "reading")
     finally:
         await rt.close()
 

@@ -134,11 +134,12 @@ async def test_delete_moves_files_to_trash_and_keeps_progress(live: Runtime, liv
     stored = live.settings.incoming_dir / ids[0] / "b0.epub"
     data = stored.read_bytes()
     koreader = (await live_api.get(f"/api/inbox/{ids[0]}")).json()["files"][0]["koreaderHash"]
+    admin = await live.accounts.first_admin_id()
     async with live.db.write() as conn:
         await conn.execute(
-            "INSERT INTO progress (document, device_id, device, percentage, progress, timestamp) "
-            "VALUES (?, 'dev', 'Kobo', 0.5, '/body/p[1]', 1)",
-            (koreader,),
+            "INSERT INTO progress (user_id, document, device_id, device, percentage, progress, timestamp, seq) "
+            "VALUES (?, ?, 'dev', 'Kobo', 0.5, '/body/p[1]', 1, 1)",
+            (admin, koreader),
         )
     response = await live_api.delete(f"/api/books/{ids[0]}")
     assert response.status_code == 200 and response.json() == {"deleted": True, "id": ids[0]}

@@ -75,7 +75,9 @@ async def test_review_approve_organize_end_to_end(api: httpx.AsyncClient, runtim
     assert (parsed.series, parsed.series_index, parsed.publisher) == ("Hainish", 4.0, "Ace")
     assert parsed.cover
     async with runtime.db.read() as conn:
-        assert await book_rows.book_ids_for_documents(conn, [before.koreader_hash]) == {before.koreader_hash: book_id}
+        assert await book_rows.book_ids_for_documents(conn, "", [before.koreader_hash]) == {
+            before.koreader_hash: book_id
+        }
 
     assert (await api.post(f"/api/books/{book_id}/approve", json=body)).status_code == 409
 

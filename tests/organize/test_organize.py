@@ -78,7 +78,7 @@ async def test_epub_is_moved_renamed_and_rewritten(runtime: Runtime) -> None:
     assert {old.sha256, file.sha256} <= ids["sha256"]
     assert hashlib.md5(file.filename.encode()).hexdigest() in ids["filename"]
     async with runtime.db.read() as conn:
-        mapped = await book_rows.book_ids_for_documents(conn, [old.koreader_hash])
+        mapped = await book_rows.book_ids_for_documents(conn, "", [old.koreader_hash])
     assert mapped == {old.koreader_hash: book.id}  # progress synced before the rewrite still counts
     # The original is gone from incoming, its folder too, and nothing is left in tmp.
     assert not src.exists() and not src.parent.exists()

@@ -31,7 +31,7 @@ def koreader_headers(user: str = USER, password: str = PASSWORD) -> dict[str, st
 
 
 async def set_kosync_user(rt: Runtime, user: str = USER, password: str = PASSWORD) -> None:
-    await rt.credentials.set("kosync", {"username": user, "password": password})
+    await rt.credentials.set(await rt.accounts.first_admin_id(), "kosync", {"username": user, "password": password})
 
 
 async def add_book(
@@ -68,9 +68,16 @@ async def add_book(
 
 
 async def record(
-    rt: Runtime, document: str, percentage: float, at: int, device: str = "kobo", device_id: str | None = None
+    rt: Runtime,
+    document: str,
+    percentage: float,
+    at: int,
+    device: str = "kobo",
+    device_id: str | None = None,
+    user_id: str | None = None,
 ) -> None:
-    """A KOReader write at a chosen moment, through the same service the PUT handler calls."""
+    """A KOReader write at a chosen moment, through the same service the PUT handler calls
+    (the first admin's unless ``user_id`` says whose)."""
     update = Progress(
         document=document,
         device=device,
@@ -78,4 +85,4 @@ async def record(
         progress=str(int(percentage * 100)),
         device_id=device_id or md5(device).upper(),
     )
-    await rt.reading.record(update, at=at)
+    await rt.reading.record(user_id or await rt.accounts.first_admin_id(), update, at=at)

@@ -130,7 +130,7 @@ async def test_stored_credential_and_none_configured(tmp_path: Path) -> None:
         assert (await http.get("/kosync/users/auth", headers=koreader_headers())).status_code == 200
         bad = await http.get("/kosync/users/auth", headers=koreader_headers(password="nope"))
         assert bad.status_code == 401
-        await rt.credentials.delete("kosync")
+        await rt.credentials.delete(await rt.accounts.first_admin_id(), "kosync")
         assert (await http.get("/kosync/users/auth", headers=koreader_headers())).status_code == 401
 
 

@@ -118,7 +118,11 @@ async def test_unmatched_listing_and_link(api: httpx.AsyncClient, runtime: Runti
     book = await add_book(runtime, "Dune", ["Frank Herbert"], hashes=[H1])
     now = clock.unix()
     metadata = {"filename": "copy.epub", "title": "Something Else", "authors": "Nobody"}
-    await runtime.reading.record(Progress(H3, "kobo", 0.2, "12", device_id="K" * 32, metadata=metadata), at=now - 60)
+    await runtime.reading.record(
+        await runtime.accounts.first_admin_id(),
+        Progress(H3, "kobo", 0.2, "12", device_id="K" * 32, metadata=metadata),
+        at=now - 60,
+    )
     await record(runtime, H3, 0.99, now - 30, device="phone")
     await record(runtime, H1, 0.05, now)
 
@@ -170,7 +174,9 @@ async def test_metadata_matches_exactly_one_book(
         "lem2": await add_book(runtime, "Solaris", ["Stanisław Lem"], hashes=["3" * 32],
                                filename="Lem - Solaris (2).epub"),
     }  # fmt: skip
-    await runtime.reading.record(Progress(H3, "kobo", 0.4, "7", device_id="K" * 32, metadata=metadata))
+    await runtime.reading.record(
+        await runtime.accounts.first_admin_id(), Progress(H3, "kobo", 0.4, "7", device_id="K" * 32, metadata=metadata)
+    )
     unmatched = (await api.get("/api/reading/unmatched")).json()["data"]
     if expected is None:
         assert [entry["document"] for entry in unmatched] == [H3]
@@ -235,17 +241,18 @@ async def test_annotate_fills_many_books(runtime: Runtime) -> None:
     reading = await add_book(runtime, "One", hashes=["1" * 32])
     unread = await add_book(runtime, "Two")
     await record(runtime, "1" * 32, 0.42, clock.unix())
-    await runtime.reading.annotate([reading, unread])
+    await runtime.reading.annotate(await runtime.accounts.first_admin_id(), [reading, unread])
     assert (reading.reading_status, reading.progress) == ("reading", 0.42)
     assert (unread.reading_status, unread.progress) == ("unread", None)
     assert reading.to_json()["readingStatus"] == "reading"
 
 
 async def test_a_write_that_cannot_be_stored_does_not_lose_its_batch(runtime: Runtime) -> None:
+    admin = await runtime.accounts.first_admin_id()
     good = [Progress(f"{n:032x}", "kobo", 0.1 * n, str(n), device_id="K" * 32) for n in range(5)]
     bad = Progress("f" * 32, None, 0.5, "1")  # type: ignore[arg-type]  # violates NOT NULL in the database
     results = await asyncio.gather(
-        *(runtime.reading.record(update) for update in [*good[:2], bad, *good[2:]]), return_exceptions=True
+        *(runtime.reading.record(admin, update) for update in [*good[:2], bad, *good[2:]]), return_exceptions=True
     )
     assert isinstance(results[2], sqlite3.IntegrityError)
     assert all(isinstance(r, int) for n, r in enumerate(results) if n != 2)

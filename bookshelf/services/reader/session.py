@@ -69,8 +69,8 @@ class ReaderService:
         self.reading = reading
         self.pages = pages
 
-    async def open(self, book_id: str, file_id: str | None = None) -> ReaderView:
-        """What the reader needs to show a book; reads only, never writes a position."""
+    async def open(self, user_id: str, book_id: str, file_id: str | None = None) -> ReaderView:
+        """What the reader needs to show a book to an account; reads only, never writes a position."""
         book = await self.library.get(book_id)
         file = readable_file(book, file_id)
         kind = KIND[file.format.lower()]
@@ -78,11 +78,11 @@ class ReaderService:
         if kind == "comic":
             _, path = await self.library.file(book.id, file.id)
             rtl = await asyncio.to_thread(right_to_left, path, file.format.lower())
-        progress = await self.reading.book_progress(book)
+        progress = await self.reading.book_progress(user_id, book)
         return ReaderView(book, file, kind, rtl, progress["devices"])
 
-    async def save(self, book_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        """Store the web reader's position against the document id of the file being read."""
+    async def save(self, user_id: str, book_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Store an account's web reader position against the document id of the file being read."""
         book = await self.library.get(book_id)
         file = readable_file(book, _optional_text(body, "fileId", 64))
         percentage = body.get("percentage")
@@ -108,7 +108,7 @@ class ReaderService:
             progress=progress,
             device_id=device_id.upper() if device_id else None,
         )
-        timestamp = await self.reading.record(update)
+        timestamp = await self.reading.record(user_id, update)
         return {
             "bookId": book.id,
             "document": update.document,

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bookshelf.web.api import runtime
-from bookshelf.web.http import ok, path_uuid, read_json
+from bookshelf.web.http import account_of, ok, path_uuid, read_json
 from bookshelf.web.paging import limit
 from bookshelf.web.routing import Endpoint, path_param
 from bookshelf.web.schemas import TIMESTAMP, nullable, obj, ref
@@ -70,30 +70,30 @@ BOOK_ID = path_param("id", "library book id")
 
 
 async def get_status(request: Request) -> Response:
-    return ok(await runtime(request).hardcover.status())
+    return ok(await runtime(request).hardcover.status(account_of(request).id))
 
 
 async def post_sync(request: Request) -> Response:
-    return ok({"jobId": await runtime(request).hardcover.start()}, 202)
+    return ok({"jobId": await runtime(request).hardcover.start(account_of(request).id)}, 202)
 
 
 async def get_log(request: Request) -> Response:
     limit = LOG_LIMIT.parse(request)
-    return ok(await runtime(request).hardcover.log_entries(limit))
+    return ok(await runtime(request).hardcover.log_entries(account_of(request).id, limit))
 
 
 async def get_link(request: Request) -> Response:
-    return ok(await runtime(request).hardcover.links.get(path_uuid(request)))
+    return ok(await runtime(request).hardcover.links.get(account_of(request).id, path_uuid(request)))
 
 
 async def put_link(request: Request) -> Response:
     book_id = path_uuid(request)
     body = await read_json(request)
-    return ok(await runtime(request).hardcover.links.set(book_id, body))
+    return ok(await runtime(request).hardcover.links.set(account_of(request).id, book_id, body))
 
 
 async def delete_link(request: Request) -> Response:
-    await runtime(request).hardcover.links.delete(path_uuid(request))
+    await runtime(request).hardcover.links.delete(account_of(request).id, path_uuid(request))
     return ok({"deleted": True})
 
 

@@ -8,7 +8,7 @@ from starlette.responses import Response
 from bookshelf.errors import InvalidInput
 from bookshelf.services.page_stream import image_type
 from bookshelf.web.api import runtime
-from bookshelf.web.http import ok, path_uuid, read_json
+from bookshelf.web.http import account_of, ok, path_uuid, read_json
 from bookshelf.web.paging import IMAGE_WIDTH
 from bookshelf.web.routing import Endpoint, path_param
 from bookshelf.web.schemas import BINARY, nullable, obj, ref
@@ -16,7 +16,7 @@ from bookshelf.web.schemas import BINARY, nullable, obj, ref
 
 async def put_progress(request: Request) -> Response:
     body = await read_json(request)
-    return ok(await runtime(request).reader.save(path_uuid(request), body))
+    return ok(await runtime(request).reader.save(account_of(request).id, path_uuid(request), body))
 
 
 async def get_page(request: Request) -> Response:

@@ -12,7 +12,7 @@ from bookshelf.db.reading import READING_STATUSES, SORTS
 from bookshelf.errors import InvalidInput, NotFound
 from bookshelf.models import Book
 from bookshelf.web.api import runtime
-from bookshelf.web.http import ok, path_uuid, query_choice, query_text, read_json
+from bookshelf.web.http import account_of, ok, path_uuid, query_choice, query_text, read_json
 from bookshelf.web.paging import PAGE, limit
 from bookshelf.web.routing import Endpoint, path_param, query_param
 from bookshelf.web.schemas import TIMESTAMP, nullable, obj, ref
@@ -35,11 +35,11 @@ async def _library_book(request: Request) -> Book:
 
 async def book_progress(request: Request) -> Response:
     book = await _library_book(request)
-    return ok(await runtime(request).reading.book_progress(book))
+    return ok(await runtime(request).reading.book_progress(account_of(request).id, book))
 
 
 async def _status_body(request: Request, book: Book) -> Response:
-    await runtime(request).reading.annotate([book])
+    await runtime(request).reading.annotate(account_of(request).id, [book])
     return ok({"bookId": book.id, "readingStatus": book.reading_status, "progress": book.progress})
 
 
@@ -52,18 +52,18 @@ async def put_reading_status(request: Request) -> Response:
             "status must be one of " + ", ".join(READING_STATUSES),
             details=[{"field": "status", "message": "one of " + ", ".join(READING_STATUSES)}],
         )
-    await runtime(request).reading.set_manual(book.id, status)
+    await runtime(request).reading.set_manual(account_of(request).id, book.id, status)
     return await _status_body(request, book)
 
 
 async def delete_reading_status(request: Request) -> Response:
     book = await _library_book(request)
-    await runtime(request).reading.set_manual(book.id, None)
+    await runtime(request).reading.set_manual(account_of(request).id, book.id, None)
     return await _status_body(request, book)
 
 
 async def status_counts(request: Request) -> Response:
-    return ok(await runtime(request).reading.counts())
+    return ok(await runtime(request).reading.counts(account_of(request).id))
 
 
 async def books_by_status(request: Request) -> Response:
@@ -78,13 +78,15 @@ async def books_by_status(request: Request) -> Response:
     sort = query_choice(request, "sort", tuple(SORTS), "title") or "title"
     order = query_choice(request, "order", ("asc", "desc"), "asc")
     search = query_text(request, "search") or query_text(request, "q")
-    data, total = await runtime(request).reading.list_by_status(status, page, per_page, sort, order == "desc", search)
+    data, total = await runtime(request).reading.list_by_status(
+        account_of(request).id, status, page, per_page, sort, order == "desc", search
+    )
     total_pages = (total + per_page - 1) // per_page
     return ok({"data": data, "page": page, "perPage": per_page, "total": total, "totalPages": total_pages})
 
 
 async def unmatched(request: Request) -> Response:
-    return ok({"data": await runtime(request).reading.unmatched()})
+    return ok({"data": await runtime(request).reading.unmatched(account_of(request).id)})
 
 
 async def link_unmatched(request: Request) -> Response:
@@ -93,7 +95,7 @@ async def link_unmatched(request: Request) -> Response:
         book_id = str(uuid.UUID(body.get("bookId")))
     except (ValueError, TypeError, AttributeError):
         raise InvalidInput("bookId must be a book id", details=[{"field": "bookId", "message": "a UUID"}]) from None
-    return ok(await runtime(request).reading.link(request.path_params["document"], book_id))
+    return ok(await runtime(request).reading.link(account_of(request).id, request.path_params["document"], book_id))
 
 
 DEVICE = obj(

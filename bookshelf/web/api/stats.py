@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bookshelf.web.api import runtime
-from bookshelf.web.http import ok
+from bookshelf.web.http import account_of, ok
 from bookshelf.web.routing import Endpoint
 from bookshelf.web.schemas import nullable, obj
 
@@ -61,11 +61,11 @@ DASHBOARD = obj(
 
 
 async def get_stats(request: Request) -> Response:
-    return ok(await runtime(request).stats.stats())
+    return ok(await runtime(request).stats.stats(account_of(request).id))
 
 
 async def get_dashboard(request: Request) -> Response:
-    return ok(await runtime(request).stats.dashboard())
+    return ok(await runtime(request).stats.dashboard(account_of(request).id))
 
 
 ENDPOINTS = [

@@ -59,10 +59,10 @@ async def setup_submit(request: Request) -> Response:
     form = await _check_form_token(request)
     rt = runtime(request)
     try:
-        key, raw = await rt.keys.setup(form.get("label") or "default")
+        key, raw = await rt.keys.setup(form.get("label") or "default", form.get("username") or None)
     except Conflict:
         return redirect("/signin")
-    cookie, session = await rt.sessions.open_for(key.id)
+    cookie, session = await rt.sessions.open_for(await rt.accounts.first_admin_id(), key.id)
     request.state.session = session
     response = render(request, "setup.html", status=201, title="Your API key", key=raw)
     _set_session(response, request, cookie)
@@ -87,11 +87,15 @@ async def signin_submit(request: Request) -> Response:
     if wait is not None:
         error = f"Too many failed attempts; try again in {wait} seconds."
         return _with_form_token(request, "signin.html", 429, title="Sign in", error=error, next=target)
+    username = form.get("username", "").strip()
     try:
-        cookie, _session = await rt.sessions.sign_in(form.get("key", ""))
+        if username:
+            cookie, _session = await rt.sessions.sign_in_password(username, form.get("password", ""))
+        else:
+            cookie, _session = await rt.sessions.sign_in(form.get("key", ""))
     except Unauthorized:
         rt.auth_limiter.fail(address)
-        error = "That API key is not valid."
+        error = "That user name and password do not match." if username else "That API key is not valid."
         return _with_form_token(request, "signin.html", 401, title="Sign in", error=error, next=target)
     response = redirect(target)
     _set_session(response, request, cookie)
@@ -110,6 +114,6 @@ ENDPOINTS = [
     _ui("GET", "/setup", setup_page, "First-run setup"),
     _ui("POST", "/setup", setup_submit, "Create the first key"),
     _ui("GET", "/signin", signin_page, "Sign-in form"),
-    _ui("POST", "/signin", signin_submit, "Sign in with an API key"),
+    _ui("POST", "/signin", signin_submit, "Sign in with a user name and password, or an API key"),
     _ui("POST", "/signout", signout, "Sign out"),
 ]

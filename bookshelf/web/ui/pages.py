@@ -15,7 +15,7 @@ from starlette.responses import Response
 from bookshelf.errors import NotFound
 from bookshelf.services.reader import READABLE
 from bookshelf.web.http import path_uuid
-from bookshelf.web.ui.render import page, redirect, render, runtime, ui_endpoint
+from bookshelf.web.ui.render import current_account, page, redirect, render, runtime, ui_endpoint
 
 LIBRARY_SORTS = (
     ("title_asc", "Title A–Z"),
@@ -39,7 +39,7 @@ QUEUE_STATES = ("waiting", "active", "delayed", "completed", "failed")
 
 @page
 async def dashboard(request: Request) -> Response:
-    data = await runtime(request).stats.dashboard()
+    data = await runtime(request).stats.dashboard(current_account(request).id)
     return render(request, "dashboard.html", title="Dashboard", active="dashboard", data=data)
 
 
@@ -70,12 +70,13 @@ async def book(request: Request) -> Response:
     try:
         found = await rt.library.get(book_id)
     except NotFound:
-        if (await rt.review.book(book_id)).in_inbox:  # NotFound again for an unknown id
+        if current_account(request).is_admin and (await rt.review.book(book_id)).in_inbox:  # NotFound again
             return redirect(f"/review/{book_id}")
         raise
-    progress = await rt.reading.book_progress(found)
+    account = current_account(request)
+    progress = await rt.reading.book_progress(account.id, found)
     try:
-        link: dict | None = await rt.hardcover.links.get(book_id)
+        link: dict | None = await rt.hardcover.links.get(account.id, book_id)
     except NotFound:  # not linked (yet)
         link = None
     return render(
@@ -92,7 +93,7 @@ async def book(request: Request) -> Response:
 
 @page
 async def reading(request: Request) -> Response:
-    counts = await runtime(request).reading.counts()
+    counts = await runtime(request).reading.counts(current_account(request).id)
     return render(request, "reading.html", title="Reading", active="reading", statuses=READING_STATUSES, counts=counts)
 
 

@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from bookshelf.errors import InvalidInput
 from bookshelf.web.http import path_uuid
-from bookshelf.web.ui.render import page, render, runtime, ui_endpoint
+from bookshelf.web.ui.render import current_account, page, render, runtime, ui_endpoint
 
 READER_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' blob: 'unsafe-inline'; "
@@ -30,7 +30,7 @@ READER_CSP = (
 @page
 async def read(request: Request) -> Response:
     file_id = _file_param(request.query_params.get("file"))
-    view = await runtime(request).reader.open(path_uuid(request), file_id)
+    view = await runtime(request).reader.open(current_account(request).id, path_uuid(request), file_id)
     response = render(request, "reader.html", title=view.book.title, active="read", reader=view.to_json())
     response.headers["content-security-policy"] = READER_CSP
     response.headers["x-frame-options"] = "SAMEORIGIN"

@@ -13,7 +13,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from bookshelf import __version__
-from bookshelf.errors import InvalidInput, PayloadTooLarge
+from bookshelf.errors import InvalidInput, PayloadTooLarge, Unauthorized
+from bookshelf.models import Account
 from bookshelf.services.sessions import COOKIE, Session
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -66,6 +67,7 @@ def runtime(request: Request) -> Any:
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     session: Session | None = getattr(request.state, "session", None)
+    context.setdefault("account", request.scope.get("bookshelf.account") if session else None)
     html = _env.get_template(template).render(
         request=request, session=session, csrf=session.csrf if session else "", **context
     )
@@ -103,6 +105,8 @@ def page(handler: PageHandler) -> PageHandler:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return redirect("/signin?next=" + quote(target, safe=""))
         request.state.session = session
+        if request.scope.get("bookshelf.account") is None:
+            request.scope["bookshelf.account"] = await rt.accounts.get(session.user_id)
         if request.method == "POST":
             form = await read_form(request)
             if form.get("csrf") != session.csrf:
@@ -135,8 +139,16 @@ def form(request: Request) -> dict[str, str]:
     return request.state.form
 
 
-def ui_endpoint(method: str, path: str, handler: PageHandler, summary: str) -> Any:
+def current_account(request: Request) -> Account:
+    """The signed-in account of a page (set with its session by web.middleware.ApiAuth)."""
+    account = request.scope.get("bookshelf.account")
+    if account is None:
+        raise Unauthorized("Sign in first")
+    return account
+
+
+def ui_endpoint(method: str, path: str, handler: PageHandler, summary: str, admin: bool = False) -> Any:
     """A UI route in the one routing table, kept out of the OpenAPI spec."""
     from bookshelf.web.routing import Endpoint
 
-    return Endpoint(method, path, handler, summary, "ui", auth=False, in_spec=False)
+    return Endpoint(method, path, handler, summary, "ui", auth=False, in_spec=False, admin=admin)

@@ -7,11 +7,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bookshelf.errors import BookshelfError, InvalidInput, NotFound
-from bookshelf.services.credentials import md5_hex
+from bookshelf.errors import BookshelfError, Forbidden, InvalidInput, NotFound
+from bookshelf.services.credentials import SERVER_SERVICES, md5_hex
 from bookshelf.services.preferences import FIELDS
 from bookshelf.web.http import path_uuid
-from bookshelf.web.ui.render import form, page, redirect, render, runtime, ui_endpoint
+from bookshelf.web.ui.render import current_account, form, page, redirect, render, runtime, ui_endpoint
 
 SERVICES = (
     ("opds", "OPDS catalogue", "password"),
@@ -31,7 +31,9 @@ def _base_url(request: Request) -> str:
 async def _render(request: Request, status: int = 200, **extra: Any) -> Response:
     rt = runtime(request)
     values = await rt.preferences.public()
-    credentials = {name: await rt.credentials.status(name) for name, _, _ in SERVICES}
+    account = current_account(request)
+    services = _services(request)
+    credentials = {name: await rt.credentials.status(account.id, name) for name, _, _ in services}
     return render(
         request,
         "settings.html",
@@ -40,9 +42,11 @@ async def _render(request: Request, status: int = 200, **extra: Any) -> Response
         active="settings",
         values=values,
         fields=FIELDS,
-        services=SERVICES,
+        services=services,
         credentials=credentials,
-        keys=await rt.keys.list(),
+        keys=await rt.keys.list(account.id),
+        account=account,
+        users=await rt.accounts.list() if account.is_admin else [],
         own_key=request.state.session.key_id,
         base_url=_base_url(request),
         **extra,
@@ -97,10 +101,19 @@ async def save_preferences(request: Request) -> Response:
     return redirect("/settings?saved=1#preferences")
 
 
+def _services(request: Request) -> tuple[tuple[str, str, str], ...]:
+    """The credentials this account sets: its own, plus the server-wide ones for an admin."""
+    if current_account(request).is_admin:
+        return SERVICES
+    return tuple(entry for entry in SERVICES if entry[0] not in SERVER_SERVICES)
+
+
 def _service(request: Request) -> str:
     name = request.path_params["service"]
     if name not in SECRET_FIELD:
         raise NotFound("Unknown service")
+    if name in SERVER_SERVICES and not current_account(request).is_admin:
+        raise Forbidden("Server-wide credentials are an admin's")
     return name
 
 
@@ -113,7 +126,7 @@ async def save_credential(request: Request) -> Response:
     if kind == "password":
         payload["username"] = submitted.get("username", "")
     try:
-        await runtime(request).credentials.set(service, payload)
+        await runtime(request).credentials.set(current_account(request).id, service, payload)
     except BookshelfError as exc:
         return await _render(request, exc.status, credential_error={service: exc.message})
     return redirect(f"/settings?saved=1#cred-{service}")
@@ -123,7 +136,7 @@ async def save_credential(request: Request) -> Response:
 async def delete_credential(request: Request) -> Response:
     service = _service(request)
     try:
-        await runtime(request).credentials.delete(service)
+        await runtime(request).credentials.delete(current_account(request).id, service)
     except BookshelfError as exc:
         return await _render(request, exc.status, credential_error={service: exc.message})
     return redirect(f"/settings?saved=1#cred-{service}")
@@ -139,7 +152,8 @@ async def test_credential(request: Request) -> Response:
     password = submitted.get("password", "")
     if service == "kosync":
         password = md5_hex(password)  # KOReader sends the MD5 of the password
-    good = await runtime(request).credentials.verify_password(service, submitted.get("username", ""), password)
+    owner = await runtime(request).credentials.verify_password(service, submitted.get("username", ""), password)
+    good = owner == current_account(request).id  # another account's device credentials do not "work" here
     message = "These credentials work." if good else "These credentials do not match."
     return await _render(request, 200 if good else 400, credential_test={service: (good, message)})
 
@@ -147,7 +161,7 @@ async def test_credential(request: Request) -> Response:
 @page
 async def create_key(request: Request) -> Response:
     try:
-        key, raw = await runtime(request).keys.create(form(request).get("label"))
+        key, raw = await runtime(request).keys.create(form(request).get("label"), current_account(request).id)
     except InvalidInput as exc:
         return await _render(request, 400, key_error=exc.message)
     return await _render(request, 201, new_key=raw, new_key_label=key.label)
@@ -157,7 +171,8 @@ async def create_key(request: Request) -> Response:
 async def delete_key(request: Request) -> Response:
     key_id = path_uuid(request)
     try:
-        await runtime(request).keys.delete(key_id, request.state.session.key_id)
+        account = current_account(request)
+        await runtime(request).keys.delete(key_id, request.state.session.key_id, account.id)
     except BookshelfError as exc:
         return await _render(request, exc.status, key_error=exc.message)
     return redirect("/settings?saved=1#keys")

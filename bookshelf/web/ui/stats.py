@@ -9,13 +9,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bookshelf.web.ui import charts
-from bookshelf.web.ui.render import page, render, runtime, ui_endpoint
+from bookshelf.web.ui.render import current_account, page, render, runtime, ui_endpoint
 
 
 @page
 async def stats_page(request: Request) -> Response:
     rt = runtime(request)
-    data = await rt.stats.stats()
+    data = await rt.stats.stats(current_account(request).id)
     # "Today" in the timezone the stats are bucketed in, so the heatmap ends on the right day.
     today = datetime.now(rt.stats.zone()).date()
     context: dict[str, Any] = {
