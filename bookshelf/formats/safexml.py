@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html.entities
 import re
 import xml.etree.ElementTree as ET
 
@@ -23,8 +24,7 @@ def _as_text(data: bytes) -> str | bytes:
     return data
 
 
-def parse_xml(data: bytes, what: str, max_bytes: int = MAX_XML) -> ET.Element:
-    """Parse ``data`` strictly; ``what`` names the document in the error sentence."""
+def _guarded(data: bytes, what: str, max_bytes: int) -> str | bytes:
     if len(data) > max_bytes:
         raise FormatError(f"The {what} is larger than {max_bytes // 1024 // 1024} MiB.", "too_large")
     text = _as_text(data)
@@ -33,8 +33,26 @@ def parse_xml(data: bytes, what: str, max_bytes: int = MAX_XML) -> ET.Element:
     # real book metadata never needs them, so refuse rather than try to defuse.
     if "<!ENTITY" in probe:
         raise FormatError(f"The {what} declares XML entities, which are not allowed.", "bad_xml")
+    return text
+
+
+def parse_xml(data: bytes, what: str, max_bytes: int = MAX_XML) -> ET.Element:
+    """Parse ``data`` strictly; ``what`` names the document in the error sentence."""
+    return _parse(_guarded(data, what, max_bytes), what, ET.XMLParser())
+
+
+def parse_content_document(data: bytes, what: str, max_bytes: int) -> ET.Element:
+    """An XHTML content document as a reader lays it out: comments and processing instructions
+    kept (they are nodes KOReader's positions count past) and HTML's named entities known."""
+    parser = ET.XMLParser(target=ET.TreeBuilder(insert_comments=True, insert_pis=True))
+    parser.entity.update({name: chr(code) for name, code in html.entities.name2codepoint.items()})
+    return _parse(_guarded(data, what, max_bytes), what, parser)
+
+
+def _parse(text: str | bytes, what: str, parser: ET.XMLParser) -> ET.Element:
     try:
-        return ET.fromstring(text)
+        parser.feed(text)
+        return parser.close()
     except ET.ParseError as exc:
         raise FormatError(f"The {what} is not well-formed XML ({exc}).", "bad_xml") from exc
     except (ValueError, RecursionError) as exc:

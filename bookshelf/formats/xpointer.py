@@ -22,13 +22,13 @@ browser in ``web/ui/static/reader/xpointer.js``; tests check the two agree.
 
 from __future__ import annotations
 
-import html.entities
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from bookshelf.formats.parsed import FormatError
+from bookshelf.formats.safexml import parse_content_document
 
 # Elements crengine displays as blocks by default (its HTML element table); book CSS
 # could change this, which crengine would honour and we do not.
@@ -143,17 +143,7 @@ def _is_block(item: Element | Text | None) -> bool:
 
 def parse_xhtml(data: bytes) -> Element:
     """The ``<body>`` of one content document, as crengine holds it."""
-    if len(data) > MAX_XHTML:
-        raise FormatError("The content document is too large.", "too_large")
-    if b"<!ENTITY" in data:
-        raise FormatError("The content document declares XML entities, which are not allowed.", "bad_xml")
-    parser = ET.XMLParser(target=ET.TreeBuilder(insert_comments=True, insert_pis=True))
-    parser.entity.update({name: chr(code) for name, code in html.entities.name2codepoint.items()})
-    try:
-        parser.feed(data)
-        root = parser.close()
-    except (ET.ParseError, ValueError, RecursionError) as exc:
-        raise FormatError(f"The content document is not well-formed XML ({exc}).", "bad_xml") from exc
+    root = parse_content_document(data, "content document", MAX_XHTML)
     body = next((el for el in root.iter() if _local(el.tag) == "body"), None)
     if body is None:
         raise FormatError("The content document has no <body>.", "bad_xml")
