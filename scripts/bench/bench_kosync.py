@@ -1,6 +1,9 @@
 """KOReader sync throughput and latency, and /api/stats time, against `bookshelf serve` as a subprocess.
 
-Run: python scripts/bench/bench_kosync.py [--requests N]
+Run: python scripts/bench/bench_kosync.py [--requests N] [--accounts N]
+
+With --accounts N the clients are spread over N accounts, each with its own
+KOReader credentials, syncing the same 500 documents at once (a household).
 
 The load generator is an asyncio HTTP/1.1 client on raw sockets with
 keep-alive (one connection per simulated device), so the client costs little
@@ -39,7 +42,7 @@ KEY = hashlib.md5(PASSWORD.encode()).hexdigest()
 DAY = 86_400
 
 
-def put_request(document: str, device: int, n: int) -> bytes:
+def put_request(document: str, device: int, n: int, user: str = USER) -> bytes:
     body = json.dumps(
         {"document": document, "progress": f"/body/DocFragment[{n % 40}]/body/p[{n}]/text().0",
          "percentage": round((n % 1000) / 1000, 4), "device": f"device {device}",
@@ -49,19 +52,21 @@ def put_request(document: str, device: int, n: int) -> bytes:
     return (
         b"PUT /kosync/syncs/progress HTTP/1.1\r\nhost: bench\r\nuser-agent: lua-Spore\r\n"
         b"accept: application/vnd.koreader.v1+json\r\ncontent-type: application/json\r\n"
-        + f"x-auth-user: {USER}\r\nx-auth-key: {KEY}\r\ncontent-length: {len(body)}\r\n\r\n".encode()
+        + f"x-auth-user: {user}\r\nx-auth-key: {KEY}\r\ncontent-length: {len(body)}\r\n\r\n".encode()
         + body
     )
 
 
-def get_request(document: str) -> bytes:
+def get_request(document: str, user: str = USER) -> bytes:
     return (
         f"GET /kosync/syncs/progress/{document} HTTP/1.1\r\nhost: bench\r\nuser-agent: lua-Spore\r\n"
-        f"accept: application/vnd.koreader.v1+json\r\nx-auth-user: {USER}\r\nx-auth-key: {KEY}\r\n\r\n"
+        f"accept: application/vnd.koreader.v1+json\r\nx-auth-user: {user}\r\nx-auth-key: {KEY}\r\n\r\n"
     ).encode()
 
 
-async def load(host: str, port: int, clients: int, total: int, kind: str) -> dict[str, float]:
+async def load(
+    host: str, port: int, clients: int, total: int, kind: str, users: tuple[str, ...] = (USER,)
+) -> dict[str, float]:
     per_client = total // clients
     connections = [await Client.open(host, port) for _ in range(clients)]
     latencies: list[float] = []
@@ -71,7 +76,8 @@ async def load(host: str, port: int, clients: int, total: int, kind: str) -> dic
         nonlocal errors
         for n in range(per_client):
             document = hashlib.md5(f"book {(index * 7 + n) % 500}".encode()).hexdigest()
-            request = put_request(document, index, n) if kind == "PUT" else get_request(document)
+            user = users[index % len(users)]  # each client is a device of one of the accounts
+            request = put_request(document, index, n, user) if kind == "PUT" else get_request(document, user)
             status, _, elapsed = await client.send(request)
             latencies.append(elapsed)
             errors += status != 200
@@ -98,6 +104,7 @@ def seed_history(db_path: Path, books: int = 500, years: int = 3) -> int:
     now = int(time.time())
     conn = sqlite3.connect(db_path)
     folding.register(conn)  # the search index triggers fold what they index
+    admin = conn.execute("SELECT id FROM users WHERE role = 'admin' ORDER BY created_at LIMIT 1").fetchone()[0]
     genres = ["Fantasy", "Science Fiction", "History", "Mystery", "Poetry", "Biography"]
     history, finishes, states = [], [], []
     span = years * 365 * DAY
@@ -132,19 +139,21 @@ def seed_history(db_path: Path, books: int = 500, years: int = 3) -> int:
             for _ in range(rng.randint(5, 15)):
                 at += rng.randint(60, 300)
                 percentage = min(1.0, percentage + rng.uniform(0.002, 0.01))
-                history.append((document, device.upper() * 4, device, round(percentage, 4), "1", at))
+                history.append((admin, document, device.upper() * 4, device, round(percentage, 4), "1", at))
             at += rng.randint(DAY // 2, 2 * DAY)
-        finishes.append((book_id, start, at))
-        states.append((book_id, percentage, at, start, at, created))
+        finishes.append((admin, book_id, start, at))
+        states.append((admin, book_id, percentage, at, start, at, created))
     conn.executemany(
-        "INSERT INTO reading_history (document, device_id, device, percentage, progress, timestamp) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO reading_history (user_id, document, device_id, device, percentage, progress, timestamp) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
         history,
     )
-    conn.executemany("INSERT INTO reading_finishes (book_id, started_at, finished_at) VALUES (?, ?, ?)", finishes)
     conn.executemany(
-        "INSERT INTO reading_state (book_id, percentage, last_read_at, started_at, finished_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO reading_finishes (user_id, book_id, started_at, finished_at) VALUES (?, ?, ?, ?)", finishes
+    )
+    conn.executemany(
+        "INSERT INTO reading_state (user_id, book_id, percentage, last_read_at, started_at, finished_at, "
+        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         states,
     )
     rebuild_activity(conn)
@@ -153,11 +162,31 @@ def seed_history(db_path: Path, books: int = 500, years: int = 3) -> int:
     return len(history)
 
 
+def add_accounts(http: object, count: int) -> list[str]:
+    """``count`` reader accounts, each with its own KOReader user name (the same password)."""
+    names = []
+    for n in range(count):
+        created = http.post(  # type: ignore[attr-defined]
+            "/api/users", json={"username": f"reader {n}", "password": "reader password", "role": "reader"}
+        )
+        created.raise_for_status()
+        key = http.post(f"/api/users/{created.json()['id']}/keys", json={"label": "bench"}).json()["key"]  # type: ignore[attr-defined]
+        name = f"reader{n}"
+        http.put(  # type: ignore[attr-defined]
+            "/api/credentials/kosync",
+            json={"username": name, "password": PASSWORD},
+            headers={"Authorization": f"Bearer {key}"},
+        ).raise_for_status()
+        names.append(name)
+    return names
+
+
 def main(argv: list[str] | None = None) -> None:
     import httpx
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=10_000, help="requests per run (default 10000)")
+    parser.add_argument("--accounts", type=int, default=1, help="accounts syncing at once (default 1)")
     args = parser.parse_args(argv or [])  # run_all.py calls main() with its own argv in sys.argv
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
@@ -167,12 +196,16 @@ def main(argv: list[str] | None = None) -> None:
                 key = http.post("/api/auth/setup", json={"label": "bench"}).json()["key"]
                 http.headers["Authorization"] = f"Bearer {key}"
                 http.put("/api/credentials/kosync", json={"username": USER, "password": PASSWORD}).raise_for_status()
+                users = (USER, *add_accounts(http, args.accounts - 1))
                 # The stored credential is bcrypt: the first check pays for it, later ones hit the cache.
-                asyncio.run(load(host, int(port), 1, 20, "PUT"))
-                print(f"kosync ({args.requests} requests per run, bcrypt credential, python {sys.version.split()[0]})")
+                asyncio.run(load(host, int(port), len(users), 20 * len(users), "PUT", users))
+                print(
+                    f"kosync ({args.requests} requests per run, {len(users)} account(s), bcrypt credentials, "
+                    f"python {sys.version.split()[0]})"
+                )
                 for kind in ("PUT", "GET"):
                     for clients in (50, 10):
-                        r = asyncio.run(load(host, int(port), clients, args.requests, kind))
+                        r = asyncio.run(load(host, int(port), clients, args.requests, kind, users))
                         print(
                             f"  {kind:3} {clients:2} clients: {r['rps']:7.0f} req/s  p50 {r['p50']:5.1f} ms  "
                             f"p99 {r['p99']:5.1f} ms  max {r['max']:6.1f} ms  errors {r['errors']}"

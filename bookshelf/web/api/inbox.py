@@ -5,12 +5,12 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from bookshelf.errors import PayloadTooLarge
+from bookshelf.errors import Forbidden, PayloadTooLarge
 from bookshelf.models import INBOX_STATUSES
 from bookshelf.services.inbox import INBOX_SORTS
 from bookshelf.services.uploads import UploadReader, take_uploads
 from bookshelf.web.api import runtime
-from bookshelf.web.http import ok, paged, path_uuid, query_choice, query_text
+from bookshelf.web.http import account_of, ok, paged, path_uuid, query_choice, query_text
 from bookshelf.web.paging import PAGE, limit
 from bookshelf.web.routing import Endpoint, path_param, query_param
 from bookshelf.web.schemas import (
@@ -32,6 +32,9 @@ BATCH_FACTOR = 50  # a body may carry up to 50 files of the per-file limit
 
 
 async def upload(request: Request) -> Response:
+    account = account_of(request)
+    if not (account.is_admin or account.can_upload):  # before a byte of the body is read
+        raise Forbidden("This account may not upload books")
     rt = runtime(request)
     max_mb = int(rt.preferences.get("maxUploadMb"))
     length = request.headers.get("content-length", "")
@@ -107,8 +110,9 @@ ENDPOINTS = [
         description="One or more files in multipart field 'file' (epub, pdf, mobi, azw3, cbz, cbr, judged by "
         "content). Each file may be up to maxUploadMb; larger ones are rejected with reason too_large while "
         "the rest are kept. 201 when any file was taken, 200 when all were duplicates, 400 when all were "
-        "rejected, 413 when all were too large or the body exceeds 50 x maxUploadMb.",
-        responses={201: UPLOAD_RESULT, 200: UPLOAD_RESULT, 400: ref("Error"), 413: ref("Error")},
+        "rejected, 413 when all were too large or the body exceeds 50 x maxUploadMb. An admin, or a reader "
+        "account with canUpload (the books wait for an admin's review); any other reader gets 403.",
+        responses={201: UPLOAD_RESULT, 200: UPLOAD_RESULT, 400: ref("Error"), 403: ref("Error"), 413: ref("Error")},
     ),
     Endpoint(
         "GET", "/api/inbox/count", count, "Get inbox count", "inbox",

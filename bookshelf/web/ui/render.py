@@ -59,6 +59,7 @@ NAV = (
     ("settings", "/settings", "Settings"),
 )
 _env.globals["nav"] = NAV
+_env.globals["admin_nav"] = ("inbox", "jobs", "trash")  # pages a reader account does not see
 
 
 def runtime(request: Request) -> Any:

@@ -30,7 +30,7 @@ def _base_url(request: Request) -> str:
 
 async def _render(request: Request, status: int = 200, **extra: Any) -> Response:
     rt = runtime(request)
-    values = await rt.preferences.public()
+    values = await rt.preferences.public()  # shown to an admin only (the template decides)
     account = current_account(request)
     services = _services(request)
     credentials = {name: await rt.credentials.status(account.id, name) for name, _, _ in services}
@@ -159,6 +159,31 @@ async def test_credential(request: Request) -> Response:
 
 
 @page
+async def create_user(request: Request) -> Response:
+    submitted = form(request)
+    payload = {
+        "username": submitted.get("username", ""),
+        "password": submitted.get("password", ""),
+        "role": submitted.get("role", "reader"),
+        "canUpload": submitted.get("canUpload") == "on",
+    }
+    try:
+        created = await runtime(request).accounts.create(payload)
+    except BookshelfError as exc:
+        return await _render(request, exc.status, user_error=exc.message)
+    return await _render(request, 201, user_created=created.username)
+
+
+@page
+async def delete_user(request: Request) -> Response:
+    try:
+        await runtime(request).accounts.delete(path_uuid(request), current_account(request))
+    except BookshelfError as exc:
+        return await _render(request, exc.status, user_error=exc.message)
+    return redirect("/settings?saved=1#accounts")
+
+
+@page
 async def create_key(request: Request) -> Response:
     try:
         key, raw = await runtime(request).keys.create(form(request).get("label"), current_account(request).id)
@@ -181,6 +206,8 @@ async def delete_key(request: Request) -> Response:
 ENDPOINTS = [
     ui_endpoint("GET", "/settings", settings_page, "Settings"),
     ui_endpoint("POST", "/settings/preferences", save_preferences, "Save preferences"),
+    ui_endpoint("POST", "/settings/users", create_user, "Create an account", admin=True),
+    ui_endpoint("POST", "/settings/users/{id}/delete", delete_user, "Delete an account", admin=True),
     ui_endpoint("POST", "/settings/keys", create_key, "Create an API key"),
     ui_endpoint("POST", "/settings/keys/{id}/delete", delete_key, "Revoke an API key"),
     ui_endpoint("POST", "/settings/credentials/{service}", save_credential, "Save a credential"),

@@ -1,4 +1,5 @@
-// Book page: the metadata arrives rendered; this adds the status override, edit, refetch/apply, reorganize and delete.
+// Book page: the metadata arrives rendered; this adds the status override and, for an admin, edit,
+// refetch/apply, reorganize and delete (a reader's page has none of those controls).
 import { api, el, status } from "./lib.js";
 
 const root = document.querySelector("[data-book]");
@@ -39,13 +40,13 @@ root.querySelector("[data-status-form]").addEventListener("submit", (event) => {
   });
 });
 
-root.querySelector("[data-edit-toggle]").addEventListener("click", (event) => {
+root.querySelector("[data-edit-toggle]")?.addEventListener("click", (event) => {
   editForm.hidden = !editForm.hidden;
   event.target.setAttribute("aria-expanded", String(!editForm.hidden));
   if (!editForm.hidden) editForm.elements.title.focus();
 });
 
-editForm.addEventListener("submit", (event) => {
+editForm?.addEventListener("submit", (event) => {
   event.preventDefault();
   const changes = {};
   for (const name of FIELDS) {
@@ -60,13 +61,13 @@ editForm.addEventListener("submit", (event) => {
   });
 });
 
-root.querySelector("[data-refetch]").addEventListener("click", () => act("Fetch metadata", async () => {
+root.querySelector("[data-refetch]")?.addEventListener("click", () => act("Fetch metadata", async () => {
   await api(`/api/library/${id}/refetch`, { method: "POST" });
   // The lookup runs on the queue; show what arrives, waiting a little for the providers.
   for (let i = 0; i < 10 && !(await showCandidates(i === 9)); i += 1) await new Promise((r) => setTimeout(r, 1000));
 }));
 
-root.querySelector("[data-reorganize]").addEventListener("click", () => act("Reorganize", () =>
+root.querySelector("[data-reorganize]")?.addEventListener("click", () => act("Reorganize", () =>
   api(`/api/library/${id}/reorganize`, { method: "POST" })));
 
 function candidateCard(c) {
@@ -103,8 +104,8 @@ async function showCandidates(last) {
 }
 
 const dialog = root.querySelector("[data-delete-dialog]");
-root.querySelector("[data-delete]").addEventListener("click", () => dialog.showModal());
-dialog.addEventListener("close", () => {
+root.querySelector("[data-delete]")?.addEventListener("click", () => dialog.showModal());
+dialog?.addEventListener("close", () => {
   if (dialog.returnValue !== "delete") return;
   const keep = dialog.querySelector("[name=keepFiles]").checked;
   act("Delete", async () => {

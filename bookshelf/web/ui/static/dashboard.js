@@ -15,5 +15,6 @@ async function refresh() {
   $("[data-pipeline]").replaceChildren(...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
 }
 
-// The first poll waits a few seconds: the rendered page is already current.
-setTimeout(() => poll(refresh, 4000), 4000);
+// The first poll waits a few seconds: the rendered page is already current. A reader's
+// dashboard has no pipeline section (the inbox and jobs are an admin's), so nothing to refresh.
+if ($("[data-pipeline]")) setTimeout(() => poll(refresh, 4000), 4000);
