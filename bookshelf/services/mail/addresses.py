@@ -15,12 +15,13 @@ KINDLE_DOMAINS = ("kindle.com", "kindle.cn")
 
 def address(payload: dict, name: str) -> str:
     value = payload.get(name)
-    if not isinstance(value, str) or len(value) > 254 or not _ADDRESS.match(value.strip()):
+    # fullmatch, not match: "$" would let a trailing newline through.
+    if not isinstance(value, str) or len(value) > 254 or not _ADDRESS.fullmatch(value.strip(" ")):
         raise InvalidInput(
             f"{name} must be an e-mail address such as reader@example.com",
             details=[{"field": name, "message": "an e-mail address"}],
         )
-    return value.strip()
+    return value.strip(" ")
 
 
 def is_kindle(email: str) -> bool:

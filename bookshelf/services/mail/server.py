@@ -85,7 +85,7 @@ class MailServerSettings:
         if security not in SECURITY:
             raise InvalidInput("security must be starttls, tls or none", details=[{"field": "security"}])
         host = payload.get("host")
-        if not isinstance(host, str) or not _HOST.match(host):
+        if not isinstance(host, str) or not _HOST.fullmatch(host):
             raise InvalidInput("host must be a host name or address", details=[{"field": "host"}])
         port = payload.get("port", DEFAULT_PORTS[security])
         if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:

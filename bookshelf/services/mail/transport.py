@@ -113,11 +113,16 @@ def _refusal(exc: smtplib.SMTPException, where: str) -> SendFailed:
         return _coded(f"The mail server refused the recipient {address}", code, text, "recipient")
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         return _coded("The mail server refused the login", exc.smtp_code, exc.smtp_error, "auth")
+    if isinstance(exc, smtplib.SMTPSenderRefused) and exc.smtp_code == 552:
+        # The size the client announced with MAIL FROM is over the server's limit.
+        return _coded("The mail server refused the message as too large", exc.smtp_code, exc.smtp_error, "too_large")
     if isinstance(exc, smtplib.SMTPSenderRefused):
         return _coded(f"The mail server refused the sender {exc.sender}", exc.smtp_code, exc.smtp_error, "sender")
     if isinstance(exc, smtplib.SMTPDataError):
-        reason = "too_large" if exc.smtp_code == 552 else "refused"
-        return _coded("The mail server refused the message", exc.smtp_code, exc.smtp_error, reason)
+        if exc.smtp_code == 552:
+            return _coded("The mail server refused the message as too large", exc.smtp_code, exc.smtp_error,
+                          "too_large")  # fmt: skip
+        return _coded("The mail server refused the message", exc.smtp_code, exc.smtp_error, "refused")
     if isinstance(exc, smtplib.SMTPResponseException):
         return _coded(f"The mail server {where} answered", exc.smtp_code, exc.smtp_error, "refused")
     return SendFailed(f"Mail to {where} failed: {exc}", reason="refused")
