@@ -54,8 +54,9 @@ testForm.addEventListener("submit", async (event) => {
   const to = testForm.elements.to.value.trim();
   status(testLine, `Sending to ${to}…`);
   try {
-    await api("/api/credentials/smtp/test", { method: "POST", json: { to } });
-    status(testLine, `Sent to ${to}. Check that inbox.`, "ok");
+    const result = await api("/api/credentials/smtp/test", { method: "POST", json: { to } });
+    if (result.sent) status(testLine, `Sent to ${to}. Check that inbox.`, "ok");
+    else status(testLine, `Not sent: ${result.error.message}`, "error");
   } catch (error) {
     status(testLine, `Not sent: ${error.message}`, "error");
   }
