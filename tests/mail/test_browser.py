@@ -16,7 +16,7 @@ from tests.mail.smtpd import smtp_server
 from tests.mail.test_message import attachment, names
 from tests.reader_library import Library
 from tests.serve import running_server
-from tests.ui_browser import launch_browser, watch
+from tests.ui_browser import assert_fits, launch_browser, watch
 
 TITLE = "Пикник на обочине"
 
@@ -94,6 +94,12 @@ def test_add_a_device_send_a_book_and_see_it_arrive(browser: Any, tmp_path: Path
         page.goto(base + "/jobs")
         row = page.locator("[data-queues] tr", has_text="send")
         wait_for(lambda: row.locator("td").nth(3).inner_text() == "2", "two completed sends on the Jobs page")
+        # Every page touched fits a phone.
+        page.set_viewport_size({"width": 360, "height": 800})
+        for path in ("/settings", f"/books/{book['id']}", "/library", "/jobs"):
+            page.goto(base + path)
+            page.wait_for_load_state("networkidle")
+            assert_fits(page, path, 360)
         library.close()
         assert not errors, errors
         assert not foreign, foreign
