@@ -86,12 +86,7 @@ class SendService:
             book = await book_rows.get(conn, book_id)
         if book is None or book.status != "organized":
             raise NotFound("Book not found")
-        server = await self.server.server()
-        if server is None:
-            raise Conflict("No mail server is set up (Settings → Mail)", details=[{"code": "smtp_not_configured"}])
-        if not server.sender:
-            raise Conflict("The mail server has no sender address (BOOKSHELF_SMTP_FROM)",
-                           details=[{"code": "smtp_not_configured"}])  # fmt: skip
+        server = await self._ready_server()
         chosen = pick(book.files, device.format, device.email)
         limit_mb = int(self.preferences.get("sendMaxMb"))
         if chosen.size > limit_mb * MB:
@@ -104,6 +99,15 @@ class SendService:
         return Delivery(server, device.email, book.title or chosen.filename, path, chosen.filename, chosen.format,
                         chosen.size)  # fmt: skip
 
+    async def _ready_server(self) -> SmtpServer:
+        server = await self.server.server()
+        if server is None:
+            raise Conflict("No mail server is set up (Settings → Mail)", details=[{"code": "smtp_not_configured"}])
+        if not server.sender:
+            raise Conflict("The mail server has no sender address (BOOKSHELF_SMTP_FROM)",
+                           details=[{"code": "smtp_not_configured"}])  # fmt: skip
+        return server
+
     def deliver(self, delivery: Delivery) -> None:
         """Blocking: run in a worker thread."""
         deliver(delivery, self.settings.smtp_timeout, self.settings.smtp_ca_file)
@@ -111,9 +115,7 @@ class SendService:
     # -- the test button ---------------------------------------------------------
 
     async def send_test(self, to: str) -> None:
-        server = await self.server.server()
-        if server is None:
-            raise Conflict("No mail server is set up", details=[{"code": "smtp_not_configured"}])
+        server = await self._ready_server()
         raw = message.probe_message(sender=server.sender, to=to)
         s = self.settings
         await asyncio.to_thread(transport.send, server, to, raw, s.smtp_timeout, s.smtp_ca_file)
