@@ -10,7 +10,6 @@ import pytest
 
 from bookshelf.errors import NotFound
 from bookshelf.runtime import Runtime
-from bookshelf.services.mail.devices import SOLE_OWNER_ID
 from bookshelf.settings import Settings
 from tests.conftest import make_settings
 from tests.library_books import add_book
@@ -114,7 +113,8 @@ async def test_devices(api: httpx.AsyncClient, runtime: Runtime) -> None:
     assert await runtime.devices.owned("another-reader") == []
     with pytest.raises(NotFound):
         await runtime.devices.get("another-reader", device["id"])
-    assert (await runtime.devices.get(SOLE_OWNER_ID, device["id"])).email == "me@kobo.example"
+    me = (await api.get("/api/me")).json()["id"]
+    assert (await runtime.devices.get(me, device["id"])).email == "me@kobo.example"
     assert (await api.delete(f"/api/devices/{device['id']}")).status_code == 200
     assert (await api.delete(f"/api/devices/{device['id']}")).status_code == 404
     assert (await api.patch(f"/api/devices/{device['id']}", json={"name": "y"})).status_code == 404
@@ -165,3 +165,39 @@ async def test_a_second_click_is_not_a_second_mail(api: httpx.AsyncClient, runti
     assert queues["send"]["waiting"] == 2
     sends = (await api.get(f"/api/library/{book.id}/sends")).json()["sends"]
     assert sorted(s["deviceName"] for s in sends) == ["Kindle", "Kobo"]
+
+
+async def reader_client(api: httpx.AsyncClient, name: str = "robin") -> httpx.AsyncClient:
+    """A second client on the same app, signed in as a new reader account."""
+    user = await api.post("/api/users", json={"username": name, "password": "reader-pass-1", "role": "reader"})
+    assert user.status_code == 201, user.text
+    key = await api.post(f"/api/users/{user.json()['id']}/keys", json={"label": "phone"})
+    assert key.status_code == 201, key.text
+    return httpx.AsyncClient(transport=api._transport, base_url=str(api.base_url),
+                             headers={"Authorization": f"Bearer {key.json()['key']}"})  # fmt: skip
+
+
+async def test_a_reader_has_their_own_devices_and_no_mail_server(api: httpx.AsyncClient, runtime: Runtime) -> None:
+    await api.put("/api/credentials/smtp", json=SERVER)
+    book = await add_book(runtime, "Shared", ["A. Writer"])
+    admins = await add_device(api, "admin@kindle.com")
+    admin_send = (await api.post(f"/api/library/{book.id}/send", json={"deviceId": admins})).json()["jobId"]
+    async with await reader_client(api) as reader:
+        for call in (reader.get("/api/credentials/smtp"), reader.put("/api/credentials/smtp", json=SERVER),
+                     reader.delete("/api/credentials/smtp"),
+                     reader.post("/api/credentials/smtp/test", json={"to": "x@example.org"})):  # fmt: skip
+            assert (await call).status_code == 403
+        assert (await reader.get("/api/devices")).json() == {"devices": []}
+        for call in (reader.patch(f"/api/devices/{admins}", json={"name": "mine now"}),
+                     reader.delete(f"/api/devices/{admins}"),
+                     reader.post(f"/api/library/{book.id}/send", json={"deviceId": admins}),
+                     reader.post(f"/api/library/{book.id}/sends/{admin_send}/retry")):  # fmt: skip
+            assert (await call).status_code == 404
+        own = (await reader.post("/api/devices", json={"name": "Kobo", "email": "robin@kobo.example"})).json()["id"]
+        sent = await reader.post(f"/api/library/{book.id}/send", json={"deviceId": own})
+        assert sent.status_code == 202, sent.text
+        mine = (await reader.get(f"/api/library/{book.id}/sends")).json()["sends"]
+        assert [s["deviceName"] for s in mine] == ["Kobo"]
+    theirs = (await api.get(f"/api/library/{book.id}/sends")).json()["sends"]
+    assert [s["deviceName"] for s in theirs] == ["Kindle"]
+    assert [d["name"] for d in (await api.get("/api/devices")).json()["devices"]] == ["Kindle"]

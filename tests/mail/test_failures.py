@@ -42,7 +42,7 @@ async def test_wrong_password(live: Runtime, live_api: httpx.AsyncClient, certif
     assert [(j["id"], j["queue"], j["error"]) for j in listed] == [(job.id, "send", job.error)]
     with smtp_server(*certificate) as (port, box):
         await set_server(live_api, port)
-        retried = await live_api.post(f"/api/jobs/{job.id}/retry")
+        retried = await live_api.post(f"/api/library/{book.id}/sends/{job.id}/retry")
         assert retried.status_code == 200, retried.text
         again = await finished(live, job.id)
         assert again.state == "completed", again.error
@@ -53,9 +53,13 @@ async def test_relay_refused(live: Runtime, live_api: httpx.AsyncClient, certifi
     with smtp_server(*certificate) as (port, _):
         await set_server(live_api, port)
         job, _ = await failed_send(live, live_api, "someone@elsewhere.example")
+        # An admin retries it from the Jobs API; the server still refuses, in the same words.
+        assert (await live_api.post(f"/api/jobs/{job.id}/retry")).status_code == 200
+        again = await finished(live, job.id)
     assert job.error == ("The mail server refused the recipient someone@elsewhere.example: "
                          "550 5.7.1 Relaying denied: this server does not relay for you")  # fmt: skip
     assert job.attempts == 1
+    assert again.state == "failed" and again.error == job.error and again.attempts == 2
 
 
 async def test_too_large_for_the_server(live: Runtime, live_api: httpx.AsyncClient,

@@ -13,11 +13,10 @@ CREATE TABLE smtp_settings (
     updated_at TEXT NOT NULL
 );
 
--- A reader's e-readers (or any address) and the format each wants. Per account: user_id is the
--- owner; until accounts exist every device belongs to the one owner of the library.
+-- A reader's e-readers (or any address) and the format each wants, per account.
 CREATE TABLE devices (
     id TEXT PRIMARY KEY,
-    user_id TEXT NOT NULL,
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     name TEXT NOT NULL,
     email TEXT NOT NULL,
     format TEXT NOT NULL DEFAULT 'epub' CHECK (format IN ('epub', 'pdf', 'original')),

@@ -13,9 +13,6 @@ from bookshelf.db.devices import FORMATS, Device
 from bookshelf.errors import Conflict, InvalidInput, NotFound
 from bookshelf.services.mail.addresses import address
 
-# Until reader accounts exist the library has one owner, and every device is theirs. With
-# accounts, the web layer passes the signed-in account's id instead.
-SOLE_OWNER_ID = "owner"
 MAX_DEVICES = 50
 FIELDS = {"name", "email", "format"}
 

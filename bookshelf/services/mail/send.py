@@ -77,6 +77,13 @@ class SendService:
                 raise NotFound("Book not found")
             return await device_rows.sendings(conn, user_id, book_id)
 
+    async def retry(self, user_id: str, book_id: str, job_id: str) -> Job:
+        """A reader's own failed send, queued again (the Jobs API is an admin's)."""
+        job = await self.jobs.get(job_id)
+        if job is None or job.queue != "send" or job.book_id != book_id or job.args.get("user_id") != user_id:
+            raise NotFound("Send not found")
+        return await self.jobs.retry(job_id)
+
     # -- the job -----------------------------------------------------------------
 
     async def delivery(self, user_id: str, book_id: str, device_id: str) -> Delivery:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bookshelf.services.mail.devices import SOLE_OWNER_ID
 from bookshelf.web.api import runtime
-from bookshelf.web.http import ok, path_uuid, read_json
+from bookshelf.web.http import account_of, ok, path_uuid, read_json
 from bookshelf.web.routing import Endpoint, path_param
 from bookshelf.web.schemas import TIMESTAMP, obj, ref
 
@@ -31,8 +30,8 @@ FIELDS = {
 
 
 def owner_of(request: Request) -> str:
-    """Whose devices this request sees. One owner until reader accounts exist; then the account's id."""
-    return SOLE_OWNER_ID
+    """Whose devices this request sees: the calling account's, never another's (theirs are 404)."""
+    return account_of(request).id
 
 
 async def list_devices(request: Request) -> Response:

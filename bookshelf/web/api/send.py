@@ -50,6 +50,18 @@ async def sendings(request: Request) -> Response:
     return ok({"sends": [s.to_json() for s in found]})
 
 
+async def retry(request: Request) -> Response:
+    book_id = path_uuid(request)
+    job_id = path_uuid(request, "jobId")
+    job = await runtime(request).sender.retry(owner_of(request), book_id, job_id)
+    return ok({"jobId": job.id, "bookId": book_id, "deviceId": str(job.args.get("device_id")), "state": job.state})
+
+
+QUEUED = obj(
+    {"jobId": {"type": "string"}, "bookId": {"type": "string"}, "deviceId": {"type": "string"}, "state": STATE},
+    ["jobId", "bookId", "deviceId", "state"],
+)
+
 ENDPOINTS = [
     Endpoint(
         "POST",
@@ -64,15 +76,7 @@ ENDPOINTS = [
         "that format (MOBI and AZW3 for a Kindle), or the file is over sendMaxMb. A send of the same book to "
         "the same device still waiting is answered instead of a second one.",
         responses={
-            202: obj(
-                {
-                    "jobId": {"type": "string"},
-                    "bookId": {"type": "string"},
-                    "deviceId": {"type": "string"},
-                    "state": STATE,
-                },
-                ["jobId", "bookId", "deviceId", "state"],
-            ),
+            202: QUEUED,
             400: ref("Error"),
             404: ref("Error"),
             409: ref("Error"),
@@ -86,11 +90,22 @@ ENDPOINTS = [
         "devices",
         params=(path_param("id", "Book id"),),
         description="Your send jobs of this book, newest first: device, state and the mail server's words "
-        "when one failed (retry with POST /api/jobs/{id}/retry).",
+        "when one failed (retry with POST /api/library/{id}/sends/{jobId}/retry).",
         responses={
             200: obj({"sends": {"type": "array", "items": SENDING}}, ["sends"]),
             400: ref("Error"),
             404: ref("Error"),
         },
+    ),
+    Endpoint(
+        "POST",
+        "/api/library/{id}/sends/{jobId}/retry",
+        retry,
+        "Retry a failed send",
+        "devices",
+        params=(path_param("id", "Book id"), path_param("jobId", "The send's job id")),
+        description="Queue one of your failed sends of this book again under the same job id. 404 for a send "
+        "that is not yours, 409 unless it failed.",
+        responses={200: QUEUED, 400: ref("Error"), 404: ref("Error"), 409: ref("Error")},
     ),
 ]

@@ -1,4 +1,4 @@
-// Settings: the mail server (with its test button) and the reader's e-readers, through /api/credentials/smtp and /api/devices.
+// Settings: the mail server (an admin's, with its test button) and the account's e-readers, through /api/credentials/smtp and /api/devices.
 import { api, el, status } from "./lib.js";
 
 const form = document.querySelector("[data-mail-form]");
@@ -12,6 +12,7 @@ const deviceLine = document.querySelector("[data-device-status]");
 const FORMATS = { epub: "EPUB", pdf: "PDF", original: "original file" };
 
 async function loadServer() {
+  if (!form) return; // the mail server is an admin's
   try {
     const s = await api("/api/credentials/smtp");
     remove.hidden = !(s.configured && s.source === "settings");
@@ -27,7 +28,7 @@ async function loadServer() {
   }
 }
 
-form.addEventListener("submit", async (event) => {
+form?.addEventListener("submit", async (event) => {
   event.preventDefault();
   const f = form.elements;
   const body = { host: f.host.value.trim(), security: f.security.value, from: f.from.value.trim() };
@@ -43,13 +44,13 @@ form.addEventListener("submit", async (event) => {
   }
 });
 
-remove.addEventListener("click", async () => {
+remove?.addEventListener("click", async () => {
   if (!window.confirm("Remove the mail server settings?")) return;
   try { await api("/api/credentials/smtp", { method: "DELETE" }); form.reset(); await loadServer(); }
   catch (error) { status(line, error.message, "error"); }
 });
 
-testForm.addEventListener("submit", async (event) => {
+testForm?.addEventListener("submit", async (event) => {
   event.preventDefault();
   const to = testForm.elements.to.value.trim();
   status(testLine, `Sending to ${to}…`);

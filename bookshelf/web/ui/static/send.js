@@ -21,7 +21,7 @@ async function loadSends() {
     s.error ? el("span", { class: s.state === "failed" ? "error" : "muted" }, s.error) : null,
     el("span", { class: "muted" }, date(s.finishedAt || s.createdAt)),
     s.state === "failed" ? el("button", { type: "button", class: "small", onclick: async () => {
-      try { await api(`/api/jobs/${s.jobId}/retry`, { method: "POST" }); await loadSends(); }
+      try { await api(`/api/library/${id}/sends/${s.jobId}/retry`, { method: "POST" }); await loadSends(); }
       catch (error) { status(line, error.message, "error"); }
     } }, "Retry") : null)));
   if (sends.some((s) => OPEN.includes(s.state))) timer = setTimeout(() => loadSends().catch(() => {}), 1000);
