@@ -26,6 +26,9 @@ from bookshelf.services.jobs import JobService
 from bookshelf.services.keys import KeyService
 from bookshelf.services.library import LibraryService
 from bookshelf.services.library_jobs import LibraryJobs
+from bookshelf.services.mail.devices import DeviceService
+from bookshelf.services.mail.send import SendService
+from bookshelf.services.mail.server import MailServerSettings
 from bookshelf.services.metadata import MetadataService, ProviderClients
 from bookshelf.services.organize import OrganizeService
 from bookshelf.services.page_stream import PageService
@@ -106,6 +109,9 @@ class Runtime:
         self.trash: TrashService
         self.bulk: BulkService
         self.book_files: BookFileService
+        self.mail_server: MailServerSettings
+        self.devices: DeviceService
+        self.sender: SendService
         self.importer: Any  # services.importing.ImportService (imported lazily: it pulls in the importers)
 
     @classmethod
@@ -182,6 +188,9 @@ class Runtime:
         self._stack.callback(self.queue.close)
         self.jobs = JobService(self.db, self.queue)
         self.jobs.attach(asyncio.get_running_loop())
+        self.mail_server = MailServerSettings(self.db, settings, self.box)
+        self.devices = DeviceService(self.db)
+        self.sender = SendService(self.db, settings, self.preferences, self.mail_server, self.devices, self.jobs)
         for spec in [*task_specs(self), *import_task_specs(self)]:
             self.queue.register(spec)
         self.ingest = IngestService(self.db, settings, self.jobs)

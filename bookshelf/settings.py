@@ -75,6 +75,20 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "google_books_api_key", "", "Google Books API key (overrides the stored credential).", flag=False, secret=True
     ),
+    # The outgoing mail server for sending books to e-readers: when BOOKSHELF_SMTP_HOST is set,
+    # these replace the stored mail settings as a whole (as the other credentials do).
+    Option("smtp_host", "", "Mail server host name (overrides the stored mail settings).", flag=False),
+    Option("smtp_port", 0, "Mail server port (0: 587 for starttls, 465 for tls, 25 for none).", int, flag=False),
+    Option("smtp_security", "starttls", "Mail server security: starttls, tls or none.", flag=False),
+    Option("smtp_username", "", "Mail server user name (empty: no login).", flag=False),
+    Option("smtp_password", "", "Mail server password.", flag=False, secret=True),
+    Option("smtp_from", "", "Sender address of books sent by e-mail.", flag=False),
+    Option(
+        "smtp_ca_file",
+        "",
+        "PEM file of certificate authorities trusted for the mail server besides the system's (a self-signed server).",
+        flag=False,
+    ),
 )
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -128,10 +142,19 @@ class Settings:
     kosync_password: str = field(default="", repr=False)
     hardcover_token: str = field(default="", repr=False)
     google_books_api_key: str = field(default="", repr=False)
+    smtp_host: str = ""
+    smtp_port: int = 0
+    smtp_security: str = "starttls"
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_from: str = ""
+    smtp_ca_file: str = ""
     # Not user-facing: lets tests run without the inbox watcher or queue consumer.
     start_watcher: bool = True
     start_consumer: bool = True
     provider_timeout: float = 15.0  # seconds per metadata provider request (tests shorten it)
+    smtp_timeout: float = 60.0  # seconds the mail server may take to answer each step (tests shorten it)
+    send_retries: int = 3  # times a transiently failed send is tried again (tests shorten it)
 
     # Folders derived from data_dir.
     @property
@@ -216,6 +239,10 @@ def load(
         raise SettingsError(f"BOOKSHELF_LOG_FORMAT must be text or json, got {values['log_format']!r}")
     if not 0 < int(values["port"]) < 65536:
         raise SettingsError(f"port must be between 1 and 65535, got {values['port']}")
+    if values["smtp_security"] not in {"starttls", "tls", "none"}:
+        raise SettingsError(f"BOOKSHELF_SMTP_SECURITY must be starttls, tls or none, got {values['smtp_security']!r}")
+    if not 0 <= int(values["smtp_port"]) < 65536:
+        raise SettingsError(f"BOOKSHELF_SMTP_PORT must be between 0 and 65535, got {values['smtp_port']}")
     if int(values["workers"]) < 1:
         raise SettingsError("workers must be at least 1")
 

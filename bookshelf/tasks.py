@@ -37,9 +37,15 @@ def task_specs(rt: Runtime) -> list[TaskSpec]:
         assert rt.loop is not None
         on_loop(rt.loop, rt.library_jobs.reorganize_all())
 
+    def send_book(book_id: str, device_id: str, user_id: str) -> None:
+        assert rt.loop is not None
+        delivery = on_loop(rt.loop, rt.sender.delivery(user_id, book_id, device_id))
+        rt.sender.deliver(delivery)  # reads the file and talks SMTP here, in the worker thread
+
     return [
         TaskSpec("parse_book", "parse", parse_book),
         TaskSpec("lookup_metadata", "metadata", lookup_metadata),
         TaskSpec("organize_book", "organize", organize_book),
         TaskSpec("reorganize_all", "organize", reorganize_all),
+        TaskSpec("send_book", "send", send_book, retries=rt.settings.send_retries),
     ]

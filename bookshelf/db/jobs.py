@@ -11,7 +11,7 @@ import aiosqlite
 
 from bookshelf.db.connection import fetchall, fetchone
 
-QUEUES = ("parse", "metadata", "organize", "hardcover", "maintenance")
+QUEUES = ("parse", "metadata", "organize", "hardcover", "maintenance", "send")
 STATES = ("waiting", "active", "completed", "failed", "delayed", "paused")
 
 
@@ -58,6 +58,9 @@ def _job(row: sqlite3.Row) -> Job:
     values = dict(row)
     values["args"] = json.loads(values["args"] or "{}")
     return Job(**values)
+
+
+job_from_row = _job  # for SQL elsewhere that reads jobs rows (the send history of a book)
 
 
 async def insert(conn: aiosqlite.Connection, job: Job) -> None:

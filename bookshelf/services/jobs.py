@@ -23,8 +23,8 @@ from bookshelf.errors import Conflict, NotFound
 from bookshelf.taskqueue import TaskQueue, error_text, is_transient
 
 log = logging.getLogger("bookshelf.jobs")
-# What /api/jobs/status reports; maintenance holds library imports.
-QUEUES = ("parse", "metadata", "organize", "hardcover", "maintenance")
+# What /api/jobs/status reports; maintenance holds library imports, send the books mailed to devices.
+QUEUES = ("parse", "metadata", "organize", "hardcover", "maintenance", "send")
 
 Hook = Callable[[aiosqlite.Connection, Job], Awaitable[None]]
 

@@ -121,6 +121,7 @@ FIELDS: dict[str, Field] = {
     "finishedThreshold": Field(0.98, _number(0.5, 1), "Progress (0..1) at which a book counts as finished."),
     "pausedAfterDays": Field(30, _integer(1, 3650), "Days without progress after which a book counts as paused."),
     "maxUploadMb": Field(100, _integer(1, 4096), "Largest file, in MB, an upload may carry."),
+    "sendMaxMb": Field(50, _integer(1, 1000), "Largest file, in MB, sent to an e-reader by e-mail (Kindle takes 50)."),
     "hardcoverSync": Field(
         {"enabled": False, "intervalMinutes": 60},
         _object({"enabled": _bool, "intervalMinutes": _integer(5, 10080)}),

@@ -23,6 +23,7 @@ SETTINGS_PATCH = obj(
         "finishedThreshold": {"type": "number", "minimum": 0.5, "maximum": 1},
         "pausedAfterDays": {"type": "integer", "minimum": 1, "maximum": 3650},
         "maxUploadMb": {"type": "integer", "minimum": 1, "maximum": 4096},
+        "sendMaxMb": {"type": "integer", "minimum": 1, "maximum": 1000},
         "hardcoverSync": obj(
             {"enabled": {"type": "boolean"}, "intervalMinutes": {"type": "integer", "minimum": 5, "maximum": 10080}},
             extra=False,

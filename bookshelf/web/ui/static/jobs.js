@@ -14,7 +14,7 @@ async function load() {
     failed.replaceChildren(...(jobs.length ? jobs.map((job) => {
       const note = el("span", { role: "status" });
       return el("li", {}, el("strong", {}, `${job.queue} · ${job.task}`),
-        job.bookId ? el("a", { href: `/review/${job.bookId}` }, "book") : null,
+        job.bookId ? el("a", { href: job.queue === "send" ? `/books/${job.bookId}` : `/review/${job.bookId}` }, "book") : null,
         el("span", { class: "error" }, job.error || "failed"),
         el("span", { class: "muted" }, `${job.attempts} attempt(s), ${date(job.failedAt)}`),
         el("button", { type: "button", onclick: async () => {

@@ -1,5 +1,6 @@
 // Library: search as you type, facets, sorts, grid/list views and pages; the URL keeps the state.
 import { api, coverImg, debounce, el, pager, showError } from "./lib.js";
+import { picker } from "./library_send.js";
 
 const form = document.querySelector("[data-library-filter]");
 const list = document.querySelector("[data-library-books]");
@@ -9,6 +10,7 @@ const facetSelects = [...document.querySelectorAll("[data-facet]")];
 const FACETS = { author: "authors", genre: "genres", series: "series", language: "languages", format: "formats" };
 const params = new URLSearchParams(location.search);
 let page = Number(params.get("page") || 1);
+const pick = picker();
 
 form.q.value = params.get("q") || "";
 form.sort.value = params.get("sort") || "";
@@ -49,7 +51,7 @@ async function load() {
     const data = await api(`/api/library?${q}`);
     total.textContent = `(${data.total})`;
     list.classList.toggle("as-list", form.querySelector("[name=view]:checked").value === "list");
-    list.replaceChildren(...(data.data.length ? data.data.map((b) => el("li", {},
+    list.replaceChildren(...(data.data.length ? data.data.map((b) => el("li", {}, pick.box(b),
       el("a", { href: `/books/${b.id}` }, coverImg(b), el("span", {}, el("span", { class: "t" }, b.title),
         el("span", { class: "a" }, b.author))))) : [el("li", { class: "muted" }, "No books match.")]));
     pager(nav, data.page, data.totalPages, (p) => { page = p; load(); window.scrollTo(0, 0); });
