@@ -84,7 +84,12 @@ ENDPOINTS = [
         "List the caller's API keys",
         "auth",
         params=(query_param("userId", {"type": "string", "format": "uuid"}, "another account's keys (admin only)"),),
-        responses={200: obj({"keys": {"type": "array", "items": ref("ApiKey")}}, ["keys"])},
+        responses={
+            200: obj({"keys": {"type": "array", "items": ref("ApiKey")}}, ["keys"]),
+            400: ref("Error"),
+            403: ref("Error"),
+            404: ref("Error"),
+        },  # fmt: skip
     ),
     Endpoint(
         "POST",
