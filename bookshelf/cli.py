@@ -1,4 +1,4 @@
-"""The `bookshelf` command: serve, keys, and the maintenance commands."""
+"""The `bookshelf` command: serve, keys, the maintenance commands and `service` (in service_command.py)."""
 
 from __future__ import annotations
 
@@ -85,9 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_startup_flags(reindex, DATA_FLAGS)
     reindex.set_defaults(handler=cmd_reindex)
 
-    from bookshelf import importer
+    from bookshelf import importer, service_command
 
-    for register in (importer.register, *_EXTRA_COMMANDS):
+    for register in (importer.register, service_command.register, *_EXTRA_COMMANDS):
         register(commands)
     return parser
 
