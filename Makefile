@@ -1,4 +1,4 @@
-# bookshelf: `make run` starts the server, `make test` runs the suite.
+# bookshelf: `make run` starts the server, `make test` runs the suite, `make dist` builds the single executable.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -9,7 +9,7 @@ PORT ?= 8080
 DATA ?= ./data
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,5 +37,9 @@ lint: $(TEST_STAMP)
 bench: $(TEST_STAMP)
 	$(BIN)/python scripts/bench/run_all.py
 
+# dist/bookshelf-<version>-linux-<arch>: needs a C compiler, zlib headers and libarchive13 (see README).
+dist: $(TEST_STAMP)
+	$(BIN)/python scripts/dist/build.py
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info

@@ -14,7 +14,7 @@ def test_pip_install_into_fresh_venv(tmp_path: Path) -> None:
     source = tmp_path / "src"
     # Copy the tracked project (not .venv) so the build sees what a user's clone has.
     shutil.copytree(REPO_ROOT, source, ignore=shutil.ignore_patterns(".venv", ".git", "data", "*.egg-info",
-                                                                        "__pycache__", "build"))  # fmt: skip
+                                                                        "__pycache__", "build", "dist"))  # fmt: skip
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     install = subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", str(source)],
