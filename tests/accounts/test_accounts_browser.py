@@ -79,6 +79,7 @@ def test_admin_makes_a_reader_who_reads_and_sets_up_koreader(browser: Any, tmp_p
         page.wait_for_selector("h1:has-text('The Salt Crown')")
         for admin_button in ("Edit", "Fetch metadata", "Reorganize files", "Delete…"):
             assert page.locator(f"button:has-text('{admin_button}')").count() == 0, admin_button
+        assert page.locator("[data-send] button:has-text('Send')").count() == 1  # devices are every reader's
 
         page.goto(base + "/settings")
         assert page.locator("#preferences").count() == 0 and page.locator("#accounts").count() == 0
