@@ -39,7 +39,7 @@ bench: $(TEST_STAMP)
 
 # dist/bookshelf-<version>-linux-<arch>: needs a C compiler, zlib headers and libarchive13 (see README).
 dist: $(TEST_STAMP)
-	$(BIN)/python scripts/dist/build.py
+	$(BIN)/python scripts/dist/make_dist.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

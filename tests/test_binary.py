@@ -71,7 +71,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _build_needs()
     root = tmp_path_factory.mktemp("dist")
     result = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "scripts" / "dist" / "build.py"), "--out", str(root / "out"),
+        [sys.executable, str(REPO_ROOT / "scripts" / "dist" / "make_dist.py"), "--out", str(root / "out"),
          "--work", str(root / "work")],
         capture_output=True, text=True, timeout=BUILD_TIMEOUT,
     )  # fmt: skip

@@ -23,9 +23,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts" / "bench"))
 sys.path.insert(0, str(ROOT / "scripts" / "dist"))
 
+import make_dist  # noqa: E402
 from bench_startup import timed_start  # noqa: E402
-
-import build  # noqa: E402
 
 RUNS = 5
 TARGET_READY_S = 1.5
@@ -38,11 +37,11 @@ def load() -> str:
 
 
 def executable(force: bool) -> Path:
-    path = ROOT / "dist" / f"bookshelf-{build.version()}-linux-{build.arch()}"
+    path = ROOT / "dist" / f"bookshelf-{make_dist.version()}-linux-{make_dist.arch()}"
     if force or not path.exists():
         started = time.monotonic()
         print(f"building {path.name} ({load()})", flush=True)
-        build.main([])
+        make_dist.main([])
         print(f"build took {time.monotonic() - started:.0f} s ({load()})")
     return path
 

@@ -5,7 +5,7 @@ folder on every start: 3 s for `--version` here, far more on an SD card). That f
 as one zlib stream to a small C launcher (launcher.c) that unpacks it once per build into
 ~/.cache/bookshelf/<version>-<hash>/ and execs it from there on every start.
 
-Usage: python scripts/dist/build.py [--out DIR] [--work DIR]. Needs PyInstaller (the test extras),
+Usage: python scripts/dist/make_dist.py [--out DIR] [--work DIR]. Needs PyInstaller (the test extras),
 a C compiler and zlib's headers (Debian: gcc, zlib1g-dev), and libarchive13 to bundle for CBR.
 """
 
