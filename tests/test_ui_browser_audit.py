@@ -13,7 +13,6 @@ import io
 import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -137,7 +136,8 @@ def test_every_page_is_axe_clean_at_both_widths_with_a_phone_header(browser, lib
                 assert header["height"] <= 64, (name, header)
                 assert menu.is_visible() and not page.locator("#main-nav").is_visible()
                 small = page.evaluate(
-                    """() => [...document.querySelectorAll("header button, header a, main button, main a.button, main select")]
+                    """() => [...document.querySelectorAll(
+                            "header button, header a, main button, main a.button, main select")]
                         .filter((e) => e.offsetParent !== null && !e.closest("dialog:not([open])"))
                         .map((e) => [e.textContent.trim().slice(0, 30), e.getBoundingClientRect().height])
                         .filter(([, h]) => h < 44)"""
@@ -226,7 +226,9 @@ def test_tiles_and_opds_show_generated_covers_series_and_formats(browser, librar
         assert f"The Lantern Cycle #{number}" in tile.inner_text() and "EPUB" in tile.locator(".fmts").inner_text()
         src = tile.locator("img").get_attribute("src")
         assert "?v=g" in src  # a generated cover, versioned by its text
-        page.wait_for_function("s => [...document.images].some((i) => i.src.endsWith(s) && i.naturalWidth > 0)", arg=src)
+        page.wait_for_function(
+            "s => [...document.images].some((i) => i.src.endsWith(s) && i.naturalWidth > 0)", arg=src
+        )
     urls = [page.locator(f"a[href='/books/{i}'] img").get_attribute("src") for i in (first, second)]
     assert urls[0] != urls[1]  # "#1" and "#2" are drawn on them
     page.goto(library.base + "/library?format=pdf")
@@ -234,7 +236,9 @@ def test_tiles_and_opds_show_generated_covers_series_and_formats(browser, librar
     page.context.close()
 
     # OPDS and KOReader get the same picture: the thumbnail of a book without a cover is the generated one.
-    assert library.client.put("/api/credentials/opds", json={"username": "reader", "password": "pages"}).status_code == 200
+    assert (
+        library.client.put("/api/credentials/opds", json={"username": "reader", "password": "pages"}).status_code == 200
+    )
     opds = httpx.Client(base_url=library.base, auth=("reader", "pages"), timeout=20)
     thumb = opds.get(f"/opds/books/{second}/thumbnail")
     assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
@@ -242,7 +246,9 @@ def test_tiles_and_opds_show_generated_covers_series_and_formats(browser, librar
     assert image.size[1] <= 300 and image.size[0] * 3 == image.size[1] * 2
     entry = opds.get(f"/opds/books/{second}").text
     assert f"/opds/books/{second}/thumbnail" in entry
-    assert opds.get(f"/opds/books/{second}/thumbnail", headers={"If-None-Match": thumb.headers["etag"]}).status_code == 304
+    assert (
+        opds.get(f"/opds/books/{second}/thumbnail", headers={"If-None-Match": thumb.headers["etag"]}).status_code == 304
+    )
     full = library.client.get(f"/api/library/{second}/cover")
     assert Image.open(io.BytesIO(full.content)).size == (600, 900)
     assert not library.client.get(f"/api/library/{second}").json()["hasCover"]

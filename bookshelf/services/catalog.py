@@ -253,8 +253,8 @@ class CatalogService:
         entry = await self.entry(book_id)
         sha = entry.book.cover_sha256
         if not sha:
-            path, token = await self.generated.path(entry.book, thumb)
-            return Artwork(path, GENERATED_TYPE, f'"{token[:33]}{"-t" if thumb else ""}"')
+            drawn, token = await self.generated.path(entry.book, thumb)
+            return Artwork(drawn, GENERATED_TYPE, f'"{token[:33]}{"-t" if thumb else ""}"')
         if entry.cover_type is None:
             raise NotFound("This book has no cover")
         path = cover_path(self.settings, sha, thumb=True) if thumb else None

@@ -57,7 +57,7 @@ async function refresh() {
   }
   if (mine !== seq) return; // a newer keystroke already answered
   const none = q && !books.length ? [{ kind: "search", query: q, href: `/library?q=${encodeURIComponent(q)}` }] : [];
-  items = [...books, ...none, ...pages];
+  items = [...books, ...pages, ...none]; // a page named by the query stays the first choice
   active = 0;
   draw();
 }
