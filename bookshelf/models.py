@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bookshelf.formats import placeholder
+from bookshelf import placeholder_text as placeholder
 
 ROLES = ("admin", "reader")
 

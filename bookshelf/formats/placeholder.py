@@ -7,43 +7,19 @@ reader of the library (the web UI, OPDS clients, KOReader).
 
 from __future__ import annotations
 
-import hashlib
 import io
 from typing import Any
 
+from bookshelf.placeholder_text import book_text, book_token, placeholder_key, series_label
+
+__all__ = ["HEIGHT", "WIDTH", "book_text", "book_token", "placeholder_key", "render", "series_label"]
 WIDTH, HEIGHT = 600, 900
-_VERSION = "1"  # bump when the drawing changes, so cached pictures are drawn again
 # Background, ink: dark, muted cloth colours with light ink, each with contrast well above 4.5:1.
 _PALETTE = (
     ((31, 61, 84), (244, 236, 214)), ((94, 36, 42), (246, 232, 208)), ((34, 74, 56), (238, 240, 222)),
     ((63, 45, 86), (240, 232, 246)), ((84, 60, 28), (250, 238, 212)), ((40, 48, 56), (236, 232, 220)),
     ((22, 78, 88), (232, 244, 240)), ((104, 52, 26), (250, 236, 220)),
 )  # fmt: skip
-
-
-def placeholder_key(title: str | None, author: str | None, series: str | None) -> str:
-    """A hex digest of what the placeholder shows; the cache file name and the URL's version."""
-    text = "\0".join((_VERSION, title or "", author or "", series or ""))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def book_text(title: str | None, authors: list[str], series: str | None,
-              index: float | None) -> tuple[str | None, str | None, str | None]:  # fmt: skip
-    """(title, author line, series line) as drawn for a book."""
-    return title, ", ".join(authors) or None, series_label(series, index)
-
-
-def book_token(title: str | None, authors: list[str], series: str | None, index: float | None) -> str:
-    """A generated cover's version token, "g" + key: it never looks like a real cover's sha256."""
-    return "g" + placeholder_key(*book_text(title, authors, series, index))
-
-
-def series_label(series: str | None, index: float | None) -> str | None:
-    if not series:
-        return None
-    if index is None:
-        return series
-    return f"{series} #{index:g}"
 
 
 def render(title: str | None, author: str | None, series: str | None) -> bytes:
