@@ -155,6 +155,7 @@ class Settings:
     provider_timeout: float = 15.0  # seconds per metadata provider request (tests shorten it)
     smtp_timeout: float = 60.0  # seconds the mail server may take to answer each step (tests shorten it)
     send_retries: int = 3  # times a transiently failed send is tried again (tests shorten it)
+    provider_backoff: float = 30.0  # first wait before asking a provider that could not be reached again
 
     # Folders derived from data_dir.
     @property
