@@ -12,6 +12,7 @@ from typing import Any
 
 from bookshelf.db import Database
 from bookshelf.db.migrate import migrate
+from bookshelf.parse_process import ParseProcess
 from bookshelf.services.accounts import AccountService
 from bookshelf.services.book_files import BookFileService
 from bookshelf.services.bulk import BulkService
@@ -97,6 +98,7 @@ class Runtime:
         self.library: LibraryService
         self.reader: ReaderService
         self.queue: TaskQueue
+        self.parser: ParseProcess
         self.jobs: JobService
         self.ingest: IngestService
         self.inbox: InboxService
@@ -186,6 +188,7 @@ class Runtime:
 
         settings = self.settings
         self.queue = TaskQueue(settings)
+        self.parser = ParseProcess(settings, enabled=False)  # in this thread unless the consumer runs
         self._stack.callback(self.queue.close)
         self.jobs = JobService(self.db, self.queue)
         self.jobs.attach(asyncio.get_running_loop())
@@ -207,6 +210,9 @@ class Runtime:
             self.jobs.start_recording()
             self._stack.push_async_callback(self.jobs.stop_recording)
             self._stack.push_async_callback(self.lookups.stop)  # before the recorder writes its last
+            self.parser.enabled = settings.parse_process
+            self._stack.push_async_callback(asyncio.to_thread, self.parser.stop)  # after the queue's workers
+            self.every(5, lambda: asyncio.to_thread(self.parser.stop_if_idle), "parse worker idle stop")
             self.queue.start(settings.workers)
             self._stack.push_async_callback(asyncio.to_thread, self.queue.stop)
             self.register_component("queue", self.queue)
