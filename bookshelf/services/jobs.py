@@ -19,6 +19,7 @@ from bookshelf import clock
 from bookshelf.db import Database
 from bookshelf.db import jobs as rows
 from bookshelf.db.jobs import Job
+from bookshelf.db.priority import mark_background
 from bookshelf.errors import Conflict, NotFound
 from bookshelf.taskqueue import TaskQueue, error_text, is_transient
 
@@ -228,6 +229,7 @@ class JobService:
         self._wake.set()
 
     async def _record_loop(self) -> None:
+        mark_background()
         while not self._stopping:
             await self._wake.wait()
             self._wake.clear()

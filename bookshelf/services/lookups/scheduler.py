@@ -15,6 +15,7 @@ from huey import signals as S
 
 from bookshelf import clock
 from bookshelf.db.jobs import Job
+from bookshelf.db.priority import mark_background
 from bookshelf.errors import NotFound, UpstreamError
 from bookshelf.providers import LookupQuery
 from bookshelf.services.jobs import JobService
@@ -164,6 +165,7 @@ class LookupScheduler:
                 pass
 
     async def _work(self, lane: Lane) -> None:
+        mark_background()
         while not self._stopping:
             pending = await self._take(lane)
             lane.in_flight += 1
