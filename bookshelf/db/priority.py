@@ -34,6 +34,9 @@ class PriorityLock:
     def locked(self) -> bool:
         return self._locked
 
+    def waiters(self) -> int:
+        return sum(len(queue) for queue in self._waiting)
+
     async def acquire(self) -> None:
         if not self._locked and not any(self._waiting):
             self._locked = True

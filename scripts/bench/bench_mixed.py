@@ -60,6 +60,7 @@ HOUSEHOLD = [
     [("kosync put", 3), ("kosync get", 1)],
 ]
 HOUSEHOLD_PAUSE = (0.1, 0.5)
+WARMUP_SECONDS = 5.0
 
 
 def cpu_seconds(pid: int) -> float:
@@ -131,7 +132,10 @@ async def client_loop(base_url: str, key: str, books: list, seconds: float, seed
                       mix: list[tuple[str, int]] = MIX, pause: tuple[float, float] | None = None) -> None:  # fmt: skip
     rng = random.Random(seed)
     names, weights = zip(*mix, strict=True)
-    deadline = time.monotonic() + seconds
+    # The first seconds after start are the server's own warm-up (vocabulary build, cold pages):
+    # the same in both rows, and not what a household sees later, so they are not counted.
+    counted_from = time.monotonic() + WARMUP_SECONDS
+    deadline = counted_from + seconds
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
         n = 0
         while time.monotonic() < deadline:
@@ -146,9 +150,10 @@ async def client_loop(base_url: str, key: str, books: list, seconds: float, seed
                 failed = None if response.status_code == 200 else f"{response.status_code} {url}"
             except httpx.HTTPError as exc:
                 failed = f"{type(exc).__name__} {url}"
-            latencies[name].append(time.perf_counter() - started)
             if failed:
                 errors[name].append(failed)
+            if time.monotonic() >= counted_from:
+                latencies[name].append(time.perf_counter() - started)
             if pause:
                 await asyncio.sleep(rng.uniform(*pause))
 
@@ -183,20 +188,27 @@ def run(seconds: float, clients: int, books: int, drops: int, household: bool = 
                         json={"metadataSources": []}).raise_for_status()  # fmt: skip
             latencies: dict[str, list[float]] = defaultdict(list)
             errors: dict[str, list[str]] = defaultdict(list)
-            dropper = threading.Thread(target=lambda: [shutil.copy(f, data_dir / "inbox" / f.name) for f in files])
+
+            def drop_all() -> None:
+                time.sleep(WARMUP_SECONDS)  # the drops start when the counted requests do
+                for f in files:
+                    shutil.copy(f, data_dir / "inbox" / f.name)
+
+            dropper = threading.Thread(target=drop_all)
             load_before, cpu_before = load(), cpu_seconds(server.process.pid)
             with RssSampler(server.process.pid) as rss:
                 started = time.monotonic()
                 dropper.start()
                 asyncio.run(_all(server.base_url, key, sample, seconds, clients, latencies, errors, household))
-                elapsed = time.monotonic() - started
+                elapsed = time.monotonic() - started - WARMUP_SECONDS
                 dropper.join()
                 done = ingested(data_dir)
                 # How long the rest of the drops take to reach review, once the clients stopped.
-                while drops and done.get("review", 0) < drops and time.monotonic() - started < max(60, seconds) + 60:
+                dropped_at = started + WARMUP_SECONDS
+                while drops and done.get("review", 0) < drops and time.monotonic() - dropped_at < max(60, seconds) + 60:
                     time.sleep(0.5)
                     done = ingested(data_dir)
-                all_in = time.monotonic() - started if done.get("review", 0) >= drops else float("nan")
+                all_in = time.monotonic() - dropped_at if done.get("review", 0) >= drops else float("nan")
             cpu = cpu_seconds(server.process.pid) - cpu_before
             log_errors = server.log().count("Traceback")
     requests = sum(len(v) for v in latencies.values())
