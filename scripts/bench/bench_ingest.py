@@ -227,7 +227,7 @@ def lookup_progress(client: Client, window: float = 60.0) -> dict[str, Any]:
     time.sleep(window)
     after = asked()
     return {"lookup_window_s": window, "lookup_rates": {n: (after[n] - before.get(n, 0)) / window for n in after},
-            "lookup_jobs": client.http.get("/api/jobs/status").json()["metadata"]}  # fmt: skip
+            "lookup_jobs": client.http.get("/api/jobs/status").json()["queues"]["metadata"]}  # fmt: skip
 
 
 def report(r: dict[str, Any]) -> None:
