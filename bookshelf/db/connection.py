@@ -13,7 +13,6 @@ import aiosqlite
 
 from bookshelf import folding
 from bookshelf.db import inline
-from bookshelf.db.priority import PriorityLock
 
 BUSY_TIMEOUT_MS = 10_000
 T = TypeVar("T")
@@ -52,7 +51,7 @@ class Database:
         self._writer: aiosqlite.Connection | None = None
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._all_readers: list[aiosqlite.Connection] = []
-        self._write_lock = PriorityLock()  # requests before background work
+        self._write_lock = asyncio.Lock()
 
     async def open(self) -> None:
         self._writer = await self._connect()
