@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import io
 import re
-import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from tests.fakes.openlibrary import FakeOpenLibrary
 from tests.fakes.server import serve_in_thread
 from tests.reading.helpers import koreader_headers
 from tests.serve import running_server
-from tests.ui_browser import assert_fits, launch_browser, watch
+from tests.ui_browser import assert_fits, launch_browser, wait_for, watch
 
 LEFT_HAND = "The Left Hand of Darkness"
 DISPOSSESSED = "The Dispossessed"
@@ -48,16 +47,6 @@ def browser() -> Iterator[Any]:
 def catalogue() -> Iterator[str]:
     with serve_in_thread(FakeOpenLibrary.from_books(CATALOGUE).app) as url:
         yield url
-
-
-def wait_for(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class Api:

@@ -7,14 +7,12 @@ one PDF, both without a cover, so they show generated covers), and a few books l
 from __future__ import annotations
 
 import io
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 from tests.builders import make_epub, make_pdf
+from tests.ui_browser import wait_for
 
 # title, author, series, number, format, cover colour (None: no cover, a generated one), left in review
 BOOKS: list[tuple[str, str, str | None, float | None, str, tuple[int, int, int] | None, bool]] = [
@@ -71,16 +69,6 @@ def write_books(folder: Path) -> list[tuple[Path, bool]]:
                       cover=painted_cover(title, author, color) if color else None)  # fmt: skip
         made.append((path, review))
     return made
-
-
-def wait_for(check: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def idle(client: httpx.Client) -> bool:
