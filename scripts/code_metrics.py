@@ -1,8 +1,9 @@
 """Structure figures for the bookshelf package: run before and after a restructuring, compare.
 
 Prints modules per folder, import cycles (every import counted: function-level ones and
-``TYPE_CHECKING`` blocks too, since both hide a dependency), function-level imports, ``TYPE_CHECKING`` blocks, ``Any`` uses,
-``# type: ignore`` comments and the largest module. Reads the source only; imports nothing of it.
+``TYPE_CHECKING`` blocks too, since both hide a dependency), function-level imports,
+``TYPE_CHECKING`` imports, ``Any`` uses, ``# type: ignore`` comments and the largest module.
+Reads the source only; imports nothing of it.
 
     python scripts/code_metrics.py [package folder]
 """

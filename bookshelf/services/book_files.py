@@ -13,9 +13,10 @@ from bookshelf.db import Database, duplicates
 from bookshelf.db import books as book_rows
 from bookshelf.errors import Conflict, NotFound
 from bookshelf.models import Book, BookFile
-from bookshelf.services import mover, transfer
+from bookshelf.services import durable
 from bookshelf.services.ingest import file_identity, sniff_format
 from bookshelf.services.jobs import JobService
+from bookshelf.services.names import disk
 from bookshelf.settings import Settings
 
 log = logging.getLogger("bookshelf.files")
@@ -39,9 +40,9 @@ class BookFileService:
         await self._library_book(book_id)
         kind, koreader, sha256, size = await asyncio.to_thread(_examine, source)  # Unsupported: 400
         await self._refuse_duplicate(sha256)
-        name = transfer.safe_name(filename, fallback=f"book.{kind}")
-        target = await asyncio.to_thread(transfer.unique_target, self.settings.incoming_dir / book_id, name)
-        await asyncio.to_thread(transfer.move_verified, source, target, sha256)
+        name = disk.safe_name(filename, fallback=f"book.{kind}")
+        target = await asyncio.to_thread(durable.unique_target, self.settings.incoming_dir / book_id, name)
+        await asyncio.to_thread(durable.move_verified, source, target, sha256)
         now = clock.now_iso()
         file = BookFile(id=str(uuid.uuid4()), book_id=book_id, format=kind, root="incoming",
                         path=target.relative_to(self.settings.incoming_dir).as_posix(), filename=name, size=size,
@@ -86,5 +87,5 @@ class BookFileService:
 
 
 def _discard(path: Path, stop: Path) -> None:
-    mover.remove(path)
-    transfer.remove_empty_parents(path.parent, stop)
+    durable.remove(path)
+    durable.prune_empty_dirs(path.parent, stop)

@@ -25,12 +25,12 @@ from bookshelf.db import books as book_rows
 from bookshelf.db import imports as import_rows
 from bookshelf.folding import fold
 from bookshelf.models import Book, BookFile, Candidate
-from bookshelf.services import calibre_opf, import_copy, import_store
+from bookshelf.services import calibre_opf, durable, import_store
 from bookshelf.services.coverstore import read_cover
 from bookshelf.services.import_filing import Filer, Filing
 from bookshelf.services.import_report import ImportReport
 from bookshelf.services.ingest import file_candidate, store_cover
-from bookshelf.services.transfer import safe_name
+from bookshelf.services.names.disk import safe_name
 from bookshelf.settings import Settings
 
 log = logging.getLogger("bookshelf.import")
@@ -188,10 +188,10 @@ class CalibreImporter:
                                                         author_sorts=sorts, rewritten=rewritten)  # fmt: skip
         except BaseException:
             for part, _ in parts.values():
-                await asyncio.to_thread(import_copy.discard, part)
+                await asyncio.to_thread(durable.discard_staged, part)
             raise
         for record in late:
-            await asyncio.to_thread(import_copy.discard, parts[record.id][0])
+            await asyncio.to_thread(durable.discard_staged, parts[record.id][0])
         if not kept:
             await self.report.add("duplicates", source, name, reason="imported meanwhile")
             return
@@ -199,9 +199,9 @@ class CalibreImporter:
         def place_all() -> None:
             for record in kept:
                 part, ident = parts[record.id]
-                import_copy.place(part, staging / record.filename)
+                durable.place_staged(part, staging / record.filename)
                 if move:
-                    import_copy.release_source(ident.path, ident.sha256)
+                    durable.release_source(ident.path, ident.sha256)
 
         await asyncio.to_thread(place_all)
         await self.report.add("imported", source, name, book_id=book.id)
@@ -230,7 +230,7 @@ class CalibreImporter:
                 files.append(record)
         except BaseException:
             for part, _ in parts.values():
-                import_copy.discard(part)
+                durable.discard_staged(part)
             raise
         return files, parts, rewritten
 
@@ -256,14 +256,14 @@ class CalibreImporter:
                 return write_epub_copy(src, dst, embed.meta, embed.cover, cover_ready=True)  # type: ignore[arg-type]
 
             try:
-                part, sha256 = import_copy.stage_written(ident.path, staging, record.id, write)
+                part, sha256 = durable.stage_written(ident.path, staging, record.id, write)
             except FormatError:
                 pass
             else:
                 record.sha256, record.size = sha256, part.stat().st_size
                 record.koreader_hash = koreader_partial_md5(part)
                 return part, import_store.Rewritten(ident, embed.fingerprint)
-        return import_copy.stage(ident.path, staging, record.id, ident.sha256), None
+        return durable.stage(ident.path, staging, record.id, ident.sha256), None
 
     async def _formats(self, source: str, name: str, cb: calibre.CalibreBook,
                        idents: dict[tuple[str, str], import_store.Identity | None],

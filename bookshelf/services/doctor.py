@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -12,6 +11,7 @@ from bookshelf import clock
 from bookshelf.db import search as search_sql
 from bookshelf.db.connection import connect_sync
 from bookshelf.db.migrate import pending
+from bookshelf.services.durable import sha256_of
 from bookshelf.services.recovery import recover_stopped
 from bookshelf.settings import Settings
 
@@ -48,14 +48,6 @@ class Report:
         lines.extend(f"fixed   {item}" for item in self.fixed)
         lines.append("no problems found" if not self.problems else f"{len(self.problems)} problem(s) found")
         return "\n".join(lines)
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def run(settings: Settings, fix: bool = False, verify_hashes: bool = True) -> Report:

@@ -76,12 +76,3 @@ def cover_path(settings: Settings, sha256: str, thumb: bool = False) -> Path:
     name = f"{sha256}.thumb.jpg" if thumb else f"{sha256}.jpg"
     # Resolved like book files: a symlink planted among the covers must not serve outside bytes.
     return inside(settings.covers_dir, f"{sha256[:2]}/{name}")
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename in ``path`` durable (a directory entry is data too)."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

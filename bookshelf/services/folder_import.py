@@ -23,10 +23,10 @@ from bookshelf import clock
 from bookshelf.db import Database
 from bookshelf.models import Book, BookFile
 from bookshelf.services import import_store
+from bookshelf.services.durable import unique_target
 from bookshelf.services.import_report import ImportReport
 from bookshelf.services.ingest import IngestService, Unsupported, _fill, store_cover
 from bookshelf.services.names.disk import from_filesystem, safe_name, source_key
-from bookshelf.services.transfer import unique_target
 from bookshelf.settings import Settings
 
 log = logging.getLogger("bookshelf.import")

@@ -22,7 +22,7 @@ from bookshelf.db import imports as import_rows
 from bookshelf.db import moves as move_rows
 from bookshelf.db.connection import fetchall
 from bookshelf.models import Book, BookFile, Candidate
-from bookshelf.services import import_copy
+from bookshelf.services import durable
 from bookshelf.services.files import file_path
 from bookshelf.settings import Settings
 
@@ -111,10 +111,10 @@ async def commit_book(db: Database, book: Book, files: list[BookFile], source: s
 
 async def settle_leftovers(db: Database, settings: Settings) -> tuple[int, int]:
     """Put in place the copies whose rows committed before a crash; remove the rest."""
-    parts = await asyncio.to_thread(lambda: sorted(settings.incoming_dir.glob(f"*/*{import_copy.PART_SUFFIX}")))
+    parts = await asyncio.to_thread(lambda: sorted(settings.incoming_dir.glob(f"*/*{durable.IMPORT_PART_SUFFIX}")))
     if not parts:
         return 0, 0
-    ids = [p.name[: -len(import_copy.PART_SUFFIX)] for p in parts]
+    ids = [p.name[: -len(durable.IMPORT_PART_SUFFIX)] for p in parts]
     async with db.read() as conn:
         rows = await fetchall(conn, f"SELECT * FROM files WHERE id IN ({','.join('?' * len(ids))})", tuple(ids))
     targets = {}
@@ -122,4 +122,4 @@ async def settle_leftovers(db: Database, settings: Settings) -> tuple[int, int]:
         record = book_rows.row_to_file(row)
         if record.root == "incoming":
             targets[record.id] = (file_path(settings, record), record.sha256)
-    return await asyncio.to_thread(import_copy.settle_leftovers, settings.incoming_dir, targets.get)
+    return await asyncio.to_thread(durable.settle_leftovers, settings.incoming_dir, targets.get)

@@ -24,9 +24,10 @@ from bookshelf.db.jobs import Job
 from bookshelf.errors import InvalidInput
 from bookshelf.folding import fold
 from bookshelf.models import Book, BookFile, Candidate
-from bookshelf.services import transfer
-from bookshelf.services.files import cover_path, file_path, fsync_dir
+from bookshelf.services import durable
+from bookshelf.services.files import cover_path, file_path
 from bookshelf.services.jobs import JobService
+from bookshelf.services.names import disk
 from bookshelf.settings import Settings
 
 log = logging.getLogger("bookshelf.ingest")
@@ -97,7 +98,7 @@ class IngestService:
 
         Raises Unsupported for files that are not books; OSError if the file cannot be read or placed.
         """
-        filename = transfer.safe_name(name or source.name)
+        filename = disk.safe_name(name or source.name)
         if not keep_source and (source.is_symlink() or not source.is_file()):
             # Moving a symlink would store a link to anywhere; only regular files are moved in.
             raise Unsupported(f"{filename} is not a regular file.", "not_a_file")
@@ -142,12 +143,12 @@ class IngestService:
 
     def _place(self, source: Path, target: Path, sha256: str, keep_source: bool) -> None:
         if keep_source:
-            transfer.copy_verified(source, target, sha256)
+            durable.copy_verified(source, target, sha256)
             return
-        transfer.move_verified(source, target, sha256)
+        durable.move_verified(source, target, sha256)
         inbox = self.settings.inbox_dir
         if inbox.resolve() in source.resolve().parents:
-            transfer.remove_empty_parents(source.parent, inbox)
+            durable.prune_empty_dirs(source.parent, inbox)
 
     async def _duplicate(self, source: Path, filename: str, known: BookFile, keep_source: bool) -> Accepted:
         managed = file_path(self.settings, known)
@@ -159,7 +160,7 @@ class IngestService:
             return Accepted(filename=filename, book_id=known.book_id)
         if keep_source:
             return Accepted(filename=filename, book_id=known.book_id, duplicate=True)
-        target = await asyncio.to_thread(transfer.unique_target, self.settings.duplicates_dir, filename)
+        target = await asyncio.to_thread(durable.unique_target, self.settings.duplicates_dir, filename)
         await asyncio.to_thread(self._place, source, target, known.sha256, False)
         log.info("%s duplicates book %s; kept in %s", filename, known.book_id, target)
         return Accepted(filename=filename, book_id=known.book_id, duplicate=True, duplicate_path=target)
@@ -279,5 +280,5 @@ def store_cover(settings: Settings, image: bytes) -> str | None:
         part = path.with_name(f"{path.name}.{uuid.uuid4().hex}.part")
         part.write_bytes(content)
         os.replace(part, path)
-    fsync_dir(cover_path(settings, sha).parent)
+    durable.fsync_dir(cover_path(settings, sha).parent)
     return sha

@@ -28,7 +28,7 @@ from bookshelf.db.connection import fetchall
 from bookshelf.db.names import name_key
 from bookshelf.errors import NotFound
 from bookshelf.models import Book, BookFile
-from bookshelf.services import mover, naming
+from bookshelf.services import durable, naming
 from bookshelf.services.coverstore import read_cover
 from bookshelf.services.files import file_path, inside, root_dir
 from bookshelf.services.preferences import PreferenceService
@@ -286,7 +286,7 @@ class OrganizeService:
             self._execute(src, dst, staged, dst_sha, move_id)
             old_root = root_dir(self.settings, file.root)
             if src != dst and old_root is not None:
-                mover.prune_empty_dirs(src.parent, old_root)
+                durable.prune_empty_dirs(src.parent, old_root)
             return described(file, dst, dst_sha, step.dst_path)
 
         try:
@@ -346,11 +346,11 @@ class OrganizeService:
         """The disk half of a move (worker thread). ``src`` is removed only once ``dst`` is durable."""
         if src == dst:
             assert staged is not None  # same place, new bytes: swap in the verified copy
-            mover.place(staged, dst, dst_sha, move_id, replace=True)
-            mover.remove(staged)
+            durable.place(staged, dst, dst_sha, move_id, replace=True)
+            durable.remove(staged)
             return
-        mover.make_dirs(dst.parent, self.library)
-        mover.place(staged or src, dst, dst_sha, move_id)
+        durable.make_dirs(dst.parent, self.library)
+        durable.place(staged or src, dst, dst_sha, move_id)
         if staged is not None:
-            mover.remove(staged)
-        mover.remove(src)
+            durable.remove(staged)
+        durable.remove(src)

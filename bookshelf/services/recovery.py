@@ -18,7 +18,7 @@ from bookshelf.db import Database
 from bookshelf.db import books as book_rows
 from bookshelf.db import moves as move_rows
 from bookshelf.models import BookFile
-from bookshelf.services import mover
+from bookshelf.services import durable
 from bookshelf.services.files import inside, root_dir
 from bookshelf.settings import Settings
 
@@ -69,24 +69,24 @@ def _inspect(settings: Settings, move: move_rows.Move) -> tuple[str, str]:
         return "rolled_back", "journal row points outside its folder"
     assert move.id is not None
     try:
-        mover.part_path(dst, move.id).unlink(missing_ok=True)  # a part file is never the only copy
+        durable.move_part(dst, move.id).unlink(missing_ok=True)  # a part file is never the only copy
     except OSError:
         pass  # its folder is not there (or not a folder): no part file either
-    dst_ok = dst.is_file() and mover.sha256_of(dst) == move.dst_sha256
+    dst_ok = dst.is_file() and durable.sha256_of(dst) == move.dst_sha256
     if dst_ok:
         if src != dst and src.exists():
-            mover.remove(src)
+            durable.remove(src)
         if staged is not None:
-            mover.remove(staged)
+            durable.remove(staged)
         return "done", "destination complete"
     if src == dst or src.exists():
         if staged is not None:
-            mover.remove(staged)
+            durable.remove(staged)
         return "rolled_back", "destination incomplete; source kept"
-    if staged is not None and staged.is_file() and mover.sha256_of(staged) == move.dst_sha256:
-        mover.make_dirs(dst.parent, root_dir(settings, move.dst_root) or dst.parent)
-        mover.place(staged, dst, move.dst_sha256, move.id)
-        mover.remove(staged)
+    if staged is not None and staged.is_file() and durable.sha256_of(staged) == move.dst_sha256:
+        durable.make_dirs(dst.parent, root_dir(settings, move.dst_root) or dst.parent)
+        durable.place(staged, dst, move.dst_sha256, move.id)
+        durable.remove(staged)
         return "done", "placed from the staged copy"
     return "lost", "neither source nor destination holds the file"
 

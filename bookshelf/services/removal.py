@@ -17,9 +17,10 @@ from bookshelf.db import books as book_rows
 from bookshelf.db import trash as trash_rows
 from bookshelf.errors import Conflict, NotFound
 from bookshelf.models import Book, BookFile
-from bookshelf.services import transfer
+from bookshelf.services import durable
 from bookshelf.services.files import file_path
 from bookshelf.services.jobs import JobService
+from bookshelf.services.names import disk
 from bookshelf.settings import Settings
 
 log = logging.getLogger("bookshelf.removal")
@@ -78,14 +79,14 @@ class RemovalService:
             return
         for move in moves:
             try:
-                await asyncio.to_thread(transfer.move_verified, move["src"], move["dst"], move["sha256"])
+                await asyncio.to_thread(durable.move_verified, move["src"], move["dst"], move["sha256"])
             except FileNotFoundError:
                 log.warning("file was already gone: %s", move["src"])
             except OSError:
                 log.exception("could not move %s to the trash; it stays where it was", move["src"])
         for move in moves:
             if move["root"] == "incoming":
-                transfer.remove_empty_parents(move["src"].parent, self.settings.incoming_dir)
+                durable.prune_empty_dirs(move["src"].parent, self.settings.incoming_dir)
 
     async def _plan(self, conn: aiosqlite.Connection, files: list[BookFile], trash_dir: Path,
                     keep_files: bool) -> list[dict[str, Any]]:  # fmt: skip
@@ -93,7 +94,7 @@ class RemovalService:
         moves = []
         for index, file in enumerate(files):
             src = file_path(self.settings, file)
-            dst = trash_dir / transfer.safe_name(f"{index}-{file.filename}")  # the prefix counts in 255 bytes
+            dst = trash_dir / disk.safe_name(f"{index}-{file.filename}")  # the prefix counts in 255 bytes
             record = {
                 "file": file.to_json(), "root": file.root, "path": file.path, "sha256": file.sha256,
                 "trashPath": None if keep_files else str(dst.relative_to(self.settings.trash_dir)),

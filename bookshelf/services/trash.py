@@ -25,8 +25,8 @@ from bookshelf.db.names import name_key
 from bookshelf.db.trash import TrashEntry
 from bookshelf.errors import Conflict, NotFound
 from bookshelf.models import Book
-from bookshelf.services import mover, naming
-from bookshelf.services.files import fsync_dir, inside, root_dir
+from bookshelf.services import durable, naming
+from bookshelf.services.files import inside, root_dir
 from bookshelf.services.jobs import JobService
 from bookshelf.services.preferences import PreferenceService
 from bookshelf.settings import Settings
@@ -166,16 +166,16 @@ class TrashService:
         trashed = inside(self.settings.trash_dir, record["trashPath"]) if record.get("trashPath") else None
         old = self._where(record["root"], record["path"])
         if trashed is not None and trashed.is_file():
-            src, sha = trashed, mover.sha256_of(trashed)  # whatever the trash holds goes back, never dropped
+            src, sha = trashed, durable.sha256_of(trashed)  # whatever the trash holds goes back, never dropped
             if sha != record["sha256"]:
                 log.error("%s in the trash no longer matches its recorded SHA-256", trashed)
         elif old is not None and _holds(old, sha):
             src = old  # kept in place, or a delete stopped before moving it
         if src is None:
             return False
-        mover.make_dirs(dst.parent, root_dir(self.settings, record["restoreRoot"]) or dst.parent)
-        mover.place(src, dst, sha, RESTORE_MOVE_ID)
-        mover.remove(src)
+        durable.make_dirs(dst.parent, root_dir(self.settings, record["restoreRoot"]) or dst.parent)
+        durable.place(src, dst, sha, RESTORE_MOVE_ID)
+        durable.remove(src)
         return True
 
     async def _put_rows(self, conn: Any, entry: TrashEntry, missing: set[int]) -> None:
@@ -264,7 +264,7 @@ class TrashService:
 
 def _holds(path: Path, sha256: str) -> bool:
     try:
-        return path.is_file() and mover.sha256_of(path) == sha256
+        return path.is_file() and durable.sha256_of(path) == sha256
     except OSError:
         return False
 
@@ -272,4 +272,4 @@ def _holds(path: Path, sha256: str) -> bool:
 def _remove_folder(folder: Path) -> None:
     if folder.is_dir() and not folder.is_symlink():
         shutil.rmtree(folder)
-        fsync_dir(folder.parent)
+        durable.fsync_dir(folder.parent)
