@@ -82,3 +82,7 @@ class UpstreamError(BookshelfError):
 class Unavailable(BookshelfError):
     status = 503
     code = "unavailable"
+
+
+class CalibreError(Exception):
+    """metadata.db is missing, unreadable or not calibre's (the import command prints it)."""

@@ -13,12 +13,12 @@ import asyncio
 import sys
 from pathlib import Path
 
+from bookshelf.cli_args import CliError, prepared
+from bookshelf.errors import CalibreError, InvalidInput
 from bookshelf.settings import Settings
 
 
 def cmd_library_import(args: argparse.Namespace) -> int:
-    from bookshelf.cli import CliError, prepared
-    from bookshelf.errors import InvalidInput
     from bookshelf.services.importing import ImportRequest, check_request
 
     if len(args.paths) != 1:
@@ -36,7 +36,6 @@ def cmd_library_import(args: argparse.Namespace) -> int:
 
 
 async def _run(settings: Settings, req: object) -> int:
-    from bookshelf.db.calibre import CalibreError
     from bookshelf.runtime import Runtime
     from bookshelf.services.import_report import terminal_sink
     from bookshelf.services.importing import ImportRequest

@@ -7,12 +7,13 @@ import logging
 import os
 import time
 from contextlib import AsyncExitStack
-from pathlib import Path
 from typing import Any
 
 from bookshelf.db import Database
 from bookshelf.db.migrate import migrate
+from bookshelf.services import backup
 from bookshelf.services.accounts import AccountService
+from bookshelf.services.accounts.limiter import FailureLimiter
 from bookshelf.services.book_files import BookFileService
 from bookshelf.services.bulk import BulkService
 from bookshelf.services.candidate_covers import CandidateCovers
@@ -20,6 +21,8 @@ from bookshelf.services.catalog import CatalogService
 from bookshelf.services.credentials import CredentialService
 from bookshelf.services.hardcover_sync import TASK as HARDCOVER_TASK
 from bookshelf.services.hardcover_sync import HardcoverSyncService
+from bookshelf.services.health import HealthService
+from bookshelf.services.importing import ImportService
 from bookshelf.services.inbox import InboxService
 from bookshelf.services.ingest import IngestService
 from bookshelf.services.jobs import JobService
@@ -45,7 +48,8 @@ from bookshelf.services.stats import StatsService
 from bookshelf.services.trash import TrashService
 from bookshelf.settings import Settings
 from bookshelf.taskqueue import TaskQueue
-from bookshelf.web.ratelimit import FailureLimiter
+from bookshelf.tasks import task_specs
+from bookshelf.watcher import InboxWatcher
 
 log = logging.getLogger("bookshelf")
 
@@ -78,6 +82,7 @@ class Runtime:
         self.settings = settings
         self.started = time.monotonic()
         self.db = Database(settings.db_path)
+        self.health = HealthService(self.db, settings, self.component_status, self.started)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.auth_limiter = FailureLimiter()
         self._stack = AsyncExitStack()
@@ -112,7 +117,7 @@ class Runtime:
         self.mail_server: MailServerSettings
         self.devices: DeviceService
         self.sender: SendService
-        self.importer: Any  # services.importing.ImportService (imported lazily: it pulls in the importers)
+        self.importer: ImportService
 
     @classmethod
     async def open(cls, settings: Settings, *, background: bool = True) -> Runtime:
@@ -173,16 +178,10 @@ class Runtime:
         await self.hardcover.rerun(job.id)
 
     async def _automatic_backup(self) -> None:
-        from bookshelf.services import backup
-
-        await backup.scheduled(self)
+        await backup.scheduled(self.db, self.settings, self.preferences)
 
     async def _open_pipeline(self, background: bool) -> None:
         """Queue, jobs, ingest and the inbox watcher. Stopped in reverse: watcher, consumer, db."""
-        from bookshelf.services.importing import ImportService
-        from bookshelf.services.importing import task_specs as import_task_specs
-        from bookshelf.tasks import task_specs
-
         settings = self.settings
         self.queue = TaskQueue(settings)
         self._stack.callback(self.queue.close)
@@ -191,13 +190,15 @@ class Runtime:
         self.mail_server = MailServerSettings(self.db, settings, self.box)
         self.devices = DeviceService(self.db)
         self.sender = SendService(self.db, settings, self.preferences, self.mail_server, self.devices, self.jobs)
-        for spec in [*task_specs(self), *import_task_specs(self)]:
-            self.queue.register(spec)
         self.ingest = IngestService(self.db, settings, self.jobs)
         self.inbox = InboxService(self.db, settings, self.search, self.jobs)
         self.removal = RemovalService(self.db, settings, self.jobs)
         self._open_library(settings)
-        self.importer = ImportService(self)
+        self.importer = ImportService(self.db, settings, self.organizer, self.ingest, self.jobs)
+        for spec in task_specs(
+            asyncio.get_running_loop(), settings, self.ingest, self.library_jobs, self.sender, self.importer
+        ):
+            self.queue.register(spec)
         await self.trash.recover()  # before organizing: a half-restored book's files come back first
         if background and settings.start_consumer:
             await self.jobs.recover()
@@ -208,8 +209,6 @@ class Runtime:
             self.register_component("queue", self.queue)
             self.every(10, lambda: asyncio.to_thread(self.queue.check_health), "queue health")
         if background and settings.start_watcher:
-            from bookshelf.watcher import InboxWatcher
-
             watcher = InboxWatcher(settings, self.ingest)
             await watcher.start()
             self._stack.push_async_callback(watcher.stop)
@@ -257,7 +256,3 @@ class Runtime:
                 pass
         self._background.clear()
         await self._stack.aclose()
-
-
-def data_path(settings: Settings, *parts: str) -> Path:
-    return settings.data_dir.joinpath(*parts)

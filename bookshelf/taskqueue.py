@@ -69,7 +69,7 @@ def retry_delay(attempt: int, exc: BaseException) -> float:
     """Exponential backoff from the attempt that just failed; a provider's Retry-After wins."""
     if isinstance(exc, UpstreamError) and exc.retry_after:
         return min(float(exc.retry_after), BACKOFF_MAX_SECONDS)
-    return min(BACKOFF_BASE_SECONDS * 2 ** max(attempt - 1, 0), BACKOFF_MAX_SECONDS)
+    return min(BACKOFF_BASE_SECONDS * 2.0 ** max(attempt - 1, 0), BACKOFF_MAX_SECONDS)
 
 
 def error_text(exc: BaseException) -> str:
@@ -115,7 +115,7 @@ class _Consumer(Consumer):
 
     def _create_worker(self) -> Worker:
         worker = super()._create_worker()
-        worker.wake = self.wake  # type: ignore[attr-defined]
+        worker.wake = self.wake
         return worker
 
     def _set_signal_handlers(self) -> None:

@@ -10,8 +10,7 @@ from typing import Any
 import aiosqlite
 
 from bookshelf.db.connection import fetchall, fetchone, in_thread
-from bookshelf.db.names import name_key
-from bookshelf.folding import fold, sort_key
+from bookshelf.folding import fold, name_key, sort_key
 from bookshelf.models import Book, BookFile, Credit
 
 _JSON_LIST = ("authors", "genres", "tags")
@@ -203,6 +202,24 @@ async def files_of(conn: aiosqlite.Connection, book_id: str) -> list[BookFile]:
 async def get_file(conn: aiosqlite.Connection, file_id: str) -> BookFile | None:
     row = await fetchone(conn, "SELECT * FROM files WHERE id = ?", (file_id,))
     return row_to_file(row) if row else None
+
+
+async def get_files(conn: aiosqlite.Connection, file_ids: Sequence[str]) -> list[BookFile]:
+    """The files among ``file_ids`` that have rows (any order)."""
+    marks = ",".join("?" * len(file_ids))
+    return [
+        row_to_file(row) for row in await fetchall(conn, f"SELECT * FROM files WHERE id IN ({marks})", tuple(file_ids))
+    ]
+
+
+async def touch(conn: aiosqlite.Connection, book_id: str, now: str) -> None:
+    """The book changed (a file added or restored): lists and feeds sorted by change see it."""
+    await conn.execute("UPDATE books SET updated_at = ? WHERE id = ?", (now, book_id))
+
+
+async def organized_ids(conn: aiosqlite.Connection) -> list[str]:
+    """Every organized book, oldest first."""
+    return [row["id"] for row in await fetchall(conn, "SELECT id FROM books WHERE status = 'organized' ORDER BY num")]
 
 
 async def insert_file(conn: aiosqlite.Connection, file: BookFile) -> None:

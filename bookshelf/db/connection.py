@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -16,6 +16,8 @@ from bookshelf.db import inline
 
 BUSY_TIMEOUT_MS = 10_000
 T = TypeVar("T")
+# What sqlite3 takes as a statement's parameters: positional or named.
+Params = tuple[Any, ...] | dict[str, Any]
 
 
 def configure(conn: sqlite3.Connection) -> None:
@@ -140,11 +142,11 @@ class Database:
         finally:
             self._readers.put_nowait(conn)
 
-    async def fetchall(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         async with self.read() as conn:
             return await fetchall(conn, sql, params)
 
-    async def fetchone(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         async with self.read() as conn:
             return await fetchone(conn, sql, params)
 
@@ -187,18 +189,19 @@ async def _rollback_if_open(conn: aiosqlite.Connection) -> None:
 
 async def in_thread(conn: aiosqlite.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
     """Run ``work`` on the plain connection inside ``conn``'s own thread: one trip, however many statements."""
-    return await conn._execute(work, conn._conn)  # type: ignore[attr-defined, no-any-return]
+    run: Callable[..., Awaitable[T]] = conn._execute  # aiosqlite's own hand-off to its thread
+    return await run(work, conn._conn)
 
 
 # Each helper is one trip to the connection's thread: execute, fetch and close as three
 # awaits cost three hand-offs, more than most of our statements take to run.
 
 
-async def fetchall(conn: aiosqlite.Connection, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+async def fetchall(conn: aiosqlite.Connection, sql: str, params: Params = ()) -> list[sqlite3.Row]:
     return list(await conn.execute_fetchall(sql, params))
 
 
-def _first(conn: sqlite3.Connection, sql: str, params: tuple | dict) -> sqlite3.Row | None:
+def _first(conn: sqlite3.Connection, sql: str, params: Params) -> sqlite3.Row | None:
     cursor = conn.execute(sql, params)
     try:
         row: sqlite3.Row | None = cursor.fetchone()
@@ -207,5 +210,5 @@ def _first(conn: sqlite3.Connection, sql: str, params: tuple | dict) -> sqlite3.
         cursor.close()
 
 
-async def fetchone(conn: aiosqlite.Connection, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
+async def fetchone(conn: aiosqlite.Connection, sql: str, params: Params = ()) -> sqlite3.Row | None:
     return await in_thread(conn, lambda raw: _first(raw, sql, params))

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
-import sqlite3
 import tarfile
 import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from bookshelf import __version__, clock
+from bookshelf.db import Database, checks, kv
+from bookshelf.services.preferences import PreferenceService
 from bookshelf.settings import Settings
 
 MANIFEST = "manifest.json"
@@ -21,18 +23,6 @@ SIDE_FILES = ("secret.key", "session.key")
 
 class BackupError(RuntimeError):
     """A backup or restore could not be done; the message says why."""
-
-
-def snapshot_database(source: Path, target: Path) -> None:
-    """A consistent copy while the server runs, through SQLite's online backup API."""
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    dst = sqlite3.connect(target)
-    try:
-        src.backup(dst, pages=1024)
-        dst.execute("PRAGMA journal_mode=DELETE")
-    finally:
-        dst.close()
-        src.close()
 
 
 def backup(settings: Settings, dest: Path, with_files: bool = False) -> Path:
@@ -47,8 +37,8 @@ def backup(settings: Settings, dest: Path, with_files: bool = False) -> Path:
     partial = dest.with_name(dest.name + ".partial")
     with tempfile.TemporaryDirectory(dir=settings.tmp_dir) as tmp:
         db_copy = Path(tmp) / "bookshelf.db"
-        snapshot_database(settings.db_path, db_copy)
-        counts = _counts(db_copy)
+        checks.snapshot(settings.db_path, db_copy)
+        counts = checks.table_counts(db_copy)
         with tarfile.open(partial, "w:gz", compresslevel=3) as archive:
             manifest = {"format": 1, "version": __version__, "createdAt": clock.now_iso(), "withFiles": with_files,
                         "counts": counts}  # fmt: skip
@@ -65,17 +55,6 @@ def backup(settings: Settings, dest: Path, with_files: bool = False) -> Path:
         os.fsync(handle.fileno())
     os.replace(partial, dest)
     return dest
-
-
-def _counts(db: Path) -> dict[str, int]:
-    conn = sqlite3.connect(db)
-    try:
-        return {
-            table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            for table in ("books", "files", "progress", "reading_history", "credentials", "api_keys")
-        }
-    finally:
-        conn.close()
 
 
 def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes) -> None:
@@ -101,7 +80,8 @@ def read_manifest(archive_path: Path) -> dict[str, Any]:
         member = archive.extractfile(MANIFEST)
         if member is None:
             raise BackupError("the archive has no manifest")
-        return json.loads(member.read())
+        manifest: dict[str, Any] = json.loads(member.read())
+        return manifest
 
 
 def restore(settings: Settings, archive_path: Path) -> dict[str, Any]:
@@ -126,11 +106,7 @@ def restore(settings: Settings, archive_path: Path) -> dict[str, Any]:
                 shutil.copyfileobj(source, out)
             if destination.name in SIDE_FILES:
                 destination.chmod(0o600)
-    conn = sqlite3.connect(settings.db_path)
-    try:
-        result = conn.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        conn.close()
+    result = checks.file_integrity(settings.db_path)
     if result != "ok":
         raise BackupError(f"restored database failed its integrity check: {result}")
     return manifest
@@ -163,25 +139,18 @@ LAST_BACKUP_KEY = "last_automatic_backup_at"
 BACKUP_INTERVAL = 24 * 3600
 
 
-async def scheduled(rt: Any) -> Path | None:
+async def scheduled(db: Database, settings: Settings, preferences: PreferenceService) -> Path | None:
     """The daily automatic backup (setting backup.enabled), keeping the newest backup.keep archives."""
-    import asyncio
-
-    from bookshelf.db.connection import fetchone
-
-    policy = rt.preferences.get("backup")
+    policy = preferences.get("backup")
     if not policy.get("enabled"):
         return None
-    async with rt.db.read() as conn:
-        row = await fetchone(conn, "SELECT value FROM kv WHERE key = ?", (LAST_BACKUP_KEY,))
-    if row and clock.unix() - int(row[0]) < BACKUP_INTERVAL:
+    async with db.read() as conn:
+        last = await kv.get(conn, LAST_BACKUP_KEY)
+    if last and clock.unix() - int(last) < BACKUP_INTERVAL:
         return None
-    folder = rt.settings.backups_dir
-    path = await asyncio.to_thread(backup, rt.settings, folder)
+    folder = settings.backups_dir
+    path = await asyncio.to_thread(backup, settings, folder)
     await asyncio.to_thread(prune, folder, int(policy.get("keep", 7)))
-    async with rt.db.write() as conn:
-        await conn.execute(
-            "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (LAST_BACKUP_KEY, str(clock.unix())),
-        )
+    async with db.write() as conn:
+        await kv.put(conn, LAST_BACKUP_KEY, str(clock.unix()))
     return path

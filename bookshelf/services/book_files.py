@@ -53,7 +53,7 @@ class BookFileService:
                 await self._refuse_duplicate(sha256, conn)
                 await book_rows.insert_file(conn, file)
                 await book_rows.record_hashes(conn, file.id, now, filenames=[name])
-                await conn.execute("UPDATE books SET updated_at = ? WHERE id = ?", (now, book_id))
+                await book_rows.touch(conn, book_id, now)
                 job, new = await self.jobs.prepare(conn, "organize_book", book_id)
         except (NotFound, Conflict):
             await asyncio.to_thread(_discard, target, self.settings.incoming_dir)  # our copy of a refused upload

@@ -23,6 +23,7 @@ from bookshelf import clock
 from bookshelf.db import Database, calibre
 from bookshelf.db import books as book_rows
 from bookshelf.db import imports as import_rows
+from bookshelf.errors import CalibreError
 from bookshelf.folding import fold
 from bookshelf.models import Book, BookFile, Candidate
 from bookshelf.services import calibre_opf, durable, import_store
@@ -152,7 +153,7 @@ class CalibreImporter:
         source, name = f"{prefix}{cb.id}", f"{cb.title} ({cb.path})"
         try:
             await self._import(library, source, name, cb, review, move)
-        except (OSError, sqlite3.DatabaseError, calibre.CalibreError) as exc:
+        except (OSError, sqlite3.DatabaseError, CalibreError) as exc:
             await self.report.add("failed", source, name, reason=getattr(exc, "strerror", None) or str(exc))
         except Exception as exc:  # one odd book must not stop a 10,000-book run; its reason is kept
             log.exception("importing calibre book %s failed", cb.id)

@@ -20,7 +20,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
-from bookshelf.db.calibre import CalibreBook, CalibreError, MetadataDb
+from bookshelf.db.calibre import CalibreBook, MetadataDb
+from bookshelf.errors import CalibreError
 from bookshelf.formats.parsed import FormatError
 from bookshelf.formats.safexml import attr, local, parse_xml
 

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
 
+import aiosqlite
+
 from bookshelf.db import Database, library
 from bookshelf.db import books as book_rows
 from bookshelf.db import catalog as rows
-from bookshelf.db.catalog import BookLinks, CatalogState, NavItem
 from bookshelf.errors import NotFound
-from bookshelf.formats.detect import MEDIA_TYPES
-from bookshelf.models import Book, BookFile
+from bookshelf.models import MEDIA_TYPES, Book, BookFile, BookFilter, BookLinks, CatalogState, NavItem
 from bookshelf.services.feed_cache import FeedCache
 from bookshelf.services.files import cover_path, file_path
 from bookshelf.services.generated_covers import MEDIA_TYPE as GENERATED_TYPE
@@ -145,10 +145,10 @@ class CatalogService:
         return name
 
     # -- book lists ----------------------------------------------------------------
-    async def books(self, page: int, sort: str, flt: library.BookFilter | None = None) -> Page[Entry]:
-        flt = flt or library.BookFilter()
+    async def books(self, page: int, sort: str, flt: BookFilter | None = None) -> Page[Entry]:
+        flt = flt or BookFilter()
         start = (page - 1) * PAGE_SIZE
-        if start >= self.deep_offset and flt == library.BookFilter():
+        if start >= self.deep_offset and flt == BookFilter():
             # Deep into the whole library: rows ordered once per catalog change, so page 2,000 costs
             # what page 1 does (OFFSET would walk 100,000 index entries). Shallow pages, the ones
             # browsed most, use OFFSET and never wait for that ordering after a change.
@@ -180,7 +180,7 @@ class CatalogService:
                 return cached[1]
             async with self.db.read() as conn:
                 generation = (await rows.state(conn)).generation
-                order = array("q", await rows.ordered_nums(conn, library.BookFilter(), sort))
+                order = array("q", await rows.ordered_nums(conn, BookFilter(), sort))
             self._orders[sort] = (generation, order)
             return order
 
@@ -213,7 +213,7 @@ class CatalogService:
             raise NotFound("Book not found")
         return entries[0]
 
-    async def _entries(self, conn, ids: list[str]) -> list[Entry]:
+    async def _entries(self, conn: aiosqlite.Connection, ids: list[str]) -> list[Entry]:
         books = [b for b in await book_rows.get_many(conn, ids) if b.status == "organized"]
         links = await rows.links_of(conn, [b.num for b in books if b.num is not None])
         out = []

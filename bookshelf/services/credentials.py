@@ -136,7 +136,7 @@ class CredentialService:
         self._changed(service)
         return await self.status(user_id, service)
 
-    async def _secret_for(self, service: str, payload: dict) -> tuple[str | None, bytes]:
+    async def _secret_for(self, service: str, payload: dict[str, Any]) -> tuple[str | None, bytes]:
         if service in PASSWORD_SERVICES:
             _only(payload, {"username", "password"})
             username = _text(payload, "username", 1, 200)
@@ -179,7 +179,7 @@ class CredentialService:
 
     # -- checks used by /opds and /kosync -----------------------------------------
     async def configured(self, user_id: str, service: str) -> bool:
-        return (await self.status(user_id, service))["configured"]
+        return bool((await self.status(user_id, service))["configured"])
 
     async def any_configured(self, service: str) -> bool:
         """Whether any account can sign in to ``service`` (with none, every request is 401)."""
@@ -253,13 +253,13 @@ def _check_service(service: str) -> None:
         raise NotFound(f"Unknown credential service {service!r}")
 
 
-def _only(payload: dict, allowed: set[str]) -> None:
+def _only(payload: dict[str, Any], allowed: set[str]) -> None:
     unknown = sorted(set(payload) - allowed)
     if unknown:
         raise InvalidInput("Unknown fields", details=[{"field": name, "message": "unknown field"} for name in unknown])
 
 
-def _text(payload: dict, name: str, low: int, high: int) -> str:
+def _text(payload: dict[str, Any], name: str, low: int, high: int) -> str:
     value = payload.get(name)
     if not isinstance(value, str) or not low <= len(value) <= high:
         raise InvalidInput(

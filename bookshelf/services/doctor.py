@@ -8,9 +8,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from bookshelf import clock
+from bookshelf.db import checks
 from bookshelf.db import search as search_sql
 from bookshelf.db.connection import connect_sync
-from bookshelf.db.migrate import pending
+from bookshelf.db.migrate import apply_pending, pending
 from bookshelf.services.durable import sha256_of
 from bookshelf.services.recovery import recover_stopped
 from bookshelf.settings import Settings
@@ -70,7 +71,7 @@ def run(settings: Settings, fix: bool = False, verify_hashes: bool = True) -> Re
 
 
 def _integrity(conn: sqlite3.Connection, report: Report) -> None:
-    rows = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+    rows = checks.integrity(conn)
     if rows != ["ok"]:
         report.add("integrity", "; ".join(rows[:5]))
 
@@ -80,31 +81,27 @@ def _migrations(conn: sqlite3.Connection, report: Report, fix: bool) -> None:
     if missing:
         report.add("migrations", "not applied: " + ", ".join(missing), fixable=True)
         if fix:
-            from bookshelf.db.migrate import apply_pending
-
             apply_pending(conn)
             report.fixed.append("applied migrations " + ", ".join(missing))
 
 
 def _search_index(conn: sqlite3.Connection, report: Report, fix: bool) -> None:
     try:
-        conn.execute("INSERT INTO books_fts(books_fts, rank) VALUES ('integrity-check', 1)")
+        checks.check_search_index(conn)
         if search_sql.index_agrees(conn):
             return
         report.add("search index", "out of step with the books table or folded the old way", fixable=True)
     except sqlite3.DatabaseError as exc:
         report.add("search index", f"damaged ({exc})", fixable=True)
     if fix:
-        conn.execute("BEGIN IMMEDIATE")
-        search_sql.rebuild(conn)
-        conn.execute("COMMIT")
+        search_sql.rebuild_all(conn, tidy=False)
         report.fixed.append("rebuilt the search index")
 
 
 def _files(conn: sqlite3.Connection, settings: Settings, report: Report, verify_hashes: bool) -> None:
     roots = {"incoming": settings.incoming_dir, "library": settings.library_dir}
     count = 0
-    for row in conn.execute("SELECT id, book_id, root, path, size, sha256 FROM files"):
+    for row in checks.file_rows(conn):
         count += 1
         base = roots.get(row["root"])
         path = Path(row["path"]) if base is None else base / row["path"]
@@ -120,7 +117,7 @@ def _files(conn: sqlite3.Connection, settings: Settings, report: Report, verify_
 
 
 def _untracked(conn: sqlite3.Connection, settings: Settings, report: Report) -> None:
-    known = {(row[0], row[1]) for row in conn.execute("SELECT root, path FROM files")}
+    known = checks.file_locations(conn)
     for root, base in (("library", settings.library_dir), ("incoming", settings.incoming_dir)):
         if not base.is_dir():
             continue
@@ -131,7 +128,7 @@ def _untracked(conn: sqlite3.Connection, settings: Settings, report: Report) -> 
 
 
 def _moves(conn: sqlite3.Connection, settings: Settings, report: Report, fix: bool) -> None:
-    rows = conn.execute("SELECT id, src_path, dst_path FROM file_moves WHERE state = 'planned'").fetchall()
+    rows = checks.planned_moves(conn)
     for row in rows:
         report.add("moves", f"interrupted move {row['id']}: {row['src_path']} -> {row['dst_path']}", fixable=True)
     if fix and rows:
@@ -144,13 +141,11 @@ def _moves(conn: sqlite3.Connection, settings: Settings, report: Report, fix: bo
 
 def _jobs(conn: sqlite3.Connection, report: Report, fix: bool) -> None:
     cutoff = clock.iso(clock.now() - STUCK_AFTER)
-    stuck = conn.execute(
-        "SELECT id, queue, task FROM jobs WHERE state = 'active' AND updated_at < ?", (cutoff,)
-    ).fetchall()
+    stuck = checks.stuck_jobs(conn, cutoff)
     for row in stuck:
         report.add("jobs", f"job {row['id']} ({row['queue']}/{row['task']}) has been active for over an hour",
                    fixable=True)  # fmt: skip
     if fix and stuck:
-        conn.execute("UPDATE jobs SET state = 'waiting' WHERE state = 'active' AND updated_at < ?", (cutoff,))
+        checks.requeue_stuck(conn, cutoff)
         report.fixed.append(f"requeued {len(stuck)} stuck job(s); they run at the next start")
-    report.checked["jobs"] = conn.execute("SELECT count(*) FROM jobs").fetchone()[0]
+    report.checked["jobs"] = checks.job_count(conn)

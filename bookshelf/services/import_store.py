@@ -20,7 +20,6 @@ from bookshelf.db import books as book_rows
 from bookshelf.db import candidates as candidate_rows
 from bookshelf.db import imports as import_rows
 from bookshelf.db import moves as move_rows
-from bookshelf.db.connection import fetchall
 from bookshelf.models import Book, BookFile, Candidate
 from bookshelf.services import durable
 from bookshelf.services.files import file_path
@@ -116,10 +115,9 @@ async def settle_leftovers(db: Database, settings: Settings) -> tuple[int, int]:
         return 0, 0
     ids = [p.name[: -len(durable.IMPORT_PART_SUFFIX)] for p in parts]
     async with db.read() as conn:
-        rows = await fetchall(conn, f"SELECT * FROM files WHERE id IN ({','.join('?' * len(ids))})", tuple(ids))
+        records = await book_rows.get_files(conn, ids)
     targets = {}
-    for row in rows:
-        record = book_rows.row_to_file(row)
+    for record in records:
         if record.root == "incoming":
             targets[record.id] = (file_path(settings, record), record.sha256)
     return await asyncio.to_thread(durable.settle_leftovers, settings.incoming_dir, targets.get)

@@ -11,7 +11,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bookshelf import clock
 from bookshelf.db import Database
@@ -20,12 +20,11 @@ from bookshelf.db import jobs as job_rows
 from bookshelf.errors import Conflict, InvalidInput, NotFound
 from bookshelf.services.calibre_import import CalibreImporter
 from bookshelf.services.folder_import import Drain, FolderImporter
+from bookshelf.services.import_filing import Filer
 from bookshelf.services.import_report import ImportReport, Sink
+from bookshelf.services.ingest import IngestService
+from bookshelf.services.jobs import JobService
 from bookshelf.settings import Settings
-
-if TYPE_CHECKING:
-    from bookshelf.runtime import Runtime
-    from bookshelf.taskqueue import TaskSpec
 
 TASK = "import_library"
 MODES = ("calibre", "folder")
@@ -82,17 +81,21 @@ def allowed_path(settings: Settings, raw: Any) -> Path:
 
 
 class ImportService:
-    def __init__(self, rt: Runtime) -> None:
-        self.rt = rt
-        self.db: Database = rt.db
-        self.settings = rt.settings
+    """``filer`` files calibre books as they arrive (the organize service); ``ingest`` takes folder files."""
+
+    def __init__(self, db: Database, settings: Settings, filer: Filer, ingest: IngestService, jobs: JobService) -> None:
+        self.db = db
+        self.settings = settings
+        self.filer = filer
+        self.ingest = ingest
+        self.jobs = jobs
 
     async def run(self, req: ImportRequest, sinks: list[Sink], drain: Drain | None = None) -> ImportReport:
         report = ImportReport(sinks=list(sinks))
         if req.mode == "calibre":
-            importer = CalibreImporter(self.db, self.settings, report, self.rt.organizer)
+            importer = CalibreImporter(self.db, self.settings, report, self.filer)
             return await importer.run(req.path, review=req.review, move=req.move)
-        folder = FolderImporter(self.db, self.settings, report, self.rt.ingest, drain)
+        folder = FolderImporter(self.db, self.settings, report, self.ingest, drain)
         return await folder.run(req.path, in_place=req.in_place, move=req.move)
 
     # -- the API's job -----------------------------------------------------------
@@ -111,14 +114,14 @@ class ImportService:
         run_id = str(uuid.uuid4())
         now = clock.now_iso()
         async with self.db.write() as conn:
-            job, new = await self.rt.jobs.prepare(conn, TASK, None, run_id=run_id)
+            job, new = await self.jobs.prepare(conn, TASK, None, run_id=run_id)
             if not new:
                 raise Conflict(f"An import is already running (job {job.id})")
             run = import_rows.ImportRun(job_id=job.id, run_id=run_id, mode=req.mode, path=str(req.path),
                                         in_place=req.in_place, review=req.review, created_at=now,
                                         updated_at=now)  # fmt: skip
             await import_rows.insert_run(conn, run)
-        await self.rt.jobs.submit(job)
+        await self.jobs.submit(job)
         return job.id
 
     async def status(self, job_id: str) -> dict[str, Any]:
@@ -161,13 +164,3 @@ class ImportService:
                                       updated_at=run.updated_at)  # fmt: skip
 
         return save
-
-
-def task_specs(rt: Runtime) -> list[TaskSpec]:
-    from bookshelf.taskqueue import TaskSpec, on_loop
-
-    def import_library(run_id: str) -> None:
-        assert rt.loop is not None
-        on_loop(rt.loop, rt.importer.run_job(run_id))
-
-    return [TaskSpec(TASK, "maintenance", import_library)]

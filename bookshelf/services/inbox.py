@@ -10,10 +10,10 @@ from bookshelf.db import Database
 from bookshelf.db import books as book_rows
 from bookshelf.db import candidates as candidate_rows
 from bookshelf.db import inbox as inbox_rows
-from bookshelf.db.library import BookFilter, list_ids
+from bookshelf.db.library import list_ids
 from bookshelf.errors import Conflict, NotFound
 from bookshelf.formats.covers import sniff_image_type
-from bookshelf.models import INBOX_STATUSES, Book, Candidate
+from bookshelf.models import INBOX_STATUSES, Book, BookFilter, Candidate
 from bookshelf.services.files import cover_path
 from bookshelf.services.generated_covers import MEDIA_TYPE, GeneratedCovers
 from bookshelf.services.jobs import JobService

@@ -6,6 +6,9 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections.abc import Callable
+
+import aiosqlite
 
 from bookshelf import clock
 from bookshelf.db import Database
@@ -35,7 +38,7 @@ class KeyService:
         # request never costs a database write.
         self._last_used: dict[str, str] = {}
         self._valid: dict[str, tuple[str, str]] = {}  # key hash -> (key id, account id), positive cache
-        self.on_delete: list = []  # callbacks(key_id), e.g. ending UI sessions
+        self.on_delete: list[Callable[[str], None]] = []  # callbacks(key_id), e.g. ending UI sessions
         accounts.on_delete.append(self._forget_account)
 
     async def setup(self, label: str | None, username: object = None) -> tuple[ApiKey, str]:
@@ -60,7 +63,7 @@ class KeyService:
         async with self.db.write() as conn:
             return await self._insert(conn, owner, label)
 
-    async def _insert(self, conn, user_id: str, label: str) -> tuple[ApiKey, str]:
+    async def _insert(self, conn: aiosqlite.Connection, user_id: str, label: str) -> tuple[ApiKey, str]:
         raw = new_raw_key()
         key = ApiKey(id=str(uuid.uuid4()), label=label, created_at=clock.now_iso(), last_used_at=None)
         await key_rows.insert(conn, key.id, user_id, key.label, hash_key(raw), key.created_at)

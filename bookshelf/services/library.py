@@ -12,13 +12,14 @@ from bookshelf.db import Database
 from bookshelf.db import books as book_rows
 from bookshelf.db import facets as facet_sql
 from bookshelf.db import search as search_sql
-from bookshelf.db.library import SORTS, BookFilter
+from bookshelf.db.library import SORTS, filter_where
 from bookshelf.errors import NotFound
-from bookshelf.models import Book, BookFile
+from bookshelf.models import Book, BookFile, BookFilter
 from bookshelf.services import files
 from bookshelf.services.generated_covers import GeneratedCovers
 from bookshelf.services.names.served import served_ascii_name
-from bookshelf.services.search import SearchService, words_of
+from bookshelf.services.search import SearchService
+from bookshelf.services.search_plan import words_of
 from bookshelf.settings import Settings
 
 LIBRARY_SORTS = ("title_asc", "title_desc", "author_asc", "author_desc", "added_newest", "added_oldest")
@@ -61,7 +62,7 @@ class LibraryService:
         if query and (sort is None or sort == RELEVANCE):
             return await self.search.page(query, flt, limit, offset)
         expression = await self.search.filter_expression(query) if query else None
-        where, params = _with_match(flt, expression).where()
+        where, params = filter_where(_with_match(flt, expression))
         order = SORTS[sort if sort in SORTS else "title_asc"]
 
         def run(conn: sqlite3.Connection) -> tuple[list[Book], int]:
@@ -95,7 +96,7 @@ class LibraryService:
         if cached is not None:
             self._facets.move_to_end(key)
             return cached
-        where, params = _with_match(flt, expression).where()
+        where, params = filter_where(_with_match(flt, expression))
 
         def compute(conn: sqlite3.Connection) -> dict[str, Any]:
             body: dict[str, Any] = {}
@@ -112,10 +113,10 @@ class LibraryService:
             self._facets.popitem(last=False)
         return body
 
-    async def get(self, book_id: str) -> Book:
-        """An organized book with its files; NotFound for unknown ids and inbox books."""
+    async def get(self, book_id: str, with_files: bool = True) -> Book:
+        """An organized book (with its files unless told); NotFound for unknown ids and inbox books."""
         async with self.db.read() as conn:
-            book = await book_rows.get(conn, book_id)
+            book = await book_rows.get(conn, book_id, with_files=with_files)
         if book is None or book.status != "organized":
             raise NotFound("Book not found")
         return book

@@ -24,13 +24,13 @@ from bookshelf import clock
 from bookshelf.db import Database
 from bookshelf.db import books as book_rows
 from bookshelf.db import moves as move_rows
-from bookshelf.db.connection import fetchall
-from bookshelf.db.names import name_key
 from bookshelf.errors import NotFound
+from bookshelf.folding import name_key
 from bookshelf.models import Book, BookFile
 from bookshelf.services import durable, naming
 from bookshelf.services.coverstore import read_cover
 from bookshelf.services.files import file_path, inside, root_dir
+from bookshelf.services.names.disk import UNKNOWN
 from bookshelf.services.preferences import PreferenceService
 from bookshelf.services.recovery import described, finish_move, settle
 from bookshelf.settings import Settings
@@ -121,7 +121,7 @@ def epub_metadata(book: Book) -> object:
     from bookshelf.formats import EpubMetadata
 
     return EpubMetadata(
-        title=book.title or naming.UNKNOWN, authors=list(book.authors),
+        title=book.title or UNKNOWN, authors=list(book.authors),
         author_sort=book_rows.author_sort_name(book.authors[0]) if book.authors else None,
         series=book.series, series_index=book.series_index if book.series else None,
         isbn13=book.isbn13, isbn10=book.isbn10, language=book.language, publisher=book.publisher,
@@ -171,8 +171,7 @@ class OrganizeService:
     async def reorganize_all(self, progress: Progress | None = None) -> dict[str, int]:
         """Re-plan every organized book under the current template; unchanged books touch nothing."""
         async with self.db.read() as conn:
-            rows = await fetchall(conn, "SELECT id FROM books WHERE status = 'organized' ORDER BY num")
-        ids = [row["id"] for row in rows]
+            ids = await book_rows.organized_ids(conn)
         totals = {"books": len(ids), "changed": 0, "unchanged": 0, "missing": 0}
         for done, book_id in enumerate(ids, start=1):
             try:

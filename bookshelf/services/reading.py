@@ -17,9 +17,9 @@ from bookshelf.db import books as book_rows
 from bookshelf.db import progress as progress_rows
 from bookshelf.db import reading as rows
 from bookshelf.db import stats as stats_rows
-from bookshelf.db.reading import READING_STATUSES, ReadingState, Summary
+from bookshelf.db.reading import ReadingState, Summary
 from bookshelf.errors import Conflict, NotFound
-from bookshelf.models import Book, Progress
+from bookshelf.models import READING_STATUSES, Book, Progress
 from bookshelf.services.matching import book_for_metadata
 from bookshelf.services.preferences import PreferenceService
 from bookshelf.services.search import SearchService

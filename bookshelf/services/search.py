@@ -23,9 +23,9 @@ from bookshelf.db import Database
 from bookshelf.db import books as book_rows
 from bookshelf.db import search as sql
 from bookshelf.db.connection import connect_sync, in_thread
-from bookshelf.db.library import BookFilter
+from bookshelf.db.library import filter_where
 from bookshelf.errors import Unavailable
-from bookshelf.models import BOOK_STATUSES, INBOX_STATUSES, Book
+from bookshelf.models import BOOK_STATUSES, INBOX_STATUSES, Book, BookFilter
 from bookshelf.services.match_counts import MatchCounts
 from bookshelf.services.search_plan import Plan, build_plan, phrase, words_of  # noqa: F401 (re-exported)
 from bookshelf.services.vocabulary import Vocabulary
@@ -57,7 +57,7 @@ class Scope:
     """Which books a search may return, as a SQL filter joined to the index."""
 
     def __init__(self, flt: BookFilter, counts: MatchCounts | None = None) -> None:
-        self.where, self.params = flt.where()
+        self.where, self.params = filter_where(flt)
         self.counts = counts
 
     def count(self, conn: sqlite3.Connection, expression: str) -> int:

@@ -61,7 +61,7 @@ def cookie_from_scope(scope: Any, name: str) -> str | None:
 def header_from_scope(scope: Any, name: bytes) -> str | None:
     for key, value in scope.get("headers", []):
         if key == name:
-            return value.decode("latin-1")
+            return bytes(value).decode("latin-1")
     return None
 
 

@@ -11,7 +11,7 @@ from bookshelf.db import Database, library
 from bookshelf.db import books as book_rows
 from bookshelf.db import jobs as job_rows
 from bookshelf.db import stats as rows
-from bookshelf.models import INBOX_STATUSES
+from bookshelf.models import INBOX_STATUSES, BookFilter
 from bookshelf.services.preferences import PreferenceService
 from bookshelf.services.reading import DAY, ReadingService
 
@@ -121,7 +121,7 @@ class StatsService:
     async def dashboard(self, user_id: str) -> dict[str, Any]:
         """The dashboard as one account sees it: its currently reading, the shared library and pipeline."""
         async with self.db.read() as conn:
-            recent_ids, _ = await library.list_ids(conn, library.BookFilter(), "organized_newest", DASHBOARD_BOOKS, 0)
+            recent_ids, _ = await library.list_ids(conn, BookFilter(), "organized_newest", DASHBOARD_BOOKS, 0)
             recent = await book_rows.get_many(conn, recent_ids)
             totals = await self._library_totals(conn)
             statuses = await rows.status_counts(conn)

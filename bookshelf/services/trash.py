@@ -21,9 +21,9 @@ from bookshelf.db import Database
 from bookshelf.db import books as book_rows
 from bookshelf.db import moves as move_rows
 from bookshelf.db import trash as trash_rows
-from bookshelf.db.names import name_key
 from bookshelf.db.trash import TrashEntry
 from bookshelf.errors import Conflict, NotFound
+from bookshelf.folding import name_key
 from bookshelf.models import Book
 from bookshelf.services import durable, naming
 from bookshelf.services.files import inside, root_dir
@@ -199,7 +199,7 @@ class TrashService:
             await trash_rows.put_rows(conn, "file_hashes", record.get("hashes", []))
             await book_rows.record_hashes(conn, row["id"], now, filenames=[row["filename"]])
         if entry.kind == "file":
-            await conn.execute("UPDATE books SET updated_at = ? WHERE id = ?", (now, entry.book_id))
+            await book_rows.touch(conn, entry.book_id, now)
 
     async def _follow_up(self, entry: TrashEntry) -> str | None:
         """An organized book is organized again (the template may have changed); an unparsed one re-parsed."""

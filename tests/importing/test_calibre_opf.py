@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bookshelf.db.calibre import CalibreError
 from bookshelf.db.connection import fetchall
+from bookshelf.errors import CalibreError
 from bookshelf.formats import read_book
 from bookshelf.runtime import Runtime
 from bookshelf.services.files import cover_path, file_path

@@ -18,7 +18,7 @@ from bookshelf.db import devices as device_rows
 from bookshelf.db.devices import Sending
 from bookshelf.db.jobs import Job
 from bookshelf.errors import Conflict, NotFound
-from bookshelf.formats.detect import MEDIA_TYPES
+from bookshelf.models import MEDIA_TYPES
 from bookshelf.services import files
 from bookshelf.services.jobs import JobService
 from bookshelf.services.mail import message, transport

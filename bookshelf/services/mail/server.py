@@ -121,7 +121,7 @@ def _public(server: SmtpServer) -> dict[str, Any]:
             "passwordSet": server.password is not None}  # fmt: skip
 
 
-def _optional_text(payload: dict, name: str, high: int) -> str | None:
+def _optional_text(payload: dict[str, Any], name: str, high: int) -> str | None:
     value = payload.get(name)
     if value is None or (value == "" and name == "username"):  # an empty user name: no login
         return None

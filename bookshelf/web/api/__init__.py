@@ -11,7 +11,8 @@ if TYPE_CHECKING:
 
 
 def runtime(request: Request) -> Runtime:
-    return request.app.state.runtime
+    rt: Runtime = request.app.state.runtime
+    return rt
 
 
 def caller_key(request: Request) -> str | None:

@@ -109,7 +109,7 @@ def _services(request: Request) -> tuple[tuple[str, str, str], ...]:
 
 
 def _service(request: Request) -> str:
-    name = request.path_params["service"]
+    name: str = request.path_params["service"]
     if name not in SECRET_FIELD:
         raise NotFound("Unknown service")
     if name in SERVER_SERVICES and not current_account(request).is_admin:

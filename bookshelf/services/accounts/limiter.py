@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections import deque
+from collections.abc import Callable
 
 
 class FailureLimiter:
@@ -14,7 +15,7 @@ class FailureLimiter:
     a guesser is told to come back after the window (429 with Retry-After).
     """
 
-    def __init__(self, limit: int = 10, window: float = 60.0, clock=time.monotonic) -> None:
+    def __init__(self, limit: int = 10, window: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = limit
         self.window = window
         self.clock = clock
@@ -32,7 +33,7 @@ class FailureLimiter:
             if not failures:
                 self._failures.pop(address, None)
             return None
-        return max(1, math.ceil(failures[0] + self.window - now))
+        return max(1, int(math.ceil(failures[0] + self.window - now)))
 
     def fail(self, address: str) -> None:
         if len(self._failures) > 10_000:  # bound memory under a spray of addresses
