@@ -87,8 +87,7 @@ async def run_import(settings: Any, files: list[Path], move: bool = False, progr
     from bookshelf.services.names.disk import from_filesystem
 
     summary = Summary()
-    rt = await Runtime.open(settings, background=False)
-    rt.jobs.inline = True
+    rt = await Runtime.open(settings, background=False, inline_jobs=True)
     try:
         for index, path in enumerate(files, 1):
             shown = from_filesystem(str(path))  # a name whose bytes are not UTF-8 is shown, not a crash

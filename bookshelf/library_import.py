@@ -41,8 +41,8 @@ async def _run(settings: Settings, req: object) -> int:
     from bookshelf.services.importing import ImportRequest
 
     assert isinstance(req, ImportRequest)
-    rt = await Runtime.open(settings, background=False)
-    rt.jobs.inline = True  # copied folder files are parsed here, not by a server's queue
+    # Copied folder files are parsed here, not by a server's queue.
+    rt = await Runtime.open(settings, background=False, inline_jobs=True)
     try:
         report = await rt.importer.run(req, [terminal_sink(sys.stderr)], drain=rt.jobs.drain)
     except CalibreError as exc:

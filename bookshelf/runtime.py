@@ -24,7 +24,7 @@ from bookshelf.services.hardcover_sync import HardcoverSyncService
 from bookshelf.services.health import HealthService
 from bookshelf.services.importing import ImportService
 from bookshelf.services.inbox import InboxService
-from bookshelf.services.ingest import IngestService
+from bookshelf.services.ingest import IngestService, job_failed, job_retried
 from bookshelf.services.jobs import JobService
 from bookshelf.services.keys import KeyService
 from bookshelf.services.library import LibraryService
@@ -47,7 +47,7 @@ from bookshelf.services.sessions import SessionService
 from bookshelf.services.stats import StatsService
 from bookshelf.services.trash import TrashService
 from bookshelf.settings import Settings
-from bookshelf.taskqueue import TaskQueue
+from bookshelf.taskqueue import InlineQueue, TaskQueue
 from bookshelf.tasks import task_specs
 from bookshelf.watcher import InboxWatcher
 
@@ -101,7 +101,7 @@ class Runtime:
         self.pages: PageService
         self.library: LibraryService
         self.reader: ReaderService
-        self.queue: TaskQueue
+        self.queue: TaskQueue | InlineQueue
         self.jobs: JobService
         self.ingest: IngestService
         self.inbox: InboxService
@@ -120,16 +120,18 @@ class Runtime:
         self.importer: ImportService
 
     @classmethod
-    async def open(cls, settings: Settings, *, background: bool = True) -> Runtime:
+    async def open(cls, settings: Settings, *, background: bool = True, inline_jobs: bool = False) -> Runtime:
+        """``inline_jobs``: queued jobs wait for ``jobs.drain()`` and run in this process (the command
+        line, tests) instead of going to the queue file for a consumer."""
         rt = cls(settings)
         try:
-            await rt._open(background)
+            await rt._open(background, inline_jobs)
         except BaseException:
             await rt.close()
             raise
         return rt
 
-    async def _open(self, background: bool) -> None:
+    async def _open(self, background: bool, inline_jobs: bool) -> None:
         settings = self.settings
         prepare_folders(settings)
         self.loop = asyncio.get_running_loop()
@@ -161,11 +163,10 @@ class Runtime:
         self.reader = ReaderService(self.library, self.reading, self.pages)
         # Before anything can organize again: finish or roll back moves a crash interrupted.
         await recover(self.db, settings)
-        await self._open_pipeline(background)
+        await self._open_pipeline(background, inline_jobs)
         self.hardcover = HardcoverSyncService(self.db, settings, self.credentials, self.preferences)
         self._stack.push_async_callback(self.hardcover.close)
         await self.hardcover.recover()
-        self.jobs.runners[HARDCOVER_TASK] = self._rerun_hardcover
         if background:
             # Build the typo vocabulary now rather than on the first search.
             self.search.refresh_soon()
@@ -180,17 +181,23 @@ class Runtime:
     async def _automatic_backup(self) -> None:
         await backup.scheduled(self.db, self.settings, self.preferences)
 
-    async def _open_pipeline(self, background: bool) -> None:
+    async def _open_pipeline(self, background: bool, inline_jobs: bool) -> None:
         """Queue, jobs, ingest and the inbox watcher. Stopped in reverse: watcher, consumer, db."""
         settings = self.settings
-        self.queue = TaskQueue(settings)
-        self._stack.callback(self.queue.close)
-        self.jobs = JobService(self.db, self.queue)
+        if inline_jobs:
+            self.queue = InlineQueue()
+        else:
+            self.queue = TaskQueue(settings)
+            self._stack.callback(self.queue.close)
+        ingest_hooks = {"parse": job_failed, "metadata": job_failed}
+        retry_hooks = {"parse": job_retried, "metadata": job_retried}
+        runners = {HARDCOVER_TASK: self._rerun_hardcover}  # the Hardcover sync runs its own loop
+        self.jobs = JobService(self.db, self.queue, on_failed=ingest_hooks, on_retry=retry_hooks, runners=runners)
         self.jobs.attach(asyncio.get_running_loop())
         self.mail_server = MailServerSettings(self.db, settings, self.box)
         self.devices = DeviceService(self.db)
         self.sender = SendService(self.db, settings, self.preferences, self.mail_server, self.devices, self.jobs)
-        self.ingest = IngestService(self.db, settings, self.jobs)
+        self.ingest = IngestService(self.db, settings, self.jobs, asyncio.get_running_loop())
         self.inbox = InboxService(self.db, settings, self.search, self.jobs)
         self.removal = RemovalService(self.db, settings, self.jobs)
         self._open_library(settings)
@@ -200,19 +207,22 @@ class Runtime:
         ):
             self.queue.register(spec)
         await self.trash.recover()  # before organizing: a half-restored book's files come back first
-        if background and settings.start_consumer:
-            await self.jobs.recover()
-            self.jobs.start_recording()
-            self._stack.push_async_callback(self.jobs.stop_recording)
-            self.queue.start(settings.workers)
-            self._stack.push_async_callback(asyncio.to_thread, self.queue.stop)
-            self.register_component("queue", self.queue)
-            self.every(10, lambda: asyncio.to_thread(self.queue.check_health), "queue health")
+        if background and settings.start_consumer and isinstance(self.queue, TaskQueue):
+            await self._start_consumer(self.queue)
         if background and settings.start_watcher:
             watcher = InboxWatcher(settings, self.ingest)
             await watcher.start()
             self._stack.push_async_callback(watcher.stop)
             self.register_component("watcher", watcher)
+
+    async def _start_consumer(self, queue: TaskQueue) -> None:
+        await self.jobs.recover()
+        self.jobs.start_recording()
+        self._stack.push_async_callback(self.jobs.stop_recording)
+        queue.start(self.settings.workers)
+        self._stack.push_async_callback(asyncio.to_thread, queue.stop)
+        self.register_component("queue", queue)
+        self.every(10, lambda: asyncio.to_thread(queue.check_health), "queue health")
 
     def _open_library(self, settings: Settings) -> None:
         clients = ProviderClients(settings, settings.provider_timeout)

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import asyncio
 
-from bookshelf.formats import read_book
 from bookshelf.services.importing import TASK as IMPORT_TASK
 from bookshelf.services.importing import ImportService
-from bookshelf.services.ingest import IngestService, store_cover
+from bookshelf.services.ingest import IngestService
 from bookshelf.services.library_jobs import LibraryJobs
 from bookshelf.services.mail.send import SendService
 from bookshelf.settings import Settings
@@ -27,13 +26,7 @@ def task_specs(
     importer: ImportService,
 ) -> list[TaskSpec]:
     def parse_book(book_id: str) -> None:
-        source = on_loop(loop, ingest.parse_source(book_id))
-        if source is None:
-            return  # deleted or already parsed
-        path, _ = source
-        parsed = read_book(path)  # FormatError: the job fails at once with the reader's sentence
-        cover = store_cover(settings, parsed.cover) if parsed.cover else None
-        on_loop(loop, ingest.save_parsed(book_id, parsed, cover))
+        ingest.parse(book_id)  # reads the file here, in the worker thread
 
     def lookup_metadata(book_id: str, bypass_cache: bool = False) -> None:
         on_loop(loop, library_jobs.lookup_metadata(book_id, bypass_cache))

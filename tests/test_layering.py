@@ -60,17 +60,6 @@ ALLOWED = {
     "edges": {"root", "workers", "services", "config", "base"},
 }
 
-# Imports still crossing a missing arrow, each to be removed (never added to): the job service
-# and the import service still reach the queue and the runtime, and tasks run the parse steps.
-PENDING: set[tuple[str, str]] = {
-    ("bookshelf.services.jobs", "bookshelf.taskqueue"),
-    ("bookshelf.tasks", "bookshelf.formats"),
-}
-# Modules outside db/ that still hold SQL, the same way.
-PENDING_SQL = {"bookshelf.services.jobs", "bookshelf.services.ingest"}
-# Cycles still to be broken, the same way.
-PENDING_CYCLES: list[list[str]] = []
-
 
 @dataclass(frozen=True)
 class Import:
@@ -150,9 +139,7 @@ def violations(allowed: dict[str, set[str]], imports: list[Import]) -> list[Impo
     bad = []
     for imp in imports:
         source, target = layer_of(imp.importer), layer_of(imp.imported)
-        if source == target or target in allowed.get(source or "", set()):
-            continue
-        if (imp.importer, imp.imported) not in PENDING:
+        if source != target and target not in allowed.get(source or "", set()):
             bad.append(imp)
     return bad
 
@@ -209,18 +196,8 @@ def test_imports_follow_the_arrows() -> None:
     assert not bad, "imports against the layering:\n" + "\n".join(lines)
 
 
-def test_pending_exceptions_are_still_real() -> None:
-    """An exception nobody needs any more must leave the list, so the list only shrinks."""
-    real = {(i.importer, i.imported) for i in IMPORTS}
-    assert PENDING <= real, f"no longer imported, remove from PENDING: {sorted(PENDING - real)}"
-    with_sql = {name for name, tree in _modules() if sql_strings(tree)}
-    assert PENDING_SQL <= with_sql, f"no SQL left, remove from PENDING_SQL: {sorted(PENDING_SQL - with_sql)}"
-    found = cycles(IMPORTS)
-    assert all(c in found for c in PENDING_CYCLES), "a pending cycle is gone: remove it from PENDING_CYCLES"
-
-
 def test_no_import_cycles() -> None:
-    found = [c for c in cycles(IMPORTS) if c not in PENDING_CYCLES]
+    found = cycles(IMPORTS)
     assert not found, "import cycles:\n" + "\n".join(" <-> ".join(c) for c in found)
 
 
@@ -281,7 +258,7 @@ def test_sql_only_in_db() -> None:
     bad = [
         f"{name.replace('.', '/')}.py:{line}: {text}"
         for name, tree in _modules()
-        if layer_of(name) != "db" and name not in PENDING_SQL
+        if layer_of(name) != "db"
         for line, text in sql_strings(tree)
     ]
     assert not bad, "SQL outside bookshelf/db:\n" + "\n".join(bad)

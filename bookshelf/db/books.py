@@ -217,6 +217,28 @@ async def touch(conn: aiosqlite.Connection, book_id: str, now: str) -> None:
     await conn.execute("UPDATE books SET updated_at = ? WHERE id = ?", (now, book_id))
 
 
+async def set_page_count(conn: aiosqlite.Connection, file_id: str, pages: int) -> None:
+    await conn.execute("UPDATE files SET page_count = ? WHERE id = ?", (pages, file_id))
+
+
+async def fail_processing(conn: aiosqlite.Connection, book_id: str, error: str | None, now: str) -> None:
+    """A book still processing shows as failed with ``error`` (its ingest job gave up)."""
+    await conn.execute(
+        "UPDATE books SET status = 'failed', stage = NULL, error = ?, updated_at = ? "
+        "WHERE id = ? AND status = 'processing'",
+        (error, now, book_id),
+    )
+
+
+async def resume_failed(conn: aiosqlite.Connection, book_id: str, stage: str, now: str) -> None:
+    """A failed book is processing again at ``stage`` (its job is being retried)."""
+    await conn.execute(
+        "UPDATE books SET status = 'processing', stage = ?, error = NULL, updated_at = ? "
+        "WHERE id = ? AND status = 'failed'",
+        (stage, now, book_id),
+    )
+
+
 async def organized_ids(conn: aiosqlite.Connection) -> list[str]:
     """Every organized book, oldest first."""
     return [row["id"] for row in await fetchall(conn, "SELECT id FROM books WHERE status = 'organized' ORDER BY num")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bookshelf.errors import InvalidInput
+from bookshelf.formats.isbn import normalise_isbn
 from bookshelf.models import EDITABLE_FIELDS, Book
 
 # Fields that live in the file (embedded into EPUBs) or in its path: changing one re-organizes.
@@ -53,8 +54,6 @@ def _names(value: Any) -> list[str]:
 
 
 def _isbn(name: str, value: Any) -> str | None:
-    from bookshelf.formats.isbn import normalise_isbn
-
     if value is None or value == "":
         return None
     if not isinstance(value, str):

@@ -25,6 +25,10 @@ from bookshelf.db import books as book_rows
 from bookshelf.db import imports as import_rows
 from bookshelf.errors import CalibreError
 from bookshelf.folding import fold
+from bookshelf.formats import FormatError, koreader_partial_md5, write_epub_copy
+from bookshelf.formats.isbn import both_forms
+from bookshelf.formats.language import to_bcp47
+from bookshelf.formats.plaintext import clean, html_to_text
 from bookshelf.models import Book, BookFile, Candidate
 from bookshelf.services import calibre_opf, durable, import_store
 from bookshelf.services.coverstore import read_cover
@@ -44,10 +48,6 @@ UNDEFINED_YEAR = 101  # calibre's "no date" is 0101-01-01
 
 def book_from_calibre(cb: calibre.CalibreBook, status: str, now: str) -> Book:
     """calibre's metadata in bookshelf's shape (ratings 0..10 become 0..5, HTML comments plain text)."""
-    from bookshelf.formats.isbn import both_forms
-    from bookshelf.formats.language import to_bcp47
-    from bookshelf.formats.plaintext import clean, html_to_text
-
     authors = [name for name, _ in cb.authors if name and name.strip()]
     if authors == ["Unknown"]:
         authors = []
@@ -249,8 +249,6 @@ class CalibreImporter:
         """The book file's part in incoming/ (blocking). An EPUB of a book being filed is written
         with its metadata and cover embedded, as filing would, so filing only has to move it; one
         that cannot be is copied as it is (filing then tries, and notes why not)."""
-        from bookshelf.formats import FormatError, koreader_partial_md5, write_epub_copy
-
         if embed is not None and record.format == "epub":
 
             def write(src: Path, dst: Path) -> str:

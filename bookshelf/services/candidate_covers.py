@@ -8,6 +8,7 @@ from pathlib import Path
 from bookshelf.db import Database
 from bookshelf.db import candidates as candidate_rows
 from bookshelf.errors import NotFound
+from bookshelf.formats import sniff_image_type
 from bookshelf.models import Candidate
 from bookshelf.providers import allowed_cover_hosts, fetch_cover
 from bookshelf.services.metadata import ProviderClients
@@ -30,8 +31,6 @@ class CandidateCovers:
 
     async def image(self, candidate: Candidate) -> tuple[bytes, str]:
         """The candidate's cover bytes and type; UpstreamError when the provider's host fails."""
-        from bookshelf.formats import sniff_image_type
-
         url = candidate.data.get("coverUrl")
         if candidate.source == "file" or not isinstance(url, str) or not url:
             raise NotFound("This candidate has no cover")

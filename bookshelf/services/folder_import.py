@@ -21,6 +21,7 @@ from pathlib import Path
 
 from bookshelf import clock
 from bookshelf.db import Database
+from bookshelf.formats import FormatError, read_book
 from bookshelf.models import Book, BookFile
 from bookshelf.services import import_store
 from bookshelf.services.durable import unique_target
@@ -91,8 +92,6 @@ class FolderImporter:
         await self.report.add("imported", str(path), path.name, book_id=accepted.book_id)
 
     async def _register(self, path: Path) -> None:
-        from bookshelf.formats import FormatError, read_book
-
         if from_filesystem(str(path)) != str(path):
             # A name whose bytes are not UTF-8 cannot be recorded: it takes its readable spelling.
             path = await asyncio.to_thread(_readable_name, path)

@@ -20,6 +20,7 @@ from bookshelf.db import books as book_rows
 from bookshelf.db import candidates as candidate_rows
 from bookshelf.db import imports as import_rows
 from bookshelf.db import moves as move_rows
+from bookshelf.formats import file_hashes
 from bookshelf.models import Book, BookFile, Candidate
 from bookshelf.services import durable
 from bookshelf.services.files import file_path
@@ -38,8 +39,6 @@ class Identity:
 
 def identify(path: Path) -> Identity:
     """Hashes and size in one read of the (read-only) source. Blocking."""
-    from bookshelf.formats import file_hashes
-
     koreader, sha256 = file_hashes(path)
     return Identity(path, koreader, sha256, path.stat().st_size)
 

@@ -10,6 +10,7 @@ from bookshelf.db import Database
 from bookshelf.db import books as book_rows
 from bookshelf.db import candidates as candidate_rows
 from bookshelf.db import inbox as inbox_rows
+from bookshelf.db import jobs as job_rows
 from bookshelf.db.library import list_ids
 from bookshelf.errors import Conflict, NotFound
 from bookshelf.formats.covers import sniff_image_type
@@ -109,7 +110,5 @@ class InboxService:
         return job.id
 
     async def _open_parse(self, conn: object, book_id: str) -> str | None:
-        from bookshelf.db import jobs as job_rows
-
         job = await job_rows.open_for(conn, "parse_book", book_id)  # type: ignore[arg-type]
         return job.id if job else None

@@ -11,8 +11,10 @@ import asyncio
 import logging
 import os
 import uuid
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -23,6 +25,9 @@ from bookshelf.db import candidates as candidate_rows
 from bookshelf.db.jobs import Job
 from bookshelf.errors import InvalidInput
 from bookshelf.folding import fold
+from bookshelf.formats import FormatError, detect_format, file_hashes, read_book
+from bookshelf.formats.covers import cover_and_thumbnail
+from bookshelf.formats.parsed import ParsedBook
 from bookshelf.models import Book, BookFile, Candidate
 from bookshelf.services import durable
 from bookshelf.services.files import cover_path, file_path
@@ -31,6 +36,7 @@ from bookshelf.services.names import disk
 from bookshelf.settings import Settings
 
 log = logging.getLogger("bookshelf.ingest")
+T = TypeVar("T")
 
 BOOK_EXTENSIONS = {".epub": "epub", ".pdf": "pdf", ".mobi": "mobi", ".azw3": "azw3", ".azw": "azw3",
                    ".cbz": "cbz", ".cbr": "cbr"}  # fmt: skip
@@ -55,8 +61,6 @@ class Accepted:
 def sniff_format(path: Path, trust_extension: bool) -> str:
     """The book format by content. With ``trust_extension`` a damaged file named like a book is
     still taken (its parse will fail with the reason, visibly); otherwise it is refused."""
-    from bookshelf.formats import FormatError, detect_format
-
     try:
         return detect_format(path)
     except FormatError as exc:
@@ -68,8 +72,6 @@ def sniff_format(path: Path, trust_extension: bool) -> str:
 
 def file_identity(path: Path) -> tuple[str, str, int]:
     """(koreader partial md5, sha256, size) in one read."""
-    from bookshelf.formats import file_hashes
-
     koreader, sha256 = file_hashes(path)
     return koreader, sha256, path.stat().st_size
 
@@ -80,15 +82,14 @@ def _examine(path: Path, fmt: str | None, trust_extension: bool) -> tuple[str, s
 
 
 class IngestService:
-    def __init__(self, db: Database, settings: Settings, jobs: JobService) -> None:
+    """``loop`` is the server's: the parse task runs in a worker thread and saves on it."""
+
+    def __init__(self, db: Database, settings: Settings, jobs: JobService, loop: asyncio.AbstractEventLoop) -> None:
         self.db = db
         self.settings = settings
         self.jobs = jobs
+        self.loop = loop
         self._placing: set[str] = set()  # books whose file this process is moving in right now
-        jobs.on_failed["parse"] = self._job_failed
-        jobs.on_failed["metadata"] = self._job_failed
-        jobs.on_retry["parse"] = self._job_retried
-        jobs.on_retry["metadata"] = self._job_retried
 
     # -- taking a file -----------------------------------------------------------
 
@@ -165,7 +166,22 @@ class IngestService:
         log.info("%s duplicates book %s; kept in %s", filename, known.book_id, target)
         return Accepted(filename=filename, book_id=known.book_id, duplicate=True, duplicate_path=target)
 
-    # -- parsing (called from the parse task) ------------------------------------
+    # -- parsing (the parse task) --------------------------------------------------
+
+    def parse(self, book_id: str) -> None:
+        """Read the book's file and save what it says. Blocking: runs in a worker thread, where the
+        CPU work (parsing, cover thumbnails) belongs; the database steps run on the server's loop.
+        FormatError fails the job at once with the reader's sentence."""
+        source = self._on_loop(self.parse_source(book_id))
+        if source is None:
+            return  # deleted or already parsed
+        path, _ = source
+        parsed = read_book(path)
+        cover = store_cover(self.settings, parsed.cover) if parsed.cover else None
+        self._on_loop(self.save_parsed(book_id, parsed, cover))
+
+    def _on_loop(self, work: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(work, self.loop).result()
 
     async def parse_source(self, book_id: str) -> tuple[Path, str] | None:
         """(path, stored filename) of the file to parse, or None when the book went away."""
@@ -179,11 +195,8 @@ class IngestService:
         first = book.files[0]
         return file_path(self.settings, first), first.filename
 
-    async def save_parsed(self, book_id: str, parsed: object, cover_sha256: str | None) -> None:
+    async def save_parsed(self, book_id: str, parsed: ParsedBook, cover_sha256: str | None) -> None:
         """Fill the book from its file, replace the ``file`` candidate, and queue the lookup."""
-        from bookshelf.formats import ParsedBook
-
-        assert isinstance(parsed, ParsedBook)
         now = clock.now_iso()
         async with self.db.write() as conn:
             book = await book_rows.get(conn, book_id)
@@ -197,38 +210,30 @@ class IngestService:
             book.stage = "fetching_metadata"
             await book_rows.save(conn, book)
             if book.files and parsed.page_count:
-                await conn.execute(
-                    "UPDATE files SET page_count = ? WHERE id = ?", (parsed.page_count, book.files[0].id)
-                )
+                await book_rows.set_page_count(conn, book.files[0].id, parsed.page_count)
             await candidate_rows.delete_source(conn, book_id, "file")
             await candidate_rows.insert(conn, file_candidate(book, now))
             job, new = await self.jobs.prepare(conn, "lookup_metadata", book_id)
         if new:
             await self.jobs.submit(job)
 
-    async def _job_failed(self, conn: aiosqlite.Connection, job: Job) -> None:
-        """An ingest step gave up: the book shows as failed with the job's reason."""
-        if job.book_id:
-            await conn.execute(
-                "UPDATE books SET status = 'failed', stage = NULL, error = ?, updated_at = ? "
-                "WHERE id = ? AND status = 'processing'",
-                (job.error, clock.now_iso(), job.book_id),
-            )
 
-    async def _job_retried(self, conn: aiosqlite.Connection, job: Job) -> None:
-        stage = "parsing" if job.queue == "parse" else "fetching_metadata"
-        if job.book_id:
-            await conn.execute(
-                "UPDATE books SET status = 'processing', stage = ?, error = NULL, updated_at = ? "
-                "WHERE id = ? AND status = 'failed'",
-                (stage, clock.now_iso(), job.book_id),
-            )
+# The job service's hooks for the ingest queues (parse, metadata), wired by the runtime.
 
 
-def _fill(book: Book, parsed: object, cover_sha256: str | None, now: str) -> None:
-    from bookshelf.formats import ParsedBook
+async def job_failed(conn: aiosqlite.Connection, job: Job) -> None:
+    """An ingest step gave up: the book shows as failed with the job's reason."""
+    if job.book_id:
+        await book_rows.fail_processing(conn, job.book_id, job.error, clock.now_iso())
 
-    assert isinstance(parsed, ParsedBook)
+
+async def job_retried(conn: aiosqlite.Connection, job: Job) -> None:
+    stage = "parsing" if job.queue == "parse" else "fetching_metadata"
+    if job.book_id:
+        await book_rows.resume_failed(conn, job.book_id, stage, clock.now_iso())
+
+
+def _fill(book: Book, parsed: ParsedBook, cover_sha256: str | None, now: str) -> None:
     book.title = (parsed.title or "").strip() or book.title
     book.subtitle = parsed.subtitle
     book.authors = [a.strip() for a in parsed.authors if a and a.strip()]
@@ -263,9 +268,6 @@ def file_candidate(book: Book, now: str) -> Candidate:
 def store_cover(settings: Settings, image: bytes) -> str | None:
     """Normalise and save a cover and its thumbnail under covers/; returns its sha256 (None if unusable)."""
     import hashlib
-
-    from bookshelf.formats import FormatError
-    from bookshelf.formats.covers import cover_and_thumbnail
 
     try:
         data, _, thumb = cover_and_thumbnail(image)

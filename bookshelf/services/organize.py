@@ -26,6 +26,7 @@ from bookshelf.db import books as book_rows
 from bookshelf.db import moves as move_rows
 from bookshelf.errors import NotFound
 from bookshelf.folding import name_key
+from bookshelf.formats import EpubMetadata, FormatError, write_epub_copy
 from bookshelf.models import Book, BookFile
 from bookshelf.services import durable, naming
 from bookshelf.services.coverstore import read_cover
@@ -118,8 +119,6 @@ def _needs_rewrite(file: BookFile, stored: dict[str, str | None], wanted: str | 
 
 
 def epub_metadata(book: Book) -> object:
-    from bookshelf.formats import EpubMetadata
-
     return EpubMetadata(
         title=book.title or UNKNOWN, authors=list(book.authors),
         author_sort=book_rows.author_sort_name(book.authors[0]) if book.authors else None,
@@ -319,8 +318,6 @@ class OrganizeService:
     async def _rewrite(self, book: Book, file: BookFile, cover: bytes | None, wanted: str | None,
                        result: OrganizeResult) -> _Rewritten:  # fmt: skip
         """A rewritten copy in data/tmp; on an EPUB we cannot write, the file moves unchanged."""
-        from bookshelf.formats import FormatError, write_epub_copy
-
         staged = self.settings.tmp_dir / f"organize-{file.id}.epub"
         meta = epub_metadata(book)
 

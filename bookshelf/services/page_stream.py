@@ -8,6 +8,9 @@ import time
 from pathlib import Path
 
 from bookshelf.errors import NotFound
+from bookshelf.formats.covers import encode_jpeg, open_image
+from bookshelf.formats.pages import render_page
+from bookshelf.formats.parsed import FormatError
 from bookshelf.models import BookFile
 
 CACHE_CAP_BYTES = 200 * 1024 * 1024
@@ -23,10 +26,6 @@ def image_type(data: bytes) -> str:
 
 def _render(path: Path, fmt: str, index: int, max_width: int | None) -> bytes:
     """Page ``index`` as JPEG, PNG or GIF bytes (runs in a worker thread)."""
-    from bookshelf.formats.covers import encode_jpeg, open_image
-    from bookshelf.formats.pages import render_page
-    from bookshelf.formats.parsed import FormatError
-
     try:
         data, media_type = render_page(path, fmt, index, max_width)
         if media_type not in _SHOWABLE:  # webp/bmp/avif pages: not every reader decodes them

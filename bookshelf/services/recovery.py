@@ -17,6 +17,7 @@ from bookshelf import clock
 from bookshelf.db import Database
 from bookshelf.db import books as book_rows
 from bookshelf.db import moves as move_rows
+from bookshelf.formats import koreader_partial_md5
 from bookshelf.models import BookFile
 from bookshelf.services import durable
 from bookshelf.services.files import inside, root_dir
@@ -27,8 +28,6 @@ log = logging.getLogger("bookshelf.organize")
 
 def described(file: BookFile, dst: Path, sha: str, dst_path: str) -> BookFile:
     """The file row as it is once moved: the hashes of the bytes now at ``dst``."""
-    from bookshelf.formats import koreader_partial_md5
-
     same_bytes = sha == file.sha256
     return BookFile(
         id=file.id, book_id=file.book_id, format=file.format, root="library", path=dst_path,

@@ -16,10 +16,12 @@ from bookshelf.db import Database, lookups
 from bookshelf.db import books as book_rows
 from bookshelf.db import candidates as candidate_rows
 from bookshelf.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
+from bookshelf.formats import sniff_image_type
 from bookshelf.models import Book, Candidate
 from bookshelf.services import bookfields
 from bookshelf.services.candidate_covers import CandidateCovers
 from bookshelf.services.coverstore import MAX_COVER_BYTES
+from bookshelf.services.ingest import store_cover
 from bookshelf.settings import Settings
 
 log = logging.getLogger("bookshelf.review")
@@ -228,9 +230,6 @@ class ReviewService:
         return changes, sha
 
     async def _store_cover(self, image: bytes) -> str:
-        from bookshelf.formats import sniff_image_type
-        from bookshelf.services.ingest import store_cover
-
         if len(image) > MAX_COVER_BYTES:
             raise PayloadTooLarge("A cover may be at most 5 MB")
         if sniff_image_type(image) is None:

@@ -141,10 +141,12 @@ def test_in_place_import_from_the_command_line(tmp_path: Path) -> None:
     assert moved.returncode == 2 and "neither moves" in moved.stderr
 
 
-async def test_copied_folder_goes_through_the_inbox_and_keeps_originals(runtime: Runtime, tmp_path: Path) -> None:
+async def test_copied_folder_goes_through_the_inbox_and_keeps_originals(
+    inline_runtime: Runtime, tmp_path: Path
+) -> None:
+    runtime = inline_runtime
     tree = _tree(tmp_path / "books")
     before = snapshot(tree)
-    runtime.jobs.inline = True
 
     report = await runtime.importer.run(ImportRequest(tree, "folder"), [], drain=runtime.jobs.drain)
 
