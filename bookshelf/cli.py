@@ -108,7 +108,7 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from bookshelf.services.backup import BackupError, backup
+    from bookshelf.services.operations.backup import BackupError, backup
 
     settings = prepared(args)
     try:
@@ -122,7 +122,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from bookshelf.services.backup import BackupError, restore
+    from bookshelf.services.operations.backup import BackupError, restore
 
     settings = settings_from(args)
     try:
@@ -135,7 +135,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from bookshelf.services import doctor
+    from bookshelf.services.operations import doctor
 
     settings = settings_from(args)
     report = doctor.run(settings, fix=args.fix, verify_hashes=not args.quick)
@@ -149,7 +149,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def cmd_reindex(args: argparse.Namespace) -> int:
     import time
 
-    from bookshelf.services.reindex import reindex
+    from bookshelf.services.operations.reindex import reindex
 
     settings = prepared(args)
     started = time.perf_counter()

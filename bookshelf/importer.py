@@ -83,7 +83,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 async def run_import(settings: Any, files: list[Path], move: bool = False, progress: bool = False) -> Summary:
     from bookshelf.runtime import Runtime
-    from bookshelf.services.ingest import Unsupported
+    from bookshelf.services.ingest.pipeline import Unsupported
     from bookshelf.services.names.disk import from_filesystem
 
     summary = Summary()

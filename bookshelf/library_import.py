@@ -19,7 +19,7 @@ from bookshelf.settings import Settings
 
 
 def cmd_library_import(args: argparse.Namespace) -> int:
-    from bookshelf.services.importing import ImportRequest, check_request
+    from bookshelf.services.importing.service import ImportRequest, check_request
 
     if len(args.paths) != 1:
         raise CliError("--from-calibre and --in-place take exactly one folder")
@@ -37,8 +37,8 @@ def cmd_library_import(args: argparse.Namespace) -> int:
 
 async def _run(settings: Settings, req: object) -> int:
     from bookshelf.runtime import Runtime
-    from bookshelf.services.import_report import terminal_sink
-    from bookshelf.services.importing import ImportRequest
+    from bookshelf.services.importing.report import terminal_sink
+    from bookshelf.services.importing.service import ImportRequest
 
     assert isinstance(req, ImportRequest)
     # Copied folder files are parsed here, not by a server's queue.

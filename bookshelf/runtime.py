@@ -11,41 +11,41 @@ from typing import Any
 
 from bookshelf.db import Database
 from bookshelf.db.migrate import migrate
-from bookshelf.services import backup
+from bookshelf.services.access.credentials import CredentialService
+from bookshelf.services.access.keys import KeyService
+from bookshelf.services.access.secrets_box import SealBox, SecretKeyError, load_or_create_key
+from bookshelf.services.access.sessions import SessionService
 from bookshelf.services.accounts import AccountService
 from bookshelf.services.accounts.limiter import FailureLimiter
-from bookshelf.services.book_files import BookFileService
-from bookshelf.services.bulk import BulkService
-from bookshelf.services.candidate_covers import CandidateCovers
-from bookshelf.services.catalog import CatalogService
-from bookshelf.services.credentials import CredentialService
-from bookshelf.services.hardcover_sync import TASK as HARDCOVER_TASK
-from bookshelf.services.hardcover_sync import HardcoverSyncService
-from bookshelf.services.health import HealthService
-from bookshelf.services.importing import ImportService
-from bookshelf.services.inbox import InboxService
-from bookshelf.services.ingest import IngestService, job_failed, job_retried
+from bookshelf.services.hardcover.sync import TASK as HARDCOVER_TASK
+from bookshelf.services.hardcover.sync import HardcoverSyncService
+from bookshelf.services.importing.service import ImportService
+from bookshelf.services.ingest.book_files import BookFileService
+from bookshelf.services.ingest.inbox import InboxService
+from bookshelf.services.ingest.pipeline import IngestService, job_failed, job_retried
 from bookshelf.services.jobs import JobService
-from bookshelf.services.keys import KeyService
-from bookshelf.services.library import LibraryService
-from bookshelf.services.library_jobs import LibraryJobs
+from bookshelf.services.library.catalog import CatalogService
+from bookshelf.services.library.page_stream import PageService
+from bookshelf.services.library.service import LibraryService
 from bookshelf.services.mail.devices import DeviceService
 from bookshelf.services.mail.send import SendService
 from bookshelf.services.mail.server import MailServerSettings
-from bookshelf.services.metadata import MetadataService, ProviderClients
-from bookshelf.services.organize import OrganizeService
-from bookshelf.services.page_stream import PageService
+from bookshelf.services.metadata.bulk import BulkService
+from bookshelf.services.metadata.candidate_covers import CandidateCovers
+from bookshelf.services.metadata.library_jobs import LibraryJobs
+from bookshelf.services.metadata.review import ReviewService
+from bookshelf.services.metadata.service import MetadataService, ProviderClients
+from bookshelf.services.operations import backup
+from bookshelf.services.operations.health import HealthService
+from bookshelf.services.organize.recovery import recover
+from bookshelf.services.organize.service import OrganizeService
 from bookshelf.services.preferences import PreferenceService
 from bookshelf.services.reader import ReaderService
-from bookshelf.services.reading import ReadingService
-from bookshelf.services.recovery import recover
-from bookshelf.services.removal import RemovalService
-from bookshelf.services.review import ReviewService
-from bookshelf.services.search import SearchService
-from bookshelf.services.secrets_box import SealBox, SecretKeyError, load_or_create_key
-from bookshelf.services.sessions import SessionService
-from bookshelf.services.stats import StatsService
-from bookshelf.services.trash import TrashService
+from bookshelf.services.reading.service import ReadingService
+from bookshelf.services.reading.stats import StatsService
+from bookshelf.services.search.service import SearchService
+from bookshelf.services.trash.removal import RemovalService
+from bookshelf.services.trash.service import TrashService
 from bookshelf.settings import Settings
 from bookshelf.taskqueue import InlineQueue, TaskQueue
 from bookshelf.tasks import task_specs

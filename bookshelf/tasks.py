@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import asyncio
 
-from bookshelf.services.importing import TASK as IMPORT_TASK
-from bookshelf.services.importing import ImportService
-from bookshelf.services.ingest import IngestService
-from bookshelf.services.library_jobs import LibraryJobs
+from bookshelf.services.importing.service import TASK as IMPORT_TASK
+from bookshelf.services.importing.service import ImportService
+from bookshelf.services.ingest.pipeline import IngestService
 from bookshelf.services.mail.send import SendService
+from bookshelf.services.metadata.library_jobs import LibraryJobs
 from bookshelf.settings import Settings
 from bookshelf.taskqueue import TaskSpec, on_loop
 

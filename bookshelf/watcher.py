@@ -14,7 +14,7 @@ import stat
 import time
 from pathlib import Path
 
-from bookshelf.services.ingest import IngestService, Unsupported
+from bookshelf.services.ingest.pipeline import IngestService, Unsupported
 from bookshelf.settings import Settings
 
 log = logging.getLogger("bookshelf.watcher")

@@ -275,3 +275,55 @@ def test_edges_never_touch_the_database() -> None:
         if isinstance(node, ast.Attribute) and node.attr == "db"
     ]
     assert not bad, "edges using the database directly: " + ", ".join(bad)
+
+
+SERVICES = PACKAGE / "services"
+NAMED = re.compile(r"\b(?:bookshelf\.)?(services\.\w+|db|formats|providers)\b")
+
+
+def area_of(module: str) -> str | None:
+    """``bookshelf.services.ingest.pipeline`` -> ``ingest``; a module at the services root is its own area."""
+    parts = module.split(".")
+    return parts[2] if len(parts) > 2 and parts[:2] == ["bookshelf", "services"] else None
+
+
+def declared_calls(package: Path) -> set[str] | None:
+    """What a service package's docstring says it may call (its "may call" sentence), or None."""
+    doc = ast.get_docstring(ast.parse((package / "__init__.py").read_text(encoding="utf-8"))) or ""
+    _, found, rest = doc.lower().partition("may call")
+    if not found:
+        return None
+    return {name.removeprefix("services.") for name in NAMED.findall(" ".join(rest.split()))}
+
+
+def area_imports() -> dict[str, set[str]]:
+    """Each service area's imports of other areas and of db, formats and providers."""
+    used: dict[str, set[str]] = {}
+    for imp in IMPORTS:
+        source = area_of(imp.importer)
+        if source is None:
+            continue
+        target = area_of(imp.imported) or (imp.imported.split(".") + [""])[1]
+        if target != source and (area_of(imp.imported) or target in ("db", "formats", "providers")):
+            used.setdefault(source, set()).add(target)
+    return used
+
+
+def test_every_service_area_says_what_it_may_call() -> None:
+    packages = sorted(p.parent for p in SERVICES.glob("*/__init__.py"))
+    assert len(packages) >= 10
+    undeclared = [p.name for p in packages if declared_calls(p) is None]
+    assert not undeclared, f"service packages whose __init__ docstring has no 'May call' sentence: {undeclared}"
+    used = area_imports()
+    wrong = [
+        f"services/{p.name} imports {sorted(used.get(p.name, set()) - (declared_calls(p) or set()))}"
+        for p in packages
+        if used.get(p.name, set()) - (declared_calls(p) or set())
+    ]
+    assert not wrong, "imports the package docstring does not allow:\n" + "\n".join(wrong)
+
+
+def test_service_areas_form_no_loop() -> None:
+    edges = [Import(f"area.{a}", f"area.{b}", 0, "module") for a, bs in area_imports().items() for b in bs]
+    found = cycles(edges)
+    assert not found, "service areas importing each other in a loop:\n" + "\n".join(" <-> ".join(c) for c in found)

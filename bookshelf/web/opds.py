@@ -14,8 +14,8 @@ from starlette.responses import PlainTextResponse, Response
 from bookshelf import clock
 from bookshelf.errors import BookshelfError, InvalidInput, NotFound, RateLimited, Unauthorized
 from bookshelf.models import BookFilter, CatalogState
-from bookshelf.services.catalog import ACQUISITION_TYPES, CatalogService
-from bookshelf.services.page_stream import image_type
+from bookshelf.services.library.catalog import ACQUISITION_TYPES, CatalogService
+from bookshelf.services.library.page_stream import image_type
 from bookshelf.web import opds_xml as xml
 from bookshelf.web.download import download_response
 from bookshelf.web.http import path_uuid, query_choice, query_text

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from bookshelf.models import CatalogState, NavItem
-from bookshelf.services.catalog import Entry, Page, acquisition_type
+from bookshelf.services.library.catalog import Entry, Page, acquisition_type
 
 ATOM = "http://www.w3.org/2005/Atom"
 DC = "http://purl.org/dc/terms/"

@@ -9,7 +9,7 @@ from bookshelf import clock
 from bookshelf.db import reading as reading_rows
 from bookshelf.db.reading import ReadingState
 from bookshelf.runtime import Runtime
-from bookshelf.services.hardcover_sync import HardcoverSyncService
+from bookshelf.services.hardcover.sync import HardcoverSyncService
 from tests.fakes.hardcover import FakeHardcover, Token
 from tests.hardcover.helpers import add_book, hardcover_id, isbn13, set_state
 

@@ -13,9 +13,9 @@ from pathlib import Path
 from bookshelf.db import books as book_rows
 from bookshelf.db.connection import fetchall
 from bookshelf.runtime import Runtime
-from bookshelf.services.durable import IMPORT_PART_SUFFIX as PART_SUFFIX
-from bookshelf.services.files import file_path
-from bookshelf.services.importing import ImportRequest
+from bookshelf.services.importing.service import ImportRequest
+from bookshelf.services.storage.durable import IMPORT_PART_SUFFIX as PART_SUFFIX
+from bookshelf.services.storage.files import file_path
 from bookshelf.settings import Settings
 from tests.builders import make_epub, make_pdf
 from tests.conftest import make_settings

@@ -9,7 +9,7 @@ import httpx
 
 from bookshelf.db.stats import rebuild_activity
 from bookshelf.runtime import Runtime
-from bookshelf.services.stats import months_back, streaks
+from bookshelf.services.reading.stats import months_back, streaks
 from tests.reading.helpers import add_book, record
 
 BERLIN = ZoneInfo("Europe/Berlin")

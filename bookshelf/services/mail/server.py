@@ -10,8 +10,8 @@ from bookshelf import clock
 from bookshelf.db import Database
 from bookshelf.db import smtp as rows
 from bookshelf.errors import Conflict, InvalidInput
+from bookshelf.services.access.secrets_box import SealBox
 from bookshelf.services.mail.addresses import address
-from bookshelf.services.secrets_box import SealBox
 from bookshelf.settings import Settings
 
 SECURITY = ("starttls", "tls", "none")

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from starlette.requests import Request
 
-if TYPE_CHECKING:
-    from bookshelf.runtime import Runtime
+from bookshelf.runtime import Runtime
 
 
 def runtime(request: Request) -> Runtime:

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bookshelf.models import MEDIA_TYPES, BookFilter
-from bookshelf.services.library import LIBRARY_SORTS, RELEVANCE
+from bookshelf.services.library.service import LIBRARY_SORTS, RELEVANCE
 from bookshelf.web.api import runtime
 from bookshelf.web.download import download_response, media_type_for
 from bookshelf.web.http import ok, paged, path_uuid, query_choice, query_text

@@ -15,7 +15,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from bookshelf import __version__
 from bookshelf.errors import InvalidInput, PayloadTooLarge, Unauthorized
 from bookshelf.models import Account
-from bookshelf.services.sessions import COOKIE, Session
+from bookshelf.services.access.sessions import COOKIE, Session
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_FORM_BYTES = 64 * 1024
