@@ -11,7 +11,7 @@ import asyncio
 import logging
 import sys
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -41,9 +41,9 @@ class TaskSpec:
     retries: int = MAX_RETRIES
 
 
-def on_loop(loop: asyncio.AbstractEventLoop, coro: Awaitable[T]) -> T:
+def on_loop(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, T]) -> T:
     """Run ``coro`` on the server's loop from a worker thread and wait for its result."""
-    return asyncio.run_coroutine_threadsafe(coro, loop).result()  # type: ignore[arg-type]
+    return asyncio.run_coroutine_threadsafe(coro, loop).result()
 
 
 def retry_delay(attempt: int, exc: BaseException) -> float:

@@ -28,6 +28,7 @@ from bookshelf.folding import fold
 from bookshelf.formats import FormatError, koreader_partial_md5, write_epub_copy
 from bookshelf.formats.isbn import both_forms
 from bookshelf.formats.language import to_bcp47
+from bookshelf.formats.parsed import EpubMetadata
 from bookshelf.formats.plaintext import clean, html_to_text
 from bookshelf.models import Book, BookFile, Candidate
 from bookshelf.services.importing import calibre_opf
@@ -91,7 +92,7 @@ _Changed = dict[str, import_store.Rewritten]  # file id -> how its stored bytes 
 
 @dataclass
 class _Embed:
-    meta: object  # formats.EpubMetadata
+    meta: EpubMetadata
     fingerprint: str
     cover: bytes | None  # the stored (normalised) cover
 
@@ -254,7 +255,7 @@ class CalibreImporter:
         if embed is not None and record.format == "epub":
 
             def write(src: Path, dst: Path) -> str:
-                return write_epub_copy(src, dst, embed.meta, embed.cover, cover_ready=True)  # type: ignore[arg-type]
+                return write_epub_copy(src, dst, embed.meta, embed.cover, cover_ready=True)
 
             try:
                 part, sha256 = durable.stage_written(ident.path, staging, record.id, write)

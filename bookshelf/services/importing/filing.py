@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+from bookshelf.formats.parsed import EpubMetadata
 from bookshelf.models import Book
 from bookshelf.services.importing.report import ImportReport
 
@@ -28,7 +29,7 @@ class Filer(Protocol):
 
     async def organize_book(self, book_id: str) -> object: ...
 
-    def embedding(self, book: Book) -> tuple[object, str] | None: ...
+    def embedding(self, book: Book) -> tuple[EpubMetadata, str] | None: ...
 
 
 Organize = Callable[[str], Awaitable[object]]

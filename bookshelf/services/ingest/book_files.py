@@ -8,6 +8,8 @@ import logging
 import uuid
 from pathlib import Path
 
+import aiosqlite
+
 from bookshelf import clock
 from bookshelf.db import Database, duplicates
 from bookshelf.db import books as book_rows
@@ -66,21 +68,21 @@ class BookFileService:
         assert book is not None
         return book, file, job.id
 
-    async def _library_book(self, book_id: str, conn: object = None) -> None:
+    async def _library_book(self, book_id: str, conn: aiosqlite.Connection | None = None) -> None:
         if conn is None:
             async with self.db.read() as reader:
                 book = await book_rows.get(reader, book_id, with_files=False)
         else:
-            book = await book_rows.get(conn, book_id, with_files=False)  # type: ignore[arg-type]
+            book = await book_rows.get(conn, book_id, with_files=False)
         if book is None or book.status != "organized":
             raise NotFound("Book not found")
 
-    async def _refuse_duplicate(self, sha256: str, conn: object = None) -> None:
+    async def _refuse_duplicate(self, sha256: str, conn: aiosqlite.Connection | None = None) -> None:
         if conn is None:
             async with self.db.read() as reader:
                 known = await duplicates.file_with_sha256(reader, sha256)
         else:
-            known = await duplicates.file_with_sha256(conn, sha256)  # type: ignore[arg-type]
+            known = await duplicates.file_with_sha256(conn, sha256)
         if known is not None:
             raise Conflict("This file is already in the library", details=[{"bookId": known.book_id,
                                                                             "fileId": known.id}])  # fmt: skip

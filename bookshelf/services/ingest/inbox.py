@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiosqlite
+
 from bookshelf import clock
 from bookshelf.db import Database
 from bookshelf.db import books as book_rows
@@ -109,6 +111,6 @@ class InboxService:
             await self.jobs.submit(job)
         return job.id
 
-    async def _open_parse(self, conn: object, book_id: str) -> str | None:
-        job = await job_rows.open_for(conn, "parse_book", book_id)  # type: ignore[arg-type]
+    async def _open_parse(self, conn: aiosqlite.Connection, book_id: str) -> str | None:
+        job = await job_rows.open_for(conn, "parse_book", book_id)
         return job.id if job else None
