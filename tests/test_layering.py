@@ -327,3 +327,34 @@ def test_service_areas_form_no_loop() -> None:
     edges = [Import(f"area.{a}", f"area.{b}", 0, "module") for a, bs in area_imports().items() for b in bs]
     found = cycles(edges)
     assert not found, "service areas importing each other in a loop:\n" + "\n".join(" <-> ".join(c) for c in found)
+
+
+def _receiver(node: ast.expr) -> str:
+    return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+
+
+def test_services_reach_the_database_through_one_door() -> None:
+    """db.read() and db.write() (a context, or one trip with a function) are the way in; the
+    Database's query conveniences are for tests, and aiosqlite's internals stay inside db/."""
+    bad = []
+    for name, tree in _modules():
+        if layer_of(name) == "db":
+            continue
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in ("_execute", "_conn")
+                and _receiver(node.value) != "self"
+            ):
+                bad.append(f"{name}:{node.lineno} uses aiosqlite's private {node.attr}")
+            elif (
+                isinstance(node, ast.Attribute)
+                and _receiver(node.value) == "db"
+                and node.attr not in ("read", "write", "path", "open", "close", "ping")
+            ):
+                bad.append(f"{name}:{node.lineno} calls db.{node.attr}")
+            elif isinstance(node, ast.ImportFrom) and node.module == "bookshelf.db.connection":
+                names = {alias.name for alias in node.names} - {"inline", "connect_sync"}
+                if names:
+                    bad.append(f"{name}:{node.lineno} imports {sorted(names)} from bookshelf.db.connection")
+    assert not bad, "\n".join(bad)

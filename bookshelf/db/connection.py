@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import aiosqlite
 
 from bookshelf import folding
-from bookshelf.db import inline
+from bookshelf.db import inline_conn
 
 BUSY_TIMEOUT_MS = 10_000
 T = TypeVar("T")
@@ -40,11 +40,14 @@ def connect_sync(path: Path) -> sqlite3.Connection:
 
 
 class Database:
-    """The async face of the database file.
+    """The async face of the database file, with one door for reads and one for writes.
 
-    Writes go through :meth:`write`, which serialises them with a lock and
-    ``BEGIN IMMEDIATE`` so that two writers never race for the lock inside
-    SQLite. Reads borrow one of ``readers`` connections and run concurrently.
+    :meth:`write` serialises writes with a lock and ``BEGIN IMMEDIATE`` on the one writer, so
+    that two writers never race for the lock inside SQLite; :meth:`read` borrows one of
+    ``readers`` connections, and reads run concurrently. Each is a context yielding the
+    connection the db functions take, or, given a function, one trip to the connection's
+    thread: the fast path of kosync writes, organize steps, import batches and search, where a
+    round trip per statement would cost more than the statements.
     """
 
     def __init__(self, path: Path, readers: int = 3) -> None:
@@ -76,9 +79,43 @@ class Database:
             await self._writer.close()
             self._writer = None
 
+    # -- the one door: read() and write(), each as a context or as one trip ----------------
+
+    @overload
+    def write(self, *, durable: bool = False) -> AbstractAsyncContextManager[aiosqlite.Connection]: ...
+
+    @overload
+    def write(self, work: Callable[[sqlite3.Connection], T], *, durable: bool = False) -> Coroutine[Any, Any, T]: ...
+
+    def write(
+        self, work: Callable[[sqlite3.Connection], T] | None = None, *, durable: bool = False
+    ) -> AbstractAsyncContextManager[aiosqlite.Connection] | Coroutine[Any, Any, T]:
+        """A write transaction: ``async with db.write() as conn`` for the db functions, or
+        ``await db.write(work)`` to run ``work`` on the writer's plain connection in one transaction
+        and one trip to its thread (hot paths: every statement through the context is a round
+        trip, which costs more than the statement itself; :func:`inline` adapts the async db
+        functions). ``durable`` commits with synchronous=FULL (power-cut safe)."""
+        if work is None:
+            return self._write_context(durable)
+        return self._write_work(work, durable)
+
+    @overload
+    def read(self) -> AbstractAsyncContextManager[aiosqlite.Connection]: ...
+
+    @overload
+    def read(self, work: Callable[[sqlite3.Connection], T]) -> Coroutine[Any, Any, T]: ...
+
+    def read(
+        self, work: Callable[[sqlite3.Connection], T] | None = None
+    ) -> AbstractAsyncContextManager[aiosqlite.Connection] | Coroutine[Any, Any, T]:
+        """A pooled reader: ``async with db.read() as conn`` (statements see a consistent snapshot
+        per statement), or ``await db.read(work)`` in one trip to the reader's thread."""
+        if work is None:
+            return self._read_context()
+        return self._read_work(work)
+
     @asynccontextmanager
-    async def write(self, durable: bool = False) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction. ``durable`` commits with synchronous=FULL (power-cut safe)."""
+    async def _write_context(self, durable: bool) -> AsyncIterator[aiosqlite.Connection]:
         assert self._writer is not None, "database is not open"
         async with self._write_lock:
             conn = self._writer
@@ -102,45 +139,24 @@ class Database:
                 if durable:
                     await conn.execute("PRAGMA synchronous=NORMAL")
 
-    async def run_write(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``work`` on the writer's plain connection in one transaction and one trip to its thread.
-
-        For hot paths: every statement through :meth:`write` is a round trip to
-        aiosqlite's thread, which costs more than the statement itself.
-        """
+    async def _write_work(self, work: Callable[[sqlite3.Connection], T], durable: bool) -> T:
         assert self._writer is not None, "database is not open"
         async with self._write_lock:
-            return await in_thread(self._writer, lambda raw: _transaction(raw, work))
-
-    async def transaction(self, work: inline.Work[T], durable: bool = False) -> T:
-        """Run the db function ``work`` as one write transaction in one trip to the writer's thread.
-
-        For hot paths, with the functions of the db modules as they are (see db.inline).
-        ``durable`` commits with synchronous=FULL, as :meth:`write` does.
-        """
-        assert self._writer is not None, "database is not open"
-        async with self._write_lock:
-            writer = self._writer
-            return await in_thread(writer, lambda raw: _inline_transaction(raw, work, durable))
-
-    async def reading(self, work: inline.Work[T]) -> T:
-        """Run the db function ``work`` on a pooled reader in one trip to its thread."""
-        async with self.read() as conn:
-            return await in_thread(conn, lambda raw: inline.drive(raw, work))
-
-    async def run_read(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``work`` on a pooled reader's plain connection in one trip to its thread (hot paths)."""
-        async with self.read() as conn:
-            return await in_thread(conn, work)
+            return await in_thread(self._writer, lambda raw: _transaction(raw, work, durable))
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A connection for reads; statements see a consistent snapshot per statement."""
+    async def _read_context(self) -> AsyncIterator[aiosqlite.Connection]:
         conn = await self._readers.get()
         try:
             yield conn
         finally:
             self._readers.put_nowait(conn)
+
+    async def _read_work(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        async with self._read_context() as conn:
+            return await in_thread(conn, work)
+
+    # Conveniences for tests and tools; services go through read() and write().
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         async with self.read() as conn:
@@ -158,26 +174,28 @@ class Database:
         return row is not None
 
 
-def _transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        result = work(conn)
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    return result
-
-
-def _inline_transaction(conn: sqlite3.Connection, work: inline.Work[T], durable: bool) -> T:
+def _transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T], durable: bool) -> T:
     if durable:
         conn.execute("PRAGMA synchronous=FULL")
     try:
-        return _transaction(conn, lambda plain: inline.drive(plain, work))
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return result
     finally:
         if durable:
             conn.execute("PRAGMA synchronous=NORMAL")
+
+
+def inline(work: inline_conn.Work[T]) -> Callable[[sqlite3.Connection], T]:
+    """An async db function (written against aiosqlite) as a plain one for ``db.read(work)`` and
+    ``db.write(work)``: run on the connection's own thread, every await completing at once."""
+    return lambda raw: inline_conn.drive(raw, work)
 
 
 async def _rollback_if_open(conn: aiosqlite.Connection) -> None:

@@ -20,6 +20,7 @@ from bookshelf.db import books as book_rows
 from bookshelf.db import candidates as candidate_rows
 from bookshelf.db import imports as import_rows
 from bookshelf.db import moves as move_rows
+from bookshelf.db.connection import inline
 from bookshelf.formats import file_hashes
 from bookshelf.models import Book, BookFile, Candidate
 from bookshelf.services.storage import durable
@@ -104,7 +105,7 @@ async def commit_book(db: Database, book: Book, files: list[BookFile], source: s
         return kept, dropped
 
     # One trip to the writer's thread for the whole book: an import commits thousands of these.
-    return await db.transaction(work)
+    return await db.write(inline(work))
 
 
 async def settle_leftovers(db: Database, settings: Settings) -> tuple[int, int]:

@@ -24,6 +24,7 @@ from bookshelf import clock
 from bookshelf.db import Database
 from bookshelf.db import books as book_rows
 from bookshelf.db import moves as move_rows
+from bookshelf.db.connection import inline
 from bookshelf.errors import NotFound
 from bookshelf.folding import name_key
 from bookshelf.formats import EpubMetadata, FormatError, write_epub_copy
@@ -119,7 +120,7 @@ def _needs_rewrite(file: BookFile, stored: dict[str, str | None], wanted: str | 
     return bool(file.format == "epub" and wanted and have != wanted)
 
 
-def epub_metadata(book: Book) -> object:
+def epub_metadata(book: Book) -> EpubMetadata:
     return EpubMetadata(
         title=book.title or UNKNOWN, authors=list(book.authors),
         author_sort=book_rows.author_sort_name(book.authors[0]) if book.authors else None,
@@ -131,7 +132,7 @@ def epub_metadata(book: Book) -> object:
 
 def fingerprint(book: Book) -> str:
     """Identifies the metadata and cover an EPUB was written with."""
-    meta = asdict(epub_metadata(book))  # type: ignore[call-overload]
+    meta = asdict(epub_metadata(book))
     meta["cover"] = book.cover_sha256
     return hashlib.sha256(json.dumps(meta, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
 
@@ -161,7 +162,7 @@ class OrganizeService:
                     break
             return result
 
-    def embedding(self, book: Book) -> tuple[object, str] | None:
+    def embedding(self, book: Book) -> tuple[EpubMetadata, str] | None:
         """What an EPUB of ``book`` is written with when filed, and its fingerprint (None: embedding is off).
         An importer that writes its copies this way spares filing a second rewrite."""
         if not self.preferences.get("embedMetadata"):
@@ -186,7 +187,7 @@ class OrganizeService:
 
     async def _organize(self, book_id: str, result: OrganizeResult) -> bool:
         """One pass; True when it changed files and the book was edited meanwhile."""
-        book, stored = await self.db.reading(partial(_load, book_id))
+        book, stored = await self.db.read(inline(partial(_load, book_id)))
         if book is None:
             raise NotFound("Book not found")
         if book.status != "organized":
@@ -269,14 +270,14 @@ class OrganizeService:
             staged, dst_sha, embedded = written.staged, written.sha256, written.embedded
             if staged is None and file.root == "library" and file.path == step.dst_path:
                 # Nothing to move and nothing written.
-                await self.db.transaction(partial(move_rows.set_embedded, file_id=file.id, fingerprint=embedded))
+                await self.db.write(inline(partial(move_rows.set_embedded, file_id=file.id, fingerprint=embedded)))
                 return None
         move = move_rows.Move(
             file_id=file.id, book_id=book.id, src_root=file.root, src_path=file.path, dst_root="library",
             dst_path=step.dst_path, dst_sha256=dst_sha, staged_path=str(staged) if staged else None,
             created_at=clock.now_iso(),
         )  # fmt: skip
-        await self.db.transaction(partial(move_rows.plan, move=move), durable=True)
+        await self.db.write(inline(partial(move_rows.plan, move=move)), durable=True)
         dst = inside(self.library, step.dst_path)
         move_id = move.id
         assert move_id is not None
@@ -297,7 +298,7 @@ class OrganizeService:
                 raise
             result.moved += int(src != dst)
             return None
-        seen = await self.db.transaction(partial(_finish, move=move, file=updated, embedded=embedded))
+        seen = await self.db.write(inline(partial(_finish, move=move, file=updated, embedded=embedded)))
         result.moved += int(src != dst)
         return seen
 
@@ -328,7 +329,7 @@ class OrganizeService:
                 raise NotFound(f"File {file.filename} is missing from {file.root}")
             staged.unlink(missing_ok=True)  # a stale copy from a killed run (recovery has settled its move)
             # The cover comes from our store, where it was normalised when it was saved.
-            return write_epub_copy(src, staged, meta, cover, cover_ready=True)  # type: ignore[arg-type]
+            return write_epub_copy(src, staged, meta, cover, cover_ready=True)
 
         try:
             sha = await asyncio.to_thread(work)

@@ -80,7 +80,7 @@ class GroupCommit:
         while self._pending:
             batch, self._pending = self._pending, []
             try:
-                await self.db.run_write(self._applier([update for update, _ in batch]))
+                await self.db.write(self._applier([update for update, _ in batch]))
             except Exception as exc:
                 if len(batch) == 1:
                     _settle(batch[0][1], exc)
@@ -88,7 +88,7 @@ class GroupCommit:
                 # One write that cannot be stored must not cost the others theirs: retry each alone.
                 for update, future in batch:
                     try:
-                        await self.db.run_write(self._applier([update]))
+                        await self.db.write(self._applier([update]))
                     except Exception as single:
                         _settle(future, single)
                     else:
@@ -159,7 +159,7 @@ class ReadingService:
     async def latest(self, user_id: str, document: str) -> Progress | None:
         """The account's last committed position for ``document``, taken over every document id of
         its book when it belongs to one (each file version, any device); ``document`` is the id asked for."""
-        found = await self.db.run_read(lambda conn: progress_rows.latest_for_book_of(conn, user_id, document))
+        found = await self.db.read(lambda conn: progress_rows.latest_for_book_of(conn, user_id, document))
         if found is not None:
             found.document = document
         return found
@@ -196,7 +196,7 @@ class ReadingService:
             rows.link_document(conn, user_id, document, book_id, "user", now)
             _rebuild(conn, user_id, book_id, threshold, now)
 
-        await self.db.run_write(attach)
+        await self.db.write(attach)
         return {"document": document, "bookId": book_id, "method": "user"}
 
     # -- status -----------------------------------------------------------------------
@@ -228,7 +228,7 @@ class ReadingService:
             state.manual_status = status
             rows.save_state(conn, user_id, state, clock.now_iso())
 
-        await self.db.run_write(save)
+        await self.db.write(save)
 
     async def counts(self, user_id: str) -> dict[str, int]:
         async with self.db.read() as conn:

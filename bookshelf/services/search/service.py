@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from bookshelf.db import Database
 from bookshelf.db import books as book_rows
 from bookshelf.db import search as sql
-from bookshelf.db.connection import connect_sync, in_thread
+from bookshelf.db.connection import connect_sync
 from bookshelf.db.library import filter_where
 from bookshelf.errors import Unavailable
 from bookshelf.models import BOOK_STATUSES, INBOX_STATUSES, Book, BookFilter
@@ -339,8 +339,7 @@ class SearchService:
         return True
 
     async def reindex(self) -> None:
-        async with self.db.write() as conn:
-            await in_thread(conn, sql.rebuild)
+        await self.db.write(sql.rebuild)
 
     async def read(self, work: Callable[[sqlite3.Connection], T], timeout: float | None = None) -> T:
         """Run ``work`` in a reader's own thread, in one hop, under the time box (``timeout`` overrides it)."""
@@ -350,7 +349,7 @@ class SearchService:
                 return work(raw)
 
         try:
-            return await self.db.run_read(boxed)
+            return await self.db.read(boxed)
         except sql.QueryTimeout:
             raise Unavailable("Search took too long; try more specific words") from None
 
