@@ -13,6 +13,7 @@ import aiosqlite
 
 from bookshelf import folding
 from bookshelf.db import inline
+from bookshelf.db.priority import PriorityLock
 
 BUSY_TIMEOUT_MS = 10_000
 T = TypeVar("T")
@@ -51,7 +52,7 @@ class Database:
         self._writer: aiosqlite.Connection | None = None
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._all_readers: list[aiosqlite.Connection] = []
-        self._write_lock = asyncio.Lock()
+        self._write_lock = PriorityLock()  # requests before background work
 
     async def open(self) -> None:
         self._writer = await self._connect()
