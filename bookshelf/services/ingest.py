@@ -212,6 +212,8 @@ class IngestService:
                 job, new = await self.jobs.prepare(conn, "lookup_metadata", book_id)
         if job is not None and new:
             await self.jobs.submit(job)
+        elif job is not None:
+            self.jobs.hurry(job)  # parsed again (a rescan) while its lookups wait: ask them now
 
     async def _job_failed(self, conn: aiosqlite.Connection, job: Job) -> None:
         """An ingest step gave up: the book shows as failed with the job's reason."""

@@ -37,6 +37,8 @@ class JobOwner(Protocol):
 
     def forget(self, job_ids: list[str]) -> None: ...
 
+    def hurry(self, job_id: str, bypass_cache: bool) -> None: ...
+
 
 class JobService:
     """Creates, tracks and retries jobs. ``inline`` runs them in this process (the CLI) instead."""
@@ -100,7 +102,15 @@ class JobService:
             job, new = await self.prepare(conn, task, book_id, **args)
         if new:
             await self.submit(job)
+        else:
+            self.hurry(job, bool(args.get("bypass_cache")))
         return job
+
+    def hurry(self, job: Job, bypass_cache: bool = False) -> None:
+        """The reader asked again for a job that is still open: its owner asks now, not after a back-off."""
+        owner = self.owners.get(job.task)
+        if owner is not None and not self.inline:
+            owner.hurry(job.id, bypass_cache)
 
     @staticmethod
     def _kwargs(job: Job) -> dict[str, Any]:

@@ -61,6 +61,11 @@ class Breaker:
         self.last_error = reason
         self.retry_at = max(self.retry_at, self.clock() + min(seconds, self.cap))
 
+    def probe_now(self) -> None:
+        """A reader asked for this provider again: the next call is the probe, without waiting."""
+        if self.state == "open":
+            self.retry_at = self.clock()
+
     def release(self) -> None:
         """A probe ended without an answer either way (the book went away): let another call probe."""
         if self.state == "half_open":

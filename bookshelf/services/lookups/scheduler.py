@@ -53,6 +53,7 @@ class Pending:
     transient: list[bool] = field(default_factory=list)
     tries: dict[str, int] = field(default_factory=dict)
     started: bool = False
+    hurried: bool = False  # a reader is waiting for this one: no retrying later
 
 
 @dataclass
@@ -123,7 +124,25 @@ class LookupScheduler:
             return
         for name in order:
             if name in pending.waiting:
-                self._lane(name).push(job.id)
+                lane = self._lane(name)
+                if bypass:  # the reader pressed Retry: ask now, even a provider that is backing off
+                    lane.breaker.probe_now()
+                lane.push(job.id, front=bypass)
+
+    def hurry(self, job_id: str, bypass_cache: bool) -> None:
+        """A reader asked again (Retry, Fetch metadata): the providers this job still waits for are
+        asked now, first in their lanes, and an outage is reported at once instead of retried."""
+        pending = self.pending.get(job_id)
+        if pending is None:
+            return
+        pending.bypass = pending.bypass or bypass_cache
+        pending.hurried = True
+        for name in pending.waiting:
+            lane = self._lane(name)
+            lane.breaker.probe_now()
+            if job_id in lane.queue:
+                lane.queue.remove(job_id)
+                lane.push(job_id, front=True)
 
     def forget(self, job_ids: list[str]) -> None:
         """The books of these jobs were deleted: stop looking them up."""
@@ -195,6 +214,7 @@ class LookupScheduler:
                 self._hold(lane, exc)
                 if self._again(lane, pending):
                     self.jobs.report(S.SIGNAL_ERROR, job.id, exc, will_retry=True)  # shows as delayed
+                    await self._note_meanwhile(pending, name, error_note(name, exc))
                     return
             else:
                 lane.breaker.success()  # it answered, with a reason of its own
@@ -227,11 +247,23 @@ class LookupScheduler:
     def _again(lane: Lane, pending: Pending) -> bool:
         """Put the job back at the front of the lane, unless it met the outage too often (then its
         note says so and the book's other providers are not held up any longer)."""
+        if pending.bypass or pending.hurried:  # a reader's Retry wants today's answer, not a later one
+            return False
         tries = pending.tries[lane.name] = pending.tries.get(lane.name, 0) + 1
         if tries >= MAX_OUTAGE_TRIES:
             return False
         lane.push(pending.job.id, front=True)
         return True
+
+    async def _note_meanwhile(self, pending: Pending, name: str, note: dict[str, Any]) -> None:
+        """The first time a provider is held back for a book, the review page learns why at once (the
+        lane asks again later; the final notes replace these)."""
+        if name in pending.notes or pending.job.id not in self.pending:
+            return
+        pending.notes[name] = note
+        assert pending.job.book_id is not None
+        notes = [pending.notes[n] for n in pending.order if n in pending.notes]
+        await self._guarded(self.metadata.save_notes(pending.job.book_id, notes))
 
     async def _resolve(self, pending: Pending, name: str, note: dict[str, Any] | None) -> None:
         if note is not None:
