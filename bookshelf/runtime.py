@@ -6,11 +6,13 @@ import asyncio
 import logging
 import os
 import time
+from collections.abc import Iterable
 from contextlib import AsyncExitStack
 from typing import Any
 
 from bookshelf.db import Database
 from bookshelf.db.migrate import migrate
+from bookshelf.parse_process import ParseProcess
 from bookshelf.services.access.credentials import CredentialService
 from bookshelf.services.access.keys import KeyService
 from bookshelf.services.access.secrets_box import SealBox, SecretKeyError, load_or_create_key
@@ -22,11 +24,12 @@ from bookshelf.services.hardcover.sync import HardcoverSyncService
 from bookshelf.services.importing.service import ImportService
 from bookshelf.services.ingest.book_files import BookFileService
 from bookshelf.services.ingest.inbox import InboxService
-from bookshelf.services.ingest.pipeline import IngestService, job_failed, job_retried
-from bookshelf.services.jobs import JobService
+from bookshelf.services.ingest.pipeline import IngestService, ReadResult, job_failed, job_retried, read_and_store
+from bookshelf.services.jobs import JobOwner, JobService
 from bookshelf.services.library.catalog import CatalogService
 from bookshelf.services.library.page_stream import PageService
 from bookshelf.services.library.service import LibraryService
+from bookshelf.services.lookups import Breaker, LookupScheduler
 from bookshelf.services.mail.devices import DeviceService
 from bookshelf.services.mail.send import SendService
 from bookshelf.services.mail.server import MailServerSettings
@@ -102,6 +105,7 @@ class Runtime:
         self.library: LibraryService
         self.reader: ReaderService
         self.queue: TaskQueue | InlineQueue
+        self.parser: ParseProcess[ReadResult]
         self.jobs: JobService
         self.ingest: IngestService
         self.inbox: InboxService
@@ -117,21 +121,30 @@ class Runtime:
         self.mail_server: MailServerSettings
         self.devices: DeviceService
         self.sender: SendService
+        self.lookups: LookupScheduler | None = None  # while the consumer runs
         self.importer: ImportService
 
     @classmethod
-    async def open(cls, settings: Settings, *, background: bool = True, inline_jobs: bool = False) -> Runtime:
+    async def open(
+        cls,
+        settings: Settings,
+        *,
+        background: bool = True,
+        inline_jobs: bool = False,
+        leave_queued: Iterable[str] = (),
+    ) -> Runtime:
         """``inline_jobs``: queued jobs wait for ``jobs.drain()`` and run in this process (the command
-        line, tests) instead of going to the queue file for a consumer."""
+        line, tests) instead of going to the queue file for a consumer; the tasks in
+        ``leave_queued`` stay waiting in the jobs table for the server instead (lookups)."""
         rt = cls(settings)
         try:
-            await rt._open(background, inline_jobs)
+            await rt._open(background, InlineQueue(leave_queued) if inline_jobs else None)
         except BaseException:
             await rt.close()
             raise
         return rt
 
-    async def _open(self, background: bool, inline_jobs: bool) -> None:
+    async def _open(self, background: bool, inline: InlineQueue | None) -> None:
         settings = self.settings
         prepare_folders(settings)
         self.loop = asyncio.get_running_loop()
@@ -163,7 +176,7 @@ class Runtime:
         self.reader = ReaderService(self.library, self.reading, self.pages)
         # Before anything can organize again: finish or roll back moves a crash interrupted.
         await recover(self.db, settings)
-        await self._open_pipeline(background, inline_jobs)
+        await self._open_pipeline(background, inline)
         self.hardcover = HardcoverSyncService(self.db, settings, self.credentials, self.preferences)
         self._stack.push_async_callback(self.hardcover.close)
         await self.hardcover.recover()
@@ -181,23 +194,29 @@ class Runtime:
     async def _automatic_backup(self) -> None:
         await backup.scheduled(self.db, self.settings, self.preferences)
 
-    async def _open_pipeline(self, background: bool, inline_jobs: bool) -> None:
+    async def _open_pipeline(self, background: bool, inline: InlineQueue | None) -> None:
         """Queue, jobs, ingest and the inbox watcher. Stopped in reverse: watcher, consumer, db."""
         settings = self.settings
-        if inline_jobs:
-            self.queue = InlineQueue()
+        if inline is not None:
+            self.queue = inline
         else:
             self.queue = TaskQueue(settings)
             self._stack.callback(self.queue.close)
+        self.parser = ParseProcess(read_and_store, settings, enabled=False)  # here unless the consumer runs
         ingest_hooks = {"parse": job_failed, "metadata": job_failed}
         retry_hooks = {"parse": job_retried, "metadata": job_retried}
         runners = {HARDCOVER_TASK: self._rerun_hardcover}  # the Hardcover sync runs its own loop
-        self.jobs = JobService(self.db, self.queue, on_failed=ingest_hooks, on_retry=retry_hooks, runners=runners)
+        # Tasks whose jobs an owner runs on the loop instead of the queue's threads: filled here,
+        # by the root, once the owner exists (the lookup scheduler needs the job service itself).
+        self._job_owners: dict[str, JobOwner] = {}
+        self.jobs = JobService(self.db, self.queue, on_failed=ingest_hooks, on_retry=retry_hooks, runners=runners,
+                               owners=self._job_owners)  # fmt: skip
         self.jobs.attach(asyncio.get_running_loop())
         self.mail_server = MailServerSettings(self.db, settings, self.box)
         self.devices = DeviceService(self.db)
         self.sender = SendService(self.db, settings, self.preferences, self.mail_server, self.devices, self.jobs)
-        self.ingest = IngestService(self.db, settings, self.jobs, asyncio.get_running_loop())
+        self.ingest = IngestService(self.db, settings, self.jobs, asyncio.get_running_loop(), self.parser.parse,
+                                    lambda: bool(self.preferences.get("metadataSources")))  # fmt: skip
         self.inbox = InboxService(self.db, settings, self.search, self.jobs)
         self.removal = RemovalService(self.db, settings, self.jobs)
         self._open_library(settings)
@@ -216,13 +235,27 @@ class Runtime:
             self.register_component("watcher", watcher)
 
     async def _start_consumer(self, queue: TaskQueue) -> None:
+        lookups = self._open_lookups()
         await self.jobs.recover()
         self.jobs.start_recording()
         self._stack.push_async_callback(self.jobs.stop_recording)
+        self._stack.push_async_callback(lookups.stop)  # before the recorder writes its last
+        self.parser.enabled = self.settings.parse_process
+        self._stack.push_async_callback(asyncio.to_thread, self.parser.stop)  # after the queue's workers
+        self.every(5, lambda: asyncio.to_thread(self.parser.stop_if_idle), "parse worker idle stop")
         queue.start(self.settings.workers)
         self._stack.push_async_callback(asyncio.to_thread, queue.stop)
         self.register_component("queue", queue)
         self.every(10, lambda: asyncio.to_thread(queue.check_health), "queue health")
+
+    def _open_lookups(self) -> LookupScheduler:
+        """Lookups run on the loop, per provider, apart from the queue's threads (see services.lookups)."""
+        backoff = self.settings.provider_backoff
+        self.lookups = LookupScheduler(self.metadata, self.review, self.preferences, self.jobs,
+                                       breaker=lambda: Breaker(base=backoff))  # fmt: skip
+        self._job_owners["lookup_metadata"] = self.lookups
+        self.every(30, self.lookups.adopt, "lookups left by bookshelf import")
+        return self.lookups
 
     def _open_library(self, settings: Settings) -> None:
         clients = ProviderClients(settings, settings.provider_timeout)

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import sys
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -20,6 +20,7 @@ from huey import signals as S
 from huey.consumer import Consumer, Worker
 
 from bookshelf.errors import BookshelfError, UpstreamError, is_transient
+from bookshelf.priority import mark_background
 from bookshelf.settings import Settings
 
 log = logging.getLogger("bookshelf.queue")
@@ -42,8 +43,14 @@ class TaskSpec:
 
 
 def on_loop(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, T]) -> T:
-    """Run ``coro`` on the server's loop from a worker thread and wait for its result."""
-    return asyncio.run_coroutine_threadsafe(coro, loop).result()
+    """Run ``coro`` on the server's loop from a worker thread and wait for its result; its writes
+    wait behind those of requests (db.priority)."""
+    return asyncio.run_coroutine_threadsafe(_background(coro), loop).result()
+
+
+async def _background(coro: Coroutine[Any, Any, T]) -> T:
+    mark_background()
+    return await coro
 
 
 def retry_delay(attempt: int, exc: BaseException) -> float:
@@ -120,14 +127,17 @@ class _Tasks:
 
 class InlineQueue(_Tasks):
     """Jobs run in this process, when the job service drains them (the command line, tests):
-    no Huey file, no consumer, no retries."""
+    no Huey file, no consumer, no retries. The tasks in ``leave_queued`` are not run here: their
+    jobs stay waiting in the jobs table for the server (the CLI parses; the server looks up)."""
 
-    def __init__(self) -> None:
+    def __init__(self, leave_queued: Iterable[str] = ()) -> None:
         super().__init__()
         self._pending: list[tuple[str, str, dict[str, Any]]] = []
+        self._left = frozenset(leave_queued)
 
     def submit(self, task: str, job_id: str, kwargs: dict[str, Any]) -> None:
-        self._pending.append((task, job_id, dict(kwargs)))
+        if task not in self._left:
+            self._pending.append((task, job_id, dict(kwargs)))
 
     def queued_ids(self) -> set[str]:
         return {job_id for _, job_id, _ in self._pending}

@@ -26,7 +26,7 @@ def task_specs(
     importer: ImportService,
 ) -> list[TaskSpec]:
     def parse_book(book_id: str) -> None:
-        ingest.parse(book_id)  # reads the file here, in the worker thread
+        ingest.parse(book_id)  # read in the parse worker process (or this thread), saved on the loop
 
     def lookup_metadata(book_id: str, bypass_cache: bool = False) -> None:
         on_loop(loop, library_jobs.lookup_metadata(book_id, bypass_cache))

@@ -17,7 +17,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "bookshelf"
 
 # Longest prefix wins. ``base`` is what every layer may use: the shared dataclasses and errors and
-# the leaf helpers they are made of (the version, the clock, search folding, placeholder text).
+# the leaf helpers they are made of (the version, the clock, search folding, placeholder text,
+# which work is background). ``queue`` is the machinery jobs run on: Huey and the parse process.
 LAYERS = {
     "bookshelf": "base",
     "bookshelf.models": "base",
@@ -25,6 +26,7 @@ LAYERS = {
     "bookshelf.clock": "base",
     "bookshelf.folding": "base",
     "bookshelf.placeholder_text": "base",
+    "bookshelf.priority": "base",
     "bookshelf.settings": "config",
     "bookshelf.logs": "config",
     "bookshelf.db": "db",
@@ -32,6 +34,7 @@ LAYERS = {
     "bookshelf.providers": "providers",
     "bookshelf.services": "services",
     "bookshelf.taskqueue": "queue",
+    "bookshelf.parse_process": "queue",
     "bookshelf.runtime": "root",
     # Edges the composition root starts inside the server: queue tasks and the inbox watcher.
     "bookshelf.tasks": "workers",
@@ -55,7 +58,7 @@ ALLOWED = {
     "providers": {"base"},
     "services": {"db", "formats", "providers", "config", "base"},
     "queue": {"config", "base"},
-    "workers": {"services", "queue", "config"},
+    "workers": {"services", "queue", "config", "base"},
     "root": {"workers", "queue", "services", "db", "config"},
     "edges": {"root", "workers", "services", "config", "base"},
 }

@@ -302,8 +302,9 @@ def _documents_sql(count: int) -> str:
 
 
 # Links are an account's own: one reader's manual match says nothing about another's document.
+# CROSS JOIN: the book's files by book id first, never a scan of every hash of a kind.
 _BOOK_DOCUMENTS_SQL = (
-    "SELECT h.value FROM file_hashes h JOIN files f ON f.id = h.file_id "
+    "SELECT h.value FROM files f CROSS JOIN file_hashes h ON h.file_id = f.id "
     "WHERE f.book_id = ? AND h.kind IN ('koreader', 'filename') "
     "UNION SELECT document FROM document_links WHERE user_id = ? AND book_id = ?"
 )
@@ -318,7 +319,7 @@ async def book_ids_for_documents(conn: aiosqlite.Connection, user_id: str, docum
 
 
 def book_ids_for_documents_sync(conn: sqlite3.Connection, user_id: str, documents: Sequence[str]) -> dict[str, str]:
-    """As :func:`book_ids_for_documents`, on a plain connection (inside ``Database.run_write``)."""
+    """As :func:`book_ids_for_documents`, on a plain connection (inside ``Database.write(work)``)."""
     if not documents:
         return {}
     rows = conn.execute(_documents_sql(len(documents)), (*documents, user_id, *documents)).fetchall()

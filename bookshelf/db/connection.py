@@ -13,8 +13,11 @@ import aiosqlite
 
 from bookshelf import folding
 from bookshelf.db import inline_conn
+from bookshelf.db.priority import PriorityLock
 
 BUSY_TIMEOUT_MS = 10_000
+# The event loop's own reader may wait this long for a lock before its read moves to the pool.
+ON_LOOP_BUSY_TIMEOUT_MS = 20
 T = TypeVar("T")
 # What sqlite3 takes as a statement's parameters: positional or named.
 Params = tuple[Any, ...] | dict[str, Any]
@@ -56,10 +59,13 @@ class Database:
         self._writer: aiosqlite.Connection | None = None
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._all_readers: list[aiosqlite.Connection] = []
-        self._write_lock = asyncio.Lock()
+        self._write_lock = PriorityLock()  # requests before background work
+        self._on_loop: sqlite3.Connection | None = None
 
     async def open(self) -> None:
         self._writer = await self._connect()
+        self._on_loop = connect_sync(self.path)
+        self._on_loop.execute(f"PRAGMA busy_timeout={ON_LOOP_BUSY_TIMEOUT_MS}")
         for _ in range(self._reader_count):
             conn = await self._connect()
             self._all_readers.append(conn)
@@ -72,6 +78,9 @@ class Database:
         return conn
 
     async def close(self) -> None:
+        if self._on_loop is not None:
+            self._on_loop.close()
+            self._on_loop = None
         for conn in self._all_readers:
             await conn.close()
         self._all_readers.clear()
@@ -103,15 +112,21 @@ class Database:
     def read(self) -> AbstractAsyncContextManager[aiosqlite.Connection]: ...
 
     @overload
-    def read(self, work: Callable[[sqlite3.Connection], T]) -> Coroutine[Any, Any, T]: ...
+    def read(self, work: Callable[[sqlite3.Connection], T], *, on_loop: bool = False) -> Coroutine[Any, Any, T]: ...
 
     def read(
-        self, work: Callable[[sqlite3.Connection], T] | None = None
+        self, work: Callable[[sqlite3.Connection], T] | None = None, *, on_loop: bool = False
     ) -> AbstractAsyncContextManager[aiosqlite.Connection] | Coroutine[Any, Any, T]:
         """A pooled reader: ``async with db.read() as conn`` (statements see a consistent snapshot
-        per statement), or ``await db.read(work)`` in one trip to the reader's thread."""
+        per statement), or ``await db.read(work)`` in one trip to the reader's thread.
+
+        ``on_loop`` runs a point read (a few index lookups) on the event loop's own connection,
+        no thread hop: for the hottest reads only (a KOReader pull), where handing a 30
+        microsecond query to a pool thread and back costs several times the query."""
         if work is None:
             return self._read_context()
+        if on_loop:
+            return self._read_on_loop(work)
         return self._read_work(work)
 
     @asynccontextmanager
@@ -143,6 +158,22 @@ class Database:
         assert self._writer is not None, "database is not open"
         async with self._write_lock:
             return await in_thread(self._writer, lambda raw: _transaction(raw, work, durable))
+
+    async def _read_on_loop(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """WAL readers do not wait for the writer; should the file be locked anyway (recovery, a
+        restore), the read gives up within ON_LOOP_BUSY_TIMEOUT_MS and runs on the pool instead,
+        so the loop is never held long."""
+        conn = self._on_loop
+        if conn is None or conn.in_transaction:
+            return await self._read_work(work)
+        try:
+            return work(conn)
+        except sqlite3.OperationalError as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if exc.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):  # extended codes too
+                raise
+        return await self._read_work(work)
 
     @asynccontextmanager
     async def _read_context(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -1,7 +1,7 @@
 """SQL for reading state: per-account, per-book summaries, finishes, document links, and listing books by status.
 
 Functions that write (and the reads a write depends on) take a plain sqlite3
-connection and run inside ``Database.run_write``; listings are async reads.
+connection and run inside ``Database.write(work)``; listings are async reads.
 """
 
 from __future__ import annotations

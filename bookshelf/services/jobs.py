@@ -20,6 +20,7 @@ from bookshelf.db import Database
 from bookshelf.db import jobs as rows
 from bookshelf.db.jobs import Job
 from bookshelf.errors import Conflict, NotFound, error_text, is_transient
+from bookshelf.priority import mark_background
 
 log = logging.getLogger("bookshelf.jobs")
 # What /api/jobs/status reports; maintenance holds library imports, send the books mailed to devices.
@@ -60,12 +61,25 @@ class Queue(Protocol):
         ...
 
 
+class JobOwner(Protocol):
+    """Runs the jobs of some task outside the queue (the lookup scheduler) and reports back."""
+
+    async def submit(self, job: Job) -> None: ...
+
+    def forget(self, job_ids: list[str]) -> None: ...
+
+    def hurry(self, job_id: str, bypass_cache: bool) -> None: ...
+
+
 class JobService:
     """Creates, tracks and retries jobs.
 
     ``on_failed`` and ``on_retry`` say, per queue, what a final failure or a retry means for the
     job's book (ingest marks it failed). ``runners`` are the tasks that run outside the queue
-    (the Hardcover sync owns its run loop): a retry hands the job back to its owner.
+    (the Hardcover sync owns its run loop): a retry hands the job back to its owner. ``owners``
+    run a task's jobs on the loop instead of the queue's threads (lookups wait on the network
+    and on rate limits, and must never hold a thread a parse needs); the composition root
+    fills it once an owner exists, as the owner needs this service.
     """
 
     def __init__(
@@ -76,6 +90,7 @@ class JobService:
         on_failed: Mapping[str, Hook] | None = None,
         on_retry: Mapping[str, Hook] | None = None,
         runners: Mapping[str, Runner] | None = None,
+        owners: Mapping[str, JobOwner] | None = None,
     ) -> None:
         self.db = db
         self.queue = queue
@@ -87,6 +102,7 @@ class JobService:
         self._on_failed = dict(on_failed or {})
         self._on_retry = dict(on_retry or {})
         self._runners = dict(runners or {})
+        self._owners = owners if owners is not None else {}
         queue.on_signal(self._signal)
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -108,7 +124,11 @@ class JobService:
         return job, True
 
     async def submit(self, job: Job) -> None:
-        """Hand a committed job to the queue."""
+        """Hand a committed job to its owner or to the queue."""
+        owner = self._owners.get(job.task)
+        if owner is not None:
+            await owner.submit(job)
+            return
         await asyncio.to_thread(self.queue.submit, job.task, job.id, self._kwargs(job))
 
     async def enqueue(self, task: str, book_id: str | None = None, **args: Any) -> Job:
@@ -116,7 +136,15 @@ class JobService:
             job, new = await self.prepare(conn, task, book_id, **args)
         if new:
             await self.submit(job)
+        else:
+            self.hurry(job, bool(args.get("bypass_cache")))
         return job
+
+    def hurry(self, job: Job, bypass_cache: bool = False) -> None:
+        """The reader asked again for a job that is still open: its owner asks now, not after a back-off."""
+        owner = self._owners.get(job.task)
+        if owner is not None:
+            owner.hurry(job.id, bypass_cache)
 
     @staticmethod
     def _kwargs(job: Job) -> dict[str, Any]:
@@ -165,8 +193,19 @@ class JobService:
         return await rows.delete_for_book(conn, book_id)
 
     def revoke(self, job_ids: list[str]) -> None:
+        for owner in self._owners.values():
+            owner.forget(job_ids)
         for job_id in job_ids:
             self.queue.revoke(job_id)
+
+    def report(self, signal: str, job_id: str, exc: BaseException | None = None, will_retry: bool = False) -> None:
+        """An owner's job started, completed, failed for good (or failed and ``will_retry``: it shows
+        as delayed with the reason): recorded like a queue signal, batched with the others."""
+        self._push((signal, job_id, 1 if will_retry else 0, exc))
+
+    async def unfinished(self, task: str) -> list[Job]:
+        async with self.db.read() as conn:
+            return [job for job in await rows.unfinished(conn) if job.task == task]
 
     async def recover(self) -> int:
         """Queue again the jobs that were waiting or running when the process last stopped."""
@@ -234,6 +273,7 @@ class JobService:
         self._wake.set()
 
     async def _record_loop(self) -> None:
+        mark_background()
         while not self._stopping:
             await self._wake.wait()
             self._wake.clear()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,6 +27,7 @@ from bookshelf.folding import fold
 from bookshelf.formats import FormatError, detect_format, file_hashes, read_book
 from bookshelf.formats.parsed import ParsedBook
 from bookshelf.models import Book, BookFile, Candidate
+from bookshelf.priority import mark_background
 from bookshelf.services.jobs import JobService
 from bookshelf.services.names import disk
 from bookshelf.services.storage import durable
@@ -80,14 +81,42 @@ def _examine(path: Path, fmt: str | None, trust_extension: bool) -> tuple[str, s
     return (fmt or sniff_format(path, trust_extension), *file_identity(path))
 
 
-class IngestService:
-    """``loop`` is the server's: the parse task runs in a worker thread and saves on it."""
+# ("ok", the book without its cover bytes, cover sha256) or ("format_error", message, reason).
+ReadResult = tuple[str, Any, Any]
 
-    def __init__(self, db: Database, settings: Settings, jobs: JobService, loop: asyncio.AbstractEventLoop) -> None:
+
+def read_and_store(path: str, settings: Settings) -> ReadResult:
+    """Read a book file and store its cover: what the parse worker process runs. FormatError comes
+    back as values: the exception's own pickling drops ``reason``."""
+    try:
+        parsed = read_book(Path(path))
+    except FormatError as exc:
+        return "format_error", exc.message, exc.reason
+    cover = store_cover(settings, parsed.cover) if parsed.cover else None
+    parsed.cover = None
+    return "ok", parsed, cover
+
+
+class IngestService:
+    """``loop`` is the server's: the parse task runs in a worker thread and saves on it; ``reader``
+    runs :func:`read_and_store` on a book file (in the parse worker process, or this thread);
+    ``lookups_on`` says whether any metadata source is chosen (metadataSources)."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        jobs: JobService,
+        loop: asyncio.AbstractEventLoop,
+        reader: Callable[[Path], ReadResult],
+        lookups_on: Callable[[], bool] = lambda: True,
+    ) -> None:
         self.db = db
         self.settings = settings
         self.jobs = jobs
         self.loop = loop
+        self.reader = reader
+        self.lookups_on = lookups_on
         self._placing: set[str] = set()  # books whose file this process is moving in right now
 
     # -- taking a file -----------------------------------------------------------
@@ -175,12 +204,19 @@ class IngestService:
         if source is None:
             return  # deleted or already parsed
         path, _ = source
-        parsed = read_book(path)
-        cover = store_cover(self.settings, parsed.cover) if parsed.cover else None
-        self._on_loop(self.save_parsed(book_id, parsed, cover))
+        kind, first, second = self.reader(path)
+        if kind == "format_error":
+            raise FormatError(first, second)
+        self._on_loop(self.save_parsed(book_id, first, second))
 
     def _on_loop(self, work: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(work, self.loop).result()
+        """Run ``work`` on the server's loop as background work: its writes wait behind requests'."""
+
+        async def background() -> T:
+            mark_background()
+            return await work
+
+        return asyncio.run_coroutine_threadsafe(background(), self.loop).result()
 
     async def parse_source(self, book_id: str) -> tuple[Path, str] | None:
         """(path, stored filename) of the file to parse, or None when the book went away."""
@@ -195,7 +231,8 @@ class IngestService:
         return file_path(self.settings, first), first.filename
 
     async def save_parsed(self, book_id: str, parsed: ParsedBook, cover_sha256: str | None) -> None:
-        """Fill the book from its file, replace the ``file`` candidate, and queue the lookup."""
+        """Fill the book from its file, replace the ``file`` candidate, put the book in review and
+        queue its lookup."""
         now = clock.now_iso()
         async with self.db.write() as conn:
             book = await book_rows.get(conn, book_id)
@@ -206,15 +243,21 @@ class IngestService:
             book.possible_duplicate_of = await duplicates.similar_book(
                 conn, book.id, isbns, book_rows.sort_title(book.title), book.author_sort
             )
-            book.stage = "fetching_metadata"
+            # Reviewable now, from the file's own metadata: lookups run apart and land as
+            # candidates whenever each provider answers, never holding back the next parse.
+            book.status, book.stage = "review", None
             await book_rows.save(conn, book)
             if book.files and parsed.page_count:
                 await book_rows.set_page_count(conn, book.files[0].id, parsed.page_count)
             await candidate_rows.delete_source(conn, book_id, "file")
             await candidate_rows.insert(conn, file_candidate(book, now))
-            job, new = await self.jobs.prepare(conn, "lookup_metadata", book_id)
-        if new:
+            job, new = None, False
+            if self.lookups_on():
+                job, new = await self.jobs.prepare(conn, "lookup_metadata", book_id)
+        if job is not None and new:
             await self.jobs.submit(job)
+        elif job is not None:
+            self.jobs.hurry(job)  # parsed again (a rescan) while its lookups wait: ask them now
 
 
 # The job service's hooks for the ingest queues (parse, metadata), wired by the runtime.
