@@ -32,7 +32,9 @@ class PageEngine {
   }
   report(user) {
     this.last = { percentage: this.page / this.count, progress: String(this.page) };
-    this.onMove({ percentage: this.page / this.count, progress: String(this.page), chapter: `Page ${this.page} of ${this.count}` }, user);
+    const pair = this.settings.flow !== "scrolled" && this.two && this.page > 1 && this.page < this.count;
+    const label = pair ? `Pages ${this.page}–${this.page + 1} of ${this.count}` : `Page ${this.page} of ${this.count}`;
+    this.onMove({ percentage: this.page / this.count, progress: String(this.page), chapter: label }, user);
   }
   async paged() {
     this.scroll = null;
@@ -104,6 +106,7 @@ export class ComicEngine extends PageEngine {
     const img = new Image();
     const width = Math.min(4000, Math.round(innerWidth * devicePixelRatio));
     img.alt = `Page ${p}`;
+    img.dataset.page = p;
     img.src = `/api/library/${this.info.bookId}/pages/${this.info.fileId}/${p - 1}?maxWidth=${width}`;
     await img.decode().catch(() => {});
     return img;

@@ -114,17 +114,22 @@ function key(e) {
   e.preventDefault();
 }
 
-// Taps on the side zones turn pages (their buttons); a horizontal swipe turns in its direction.
+// Taps on the side zones turn pages; a horizontal swipe turns in its direction. A tap is taken at its
+// touchend (and its click cancelled): Chrome drops the click of a tap that stops the fling of a swipe.
+function turn(side) { if (side === "left") engine.left(); else engine.right(); }
+
 function bindTouch(target) {
   let start = null;
-  target.addEventListener("touchstart", (e) => { const t = e.changedTouches[0]; start = { x: t.clientX, y: t.clientY, at: Date.now() }; }, { passive: true });
+  target.addEventListener("touchstart", (e) => { const t = e.changedTouches[0]; start = { x: t.clientX, y: t.clientY }; }, { passive: true });
   target.addEventListener("touchend", (e) => {
-    if (!start) return;
+    if (!start || !engine) return;
     const t = e.changedTouches[0];
     const dx = t.clientX - start.x, dy = t.clientY - start.y;
     start = null;
-    if (Math.abs(dx) > 40 && Math.abs(dx) > 1.5 * Math.abs(dy)) (dx < 0 ? engine.right() : engine.left());
-  }, { passive: true });
+    const zone = e.target.closest?.("[data-zone]");
+    if (zone && Math.abs(dx) < 10 && Math.abs(dy) < 10) { e.preventDefault(); turn(zone.dataset.zone); }
+    else if (Math.abs(dx) > 40 && Math.abs(dx) > 1.5 * Math.abs(dy)) turn(dx < 0 ? "right" : "left");
+  });
 }
 
 function ask(remote, local) {
@@ -178,7 +183,7 @@ async function main() {
 
 document.addEventListener("keydown", key);
 document.querySelectorAll("[data-panel]").forEach((b) => b.addEventListener("click", () => togglePanel(b.dataset.panel)));
-document.querySelectorAll("[data-zone]").forEach((z) => z.addEventListener("click", () => (z.dataset.zone === "left" ? engine.left() : engine.right())));
+document.querySelectorAll("[data-zone]").forEach((z) => z.addEventListener("click", () => turn(z.dataset.zone)));
 bindTouch($("[data-stage]"));
 addEventListener("resize", () => { if (engine && info.kind !== "epub" && opened) engine.show(undefined); });
 main().catch((err) => { notice(`This book could not be opened: ${err.message}`); document.body.dataset.ready = "error"; });

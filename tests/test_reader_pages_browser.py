@@ -1,0 +1,105 @@
+"""PDF, CBZ and CBR in the web reader (Chromium): keys, tap zones and swipes, reload, KOReader page numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.builders import make_cbr, make_cbz, make_pdf
+from tests.reader_browser import DESKTOP, PHONE, Reader, kosync_get, kosync_put, new_context, served_library
+from tests.reader_library import Library
+from tests.ui_browser import launch_browser
+
+PAGES = 14
+MOVES = [("key:ArrowRight", 1), ("tap:right", 1), ("swipe:left", 1), ("swipe:right", -1), ("tap:left", -1),
+         ("key:ArrowLeft", -1), ("key:PageDown", 1)]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    yield from launch_browser()
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Library, dict[str, dict[str, Any]]]]:
+    tmp = tmp_path_factory.mktemp("pages")
+    for base, lib in served_library(tmp / "data"):
+        books = {
+            "pdf": lib.add(make_pdf(tmp / "pages.pdf", title="Fourteen Pages", pages=PAGES)),
+            "cbz": lib.add(make_cbz(tmp / "panels.cbz", pages=PAGES, comicinfo={"Title": "Fourteen Panels"},
+                                    page_size=(300, 450))),
+            "cbr": lib.add(make_cbr(tmp / "panels.cbr", pages=PAGES, comicinfo={"Title": "Fourteen Frames"})),
+        }  # fmt: skip
+        yield base, lib, books
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+@pytest.mark.parametrize("kind", ["pdf", "cbz", "cbr"])
+def test_pages_turn_by_keys_taps_and_swipes_and_koreader_sees_the_page(browser, library, kind, size) -> None:
+    base, lib, books = library
+    book = books[kind]
+    document = book["files"][0]["koreaderHash"]
+    # A landscape desktop shows comics two pages at a time after the cover: 1, 2-3, 4-5 ...
+    spread = kind != "pdf" and size == DESKTOP
+    step = 2 if spread else 1
+    start = 4
+
+    # KOReader (wire format) was on page 4: the reader opens there, and opening writes nothing.
+    kosync_put(base, document, str(start), round(start / PAGES, 4))
+    context = new_context(browser, lib, size)
+    try:
+        reader = Reader(context, base, book["id"], size)
+        assert reader.progress() == str(start)
+        assert start in reader.shown_pages()
+        assert reader.shown_pages() == ([start, start + 1] if spread else [start])
+        reader.page.wait_for_timeout(1000)
+        assert kosync_get(base, document)["device"] == "Kobo Libra"
+
+        expected = start
+        for action, delta in MOVES:
+            how, arg = action.split(":")
+            if how == "key":
+                reader.page.keyboard.press(arg)
+            elif how == "tap":
+                reader.tap(arg)
+            else:
+                reader.swipe(arg)
+            expected += delta * step
+            reader.wait_progress(lambda p, e=expected: p == str(e), f"{action} from {expected - delta * step}")
+            assert reader.shown_pages()[0] == expected, (action, reader.shown_pages())
+
+        # The move reaches KOReader as a page number, through a wire-format GET.
+        reader.saved(str(expected))
+        got = kosync_get(base, document)
+        assert got["progress"] == str(expected) and got["device"].startswith("Web reader")
+        assert got["percentage"] == pytest.approx(expected / PAGES, abs=1e-4)
+
+        # Reload: the same page.
+        reader.reload()
+        assert reader.progress() == str(expected)
+        assert reader.shown_pages()[0] == expected
+        reader.clean()
+    finally:
+        context.close()
+
+
+def test_manga_turns_right_to_left(browser, library, tmp_path: Path) -> None:
+    base, lib, _ = library
+    manga = {"Title": "Manga", "Manga": "YesAndRightToLeft"}
+    book = lib.add(make_cbz(tmp_path / "manga.cbz", pages=6, comicinfo=manga))
+    context = new_context(browser, lib, PHONE)
+    try:
+        reader = Reader(context, base, book["id"], PHONE)
+        assert reader.progress() == "1"
+        reader.tap("left")  # the left side is the next page in a right-to-left book
+        reader.wait_progress(lambda p: p == "2", "a tap on the left")
+        reader.swipe("right")  # ... and a swipe to the right turns forward
+        reader.wait_progress(lambda p: p == "3", "a swipe to the right")
+        reader.page.keyboard.press("ArrowRight")
+        reader.wait_progress(lambda p: p == "2", "the right arrow")
+        reader.clean()
+    finally:
+        context.close()
