@@ -28,15 +28,18 @@ def served_library(data: Path) -> Iterator[tuple[str, Library]]:
             lib.close()
 
 
-def kosync_put(base: str, document: str, progress: str, percentage: float, device: str = "Kobo Libra") -> None:
+def kosync_put(
+    base: str, document: str, progress: str, percentage: float, device: str = "Kobo Libra",
+    headers: dict[str, str] | None = None,
+) -> None:  # fmt: skip
     body = {"document": document, "progress": progress, "percentage": percentage, "device": device,
             "device_id": hashlib.md5(device.encode()).hexdigest().upper()}  # fmt: skip
-    r = httpx.put(f"{base}/kosync/syncs/progress", json=body, headers=koreader_headers())
+    r = httpx.put(f"{base}/kosync/syncs/progress", json=body, headers=headers or koreader_headers())
     assert r.status_code == 200, r.text
 
 
-def kosync_get(base: str, document: str) -> dict[str, Any]:
-    return httpx.get(f"{base}/kosync/syncs/progress/{document}", headers=koreader_headers()).json()
+def kosync_get(base: str, document: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    return httpx.get(f"{base}/kosync/syncs/progress/{document}", headers=headers or koreader_headers()).json()
 
 
 class Reader:
@@ -98,10 +101,12 @@ class Reader:
         assert not self.foreign, self.foreign
 
 
-def new_context(browser: Any, lib: Library, size: tuple[int, int], settings: str | None = None) -> Any:
+def new_context(
+    browser: Any, lib: Library, size: tuple[int, int], settings: str | None = None, key: str | None = None
+) -> Any:
     w, h = size
     context = browser.new_context(viewport={"width": w, "height": h}, has_touch=True, is_mobile=w < 600)
-    lib.sign_in(context)
+    lib.sign_in(context, key)
     if settings is not None:
         context.add_init_script(f"localStorage.setItem('bookshelf.reader.settings', {settings!r})")
     return context

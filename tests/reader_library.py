@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from tests.reading.helpers import PASSWORD, USER
+from tests.reading.helpers import PASSWORD, USER, koreader_headers
 
 
 class Library:
@@ -45,6 +45,20 @@ class Library:
             time.sleep(0.2)
         raise AssertionError("the book was not organized in time")
 
+    def add_reader(self, username: str) -> tuple[str, dict[str, str]]:
+        """A reader account with an API key and KOReader credentials: (its key, its KOReader headers)."""
+        created = self.api.post("/api/users", json={"username": username, "password": f"{username} password 1",
+                                                    "role": "reader", "canUpload": False})  # fmt: skip
+        assert created.status_code == 201, created.text
+        key = self.api.post(f"/api/users/{created.json()['id']}/keys", json={"label": username})
+        assert key.status_code == 201, key.text
+        secret = key.json()["key"]
+        kosync = {"username": f"{username}-kobo", "password": f"{username} kosync"}
+        with httpx.Client(base_url=self.base, headers={"Authorization": f"Bearer {secret}"}) as client:
+            r = client.put("/api/credentials/kosync", json=kosync)
+            assert r.status_code == 200, r.text
+        return secret, koreader_headers(kosync["username"], kosync["password"])
+
     def close(self) -> None:
         self.api.close()
 
@@ -52,11 +66,11 @@ class Library:
         queues = self.api.get("/api/jobs/status").json().get("queues", {})
         return any(q.get("active", 0) or q.get("waiting", 0) for q in queues.values() if isinstance(q, dict))
 
-    def sign_in(self, context: Any) -> None:
-        """Put a UI session cookie into a browser context."""
+    def sign_in(self, context: Any, key: str | None = None) -> None:
+        """Put a UI session cookie into a browser context (the first admin's, or the account of ``key``)."""
         page = context.new_page()
         page.goto(self.base + "/signin")
-        page.fill("#key", self.key)
+        page.fill("#key", key or self.key)
         page.click("button[type=submit]")
         page.wait_for_url(lambda url: "/signin" not in url)
         page.close()

@@ -103,3 +103,39 @@ def test_manga_turns_right_to_left(browser, library, tmp_path: Path) -> None:
         reader.clean()
     finally:
         context.close()
+
+
+def test_two_accounts_reading_one_book_keep_their_own_positions(browser, library) -> None:
+    base, lib, books = library
+    book = books["pdf"]
+    document = book["files"][0]["koreaderHash"]
+    reader_key, reader_kosync = lib.add_reader("sam")
+    kosync_put(base, document, "9", round(9 / PAGES, 4))  # the admin's Kobo
+    kosync_put(base, document, "5", round(5 / PAGES, 4), headers=reader_kosync)  # Sam's Kobo
+    admin_ctx = new_context(browser, lib, DESKTOP)
+    sam_ctx = new_context(browser, lib, PHONE, key=reader_key)
+    try:
+        admin = Reader(admin_ctx, base, book["id"], DESKTOP)
+        sam = Reader(sam_ctx, base, book["id"], PHONE)
+        assert (admin.progress(), sam.progress()) == ("9", "5")
+        admin.page.keyboard.press("ArrowRight")
+        admin.saved("10")
+        sam.page.keyboard.press("ArrowLeft")
+        sam.saved("4")
+        # Each account's KOReader pulls its own reader's move; neither sees the other's.
+        assert kosync_get(base, document)["progress"] == "10"
+        assert kosync_get(base, document, reader_kosync)["progress"] == "4"
+        admin.reload()
+        sam.reload()
+        assert (admin.progress(), sam.progress()) == ("10", "4")
+        # Sam signs in on the admin's browser: Sam's own page, and no question about the admin's.
+        admin_ctx.clear_cookies()
+        lib.sign_in(admin_ctx, reader_key)
+        admin.reload()
+        assert admin.progress() == "4"
+        assert not admin.page.locator("dialog[data-choice][open]").count()
+        admin.clean()
+        sam.clean()
+    finally:
+        admin_ctx.close()
+        sam_ctx.close()

@@ -29,7 +29,7 @@ function moved(position, user) {
   $("[data-where]").textContent = position.chapter || "";
   document.body.dataset.progress = position.progress;
   if (!opened || !user) return;
-  remember(info.bookId, position);
+  remember(info, position);
   writer.moved(position);
 }
 
@@ -173,7 +173,7 @@ async function main() {
     for (const name of ["wheel", "touchstart", "pointerdown", "keydown"]) doc.addEventListener(name, touched, { passive: true });
   };
   for (const name of ["wheel", "touchstart", "pointerdown", "keydown"]) addEventListener(name, touched, { passive: true, capture: true });
-  const { start, ask: other } = decide(info.positions, lastShown(info.bookId), deviceId(), jumpTarget());
+  const { start, ask: other } = decide(info.positions, lastShown(info), deviceId(), jumpTarget());
   const target = other ? await ask(other, start) : start;
   const exact = await engine.start(target);
   if (!exact && target) notice(`Opened at ${pct(target.percentage || 0)}: the exact spot was not found`);
