@@ -116,7 +116,7 @@ def make_fixed_layout_epub(path: Path, pages: int = 3, title: str = "Picture Pag
 def make_large_epub(path: Path, megabytes: int = 50, chapters: int = 40, title: str = "A Very Large Book") -> Path:
     """About ``megabytes`` of EPUB: prose chapters plus incompressible images stored (as large books are)."""
     rng = random.Random(7)
-    image_count = max(1, megabytes - 2)
+    image_count = max(1, megabytes)
     resources = {f"img{i}.jpg": ("image/jpeg", _big_jpeg(rng)) for i in range(image_count)}
     per = max(1, image_count // chapters)
     texts = []
@@ -131,3 +131,23 @@ def make_large_epub(path: Path, megabytes: int = 50, chapters: int = 40, title: 
 def _big_jpeg(rng: random.Random) -> bytes:
     # A JPEG header and about a megabyte of noise after it: incompressible, and only fetched if shown.
     return make_jpeg(8, 8) + rng.randbytes(1_000_000)
+
+
+def make_large_pdf(path: Path, pages: int = 500, title: str = "A Very Long Manual") -> Path:
+    """``pages`` pages, each with its number and a photo-like image of its own (tens of KB a page)."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    for i in range(pages):
+        page = doc.new_page(width=420, height=595)
+        page.insert_text((40, 60), f"Page {i + 1}", fontsize=18)
+        page.insert_image(
+            pymupdf.Rect(40, 90, 380, 560), stream=make_jpeg(160, 220, color=(i % 255, 80, 120), noise=True)
+        )
+    doc.set_metadata({"title": title, "author": "Ann Author"})
+    # Page dictionaries packed in object streams, as PDF 1.5+ writers do. pdf.js checks the last page
+    # on opening by walking the page tree, so a flat tree of page objects strewn through the file
+    # (MuPDF's default layout) would make it read nearly every byte range of the file.
+    doc.save(str(path), use_objstms=1)
+    doc.close()
+    return Path(path)

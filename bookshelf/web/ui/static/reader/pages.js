@@ -114,11 +114,38 @@ export class ComicEngine extends PageEngine {
   async search(_query, _found) {}
 }
 
+const CHUNK = 65536;
+
+async function fetchRange(url, begin, end) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const res = await fetch(url, { headers: { Range: `bytes=${begin}-${end - 1}` }, credentials: "same-origin" });
+      if (res.status !== 206 && !(res.ok && begin === 0 && end >= Number(res.headers.get("content-length")))) {
+        throw new Error(`HTTP ${res.status} reading the PDF`);
+      }
+      return new Uint8Array(await res.arrayBuffer());
+    } catch (err) {
+      if (attempt >= 2) throw err;
+    }
+  }
+}
+
+// pdf.js asks for byte ranges and gets only those: the file is never downloaded whole (a full GET
+// first, as its own loader does, would start sending all of a large PDF before being cut off).
+class RangeTransport extends pdfjs.PDFDataRangeTransport {
+  constructor(url, size, first) { super(size, first); this.url = url; }
+  requestDataRange(begin, end) {
+    fetchRange(this.url, begin, end).then((chunk) => this.onDataRange(begin, chunk), (err) => reportError(err));
+  }
+}
+
 export class PdfEngine extends PageEngine {
   kind = "pdf";
   async open() {
+    const first = await fetchRange(this.info.url, 0, Math.min(this.info.size, CHUNK));
+    const range = new RangeTransport(this.info.url, this.info.size, first);
     this.doc = await pdfjs.getDocument({
-      url: this.info.url, withCredentials: true, rangeChunkSize: 65536, disableAutoFetch: true, disableStream: true,
+      range, rangeChunkSize: CHUNK, disableAutoFetch: true, disableStream: true,
       standardFontDataUrl: "/static/vendor/pdfjs/standard_fonts/", isEvalSupported: false,
     }).promise;
     this.count = this.doc.numPages;
