@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bookshelf import placeholder_text as placeholder
+
 ROLES = ("admin", "reader")
 
 
@@ -134,11 +136,11 @@ class Book:
     def in_inbox(self) -> bool:
         return self.status in INBOX_STATUSES
 
-    def cover_url(self) -> str | None:
-        if not self.cover_sha256:
-            return None
+    def cover_url(self) -> str:
+        """The cover's URL; a book without a cover of its own is served a generated one (hasCover false)."""
         base = "inbox" if self.in_inbox else "library"
-        return f"/api/{base}/{self.id}/cover?v={self.cover_sha256[:16]}"
+        version = self.cover_sha256 or placeholder.book_token(self.title, self.authors, self.series, self.series_index)
+        return f"/api/{base}/{self.id}/cover?v={version[:16]}"
 
     def to_json(self) -> dict:
         return {

@@ -155,7 +155,12 @@ async def test_cover_etag_cache_and_thumbnail(shelf: Runtime, api: httpx.AsyncCl
     assert thumb.status_code == 200 and len(thumb.content) < len(full.content)
     assert thumb.headers["etag"] != full.headers["etag"]
     bare = (await api.get("/api/library", params={"q": "eyre"})).json()["data"][0]
-    assert bare["coverUrl"] is None and (await api.get(f"/api/library/{bare['id']}/cover")).status_code == 404
+    # A book without a cover is served a generated one, cached like a real cover.
+    assert not bare["hasCover"] and bare["coverUrl"].startswith(f"/api/library/{bare['id']}/cover?v=g")
+    drawn = await api.get(bare["coverUrl"])
+    assert drawn.status_code == 200 and drawn.content[:2] == b"\xff\xd8"
+    assert "immutable" in drawn.headers["cache-control"]
+    assert (await api.get(bare["coverUrl"], headers={"If-None-Match": drawn.headers["etag"]})).status_code == 304
     assert (await api.get(f"/api/library/{book['id']}/cover", params={"size": "huge"})).status_code == 400
 
 

@@ -4,18 +4,15 @@ Upload two books, review one picking fields from the file, from Open Library
 and typed over, approve both (keyboard and button), find one with a typo,
 download it and check the bytes, sync progress from a "device", override the
 status, all at desktop and phone widths with zero console errors and no
-request to another host. With BOOKSHELF_SCREENSHOTS=1 it also refreshes the
-README screenshots in docs/screenshots/.
+request to another host. (The README screenshots come from tests/test_ui_browser_audit.py.)
 """
 
 from __future__ import annotations
 
 import io
-import os
 import re
-import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +24,8 @@ from tests.fakes.openlibrary import FakeOpenLibrary
 from tests.fakes.server import serve_in_thread
 from tests.reading.helpers import koreader_headers
 from tests.serve import running_server
-from tests.strict import REPO_ROOT
-from tests.ui_browser import assert_fits, launch_browser, watch
+from tests.ui_browser import assert_fits, launch_browser, wait_for, watch
 
-SHOTS = REPO_ROOT / "docs" / "screenshots"
 LEFT_HAND = "The Left Hand of Darkness"
 DISPOSSESSED = "The Dispossessed"
 AUTHOR = "Ursula K. Le Guin"
@@ -52,16 +47,6 @@ def browser() -> Iterator[Any]:
 def catalogue() -> Iterator[str]:
     with serve_in_thread(FakeOpenLibrary.from_books(CATALOGUE).app) as url:
         yield url
-
-
-def wait_for(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class Api:
@@ -218,17 +203,12 @@ def test_upload_review_approve_search_download_and_progress(browser, catalogue: 
             "book": f"/books/{lh_id}", "reading": "/reading", "stats": "/stats", "jobs": "/jobs",
             "settings": "/settings",
         }  # fmt: skip
-        shots = os.environ.get("BOOKSHELF_SCREENSHOTS") == "1"
-        if shots:
-            SHOTS.mkdir(parents=True, exist_ok=True)
-        for width, suffix in ((1280, "desktop"), (390, "phone")):
+        for width in (1280, 390):
             page.set_viewport_size({"width": width, "height": 900 if width > 500 else 844})
             for name, path in pages.items():
                 page.goto(base + path)
                 page.wait_for_load_state("networkidle")
                 assert_fits(page, name, width)
-                if shots and name != "jobs":
-                    page.screenshot(path=str(SHOTS / f"{name}-{suffix}.png"), full_page=width > 500)
         page.goto(base + "/reading")
         page.wait_for_selector("[data-reading-rows] a:has-text('Another Story')")
         assert re.search(r"\(1\)", page.inner_text("[data-count=reading]"))

@@ -37,7 +37,7 @@ async def by_username_key(conn: aiosqlite.Connection, username_key: str) -> User
 
 
 async def list_all(conn: aiosqlite.Connection) -> list[UserRow]:
-    rows = await fetchall(conn, f"SELECT {_COLUMNS} FROM users ORDER BY created_at, id")
+    rows = await fetchall(conn, f"SELECT {_COLUMNS} FROM users ORDER BY created_at, rowid")
     return [_row(row) for row in rows]
 
 

@@ -17,6 +17,15 @@ _TEXT_LIMITS = {"title": 500, "subtitle": 500, "series": 500, "publisher": 300, 
                 "description": 100_000}  # fmt: skip
 
 
+class FieldProblem(ValueError):
+    """A value out of its bounds; ``limit`` is the bound it broke (a length or a range), for the form."""
+
+    def __init__(self, message: str, limit: int | None = None, low: int | None = None) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.low = low
+
+
 def _text(name: str, value: Any) -> str | None:
     if value is None:
         if name == "title":
@@ -26,7 +35,7 @@ def _text(name: str, value: Any) -> str | None:
         raise ValueError("must be a string or null")
     value = value.strip()
     if len(value) > _TEXT_LIMITS[name]:
-        raise ValueError(f"must be at most {_TEXT_LIMITS[name]} characters")
+        raise FieldProblem(f"must be at most {_TEXT_LIMITS[name]} characters", _TEXT_LIMITS[name])
     if name == "title" and not value:
         raise ValueError("must not be empty")
     return value or None
@@ -39,7 +48,7 @@ def _names(value: Any) -> list[str]:
         raise ValueError("must be a list of strings")
     cleaned = [" ".join(v.split()) for v in value]
     if len(cleaned) > 100 or any(len(v) > 300 for v in cleaned):
-        raise ValueError("at most 100 entries of 300 characters")
+        raise FieldProblem("at most 100 entries of 300 characters", 300)
     return list(dict.fromkeys(v for v in cleaned if v))
 
 
@@ -61,7 +70,7 @@ def _integer(value: Any, low: int, high: int) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValueError(f"must be a whole number from {low} to {high}, or null")
+        raise FieldProblem(f"must be a whole number from {low} to {high}, or null", high, low)
     return value
 
 
@@ -69,7 +78,7 @@ def _index(value: Any) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100_000:
-        raise ValueError("must be a number from 0 to 100000, or null")
+        raise FieldProblem("must be a number from 0 to 100000, or null", 100_000, 0)
     return float(value)
 
 
@@ -101,10 +110,21 @@ def clean_changes(values: dict[str, Any], where: str) -> dict[str, Any]:
         try:
             cleaned[name] = clean_value(name, value)
         except ValueError as exc:
-            problems.append({"field": f"{where}{name}", "message": str(exc)})
+            problems.append(_problem(f"{where}{name}", exc))
     if problems:
-        raise InvalidInput("Invalid fields", details=problems)
+        said = "; ".join(f"{p['field']} {p['message']}" for p in problems)
+        raise InvalidInput(f"Invalid fields: {said}", details=problems)
     return cleaned
+
+
+def _problem(field: str, exc: ValueError) -> dict[str, Any]:
+    """One entry of error.details: the field, what is wrong, and the limit it broke where there is one."""
+    problem: dict[str, Any] = {"field": field, "message": str(exc)}
+    if isinstance(exc, FieldProblem) and exc.limit is not None:
+        problem["limit"] = exc.limit
+        if exc.low is not None:
+            problem["min"] = exc.low
+    return problem
 
 
 def current(book: Book, name: str) -> Any:

@@ -18,6 +18,8 @@ from bookshelf.formats.detect import MEDIA_TYPES
 from bookshelf.models import Book, BookFile
 from bookshelf.services.feed_cache import FeedCache
 from bookshelf.services.files import cover_path, file_path
+from bookshelf.services.generated_covers import MEDIA_TYPE as GENERATED_TYPE
+from bookshelf.services.generated_covers import GeneratedCovers
 from bookshelf.services.names.served import served_ascii_name
 from bookshelf.services.search import SearchService
 from bookshelf.settings import Settings
@@ -94,9 +96,11 @@ def download_name(book: Book, file: BookFile) -> str:
 
 
 class CatalogService:
-    def __init__(self, db: Database, settings: Settings, search: SearchService, deep_offset: int = DEEP_OFFSET) -> None:
+    def __init__(self, db: Database, settings: Settings, search: SearchService, deep_offset: int = DEEP_OFFSET,
+                 generated: GeneratedCovers | None = None) -> None:  # fmt: skip
         self.db = db
         self.settings = settings
+        self.generated = generated or GeneratedCovers(settings)
         self.search_service = search
         self.deep_offset = deep_offset
         # Navigation lists with counts cost a GROUP BY over the library; they are kept until
@@ -249,9 +253,11 @@ class CatalogService:
 
     # -- files and artwork ---------------------------------------------------------------
     def artwork_types(self, book: Book) -> tuple[str | None, str | None]:
-        """(cover type, thumbnail type); both None when the cover is not on disk."""
+        """(cover type, thumbnail type); both None when the cover is not on disk.
+
+        A book without a cover of its own has a generated one (drawn when first asked for)."""
         if not book.cover_sha256:
-            return None, None
+            return GENERATED_TYPE, GENERATED_TYPE
         try:
             full = cover_path(self.settings, book.cover_sha256)
         except NotFound:
@@ -275,7 +281,10 @@ class CatalogService:
     async def artwork(self, book_id: str, thumb: bool) -> Artwork:
         entry = await self.entry(book_id)
         sha = entry.book.cover_sha256
-        if not sha or entry.cover_type is None:
+        if not sha:
+            drawn, token = await self.generated.path(entry.book, thumb)
+            return Artwork(drawn, GENERATED_TYPE, f'"{token[:33]}{"-t" if thumb else ""}"')
+        if entry.cover_type is None:
             raise NotFound("This book has no cover")
         path = cover_path(self.settings, sha, thumb=True) if thumb else None
         if path is not None and self._image_type(path):

@@ -15,6 +15,7 @@ from bookshelf.errors import Conflict, NotFound
 from bookshelf.formats.covers import sniff_image_type
 from bookshelf.models import INBOX_STATUSES, Book, Candidate
 from bookshelf.services.files import cover_path
+from bookshelf.services.generated_covers import MEDIA_TYPE, GeneratedCovers
 from bookshelf.services.jobs import JobService
 from bookshelf.services.search import SearchService
 from bookshelf.settings import Settings
@@ -30,11 +31,13 @@ class Cover:
 
 
 class InboxService:
-    def __init__(self, db: Database, settings: Settings, search: SearchService, jobs: JobService) -> None:
+    def __init__(self, db: Database, settings: Settings, search: SearchService, jobs: JobService,
+                 generated: GeneratedCovers | None = None) -> None:  # fmt: skip
         self.db = db
         self.settings = settings
         self.search = search
         self.jobs = jobs
+        self.generated = generated or GeneratedCovers(settings)
 
     async def listing(
         self, page: int, limit: int, query: str | None, sort: str, status: str | None = None
@@ -75,7 +78,8 @@ class InboxService:
     async def cover(self, book_id: str, thumb: bool) -> Cover:
         book = await self.book(book_id)
         if not book.cover_sha256:
-            raise NotFound("This book has no cover")
+            path, token = await self.generated.path(book, thumb)
+            return Cover(path, MEDIA_TYPE, f'"{token[:33]}{"-t" if thumb else ""}"')
         path = cover_path(self.settings, book.cover_sha256, thumb=thumb)
         try:
             with open(path, "rb") as fh:

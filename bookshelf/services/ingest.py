@@ -134,6 +134,12 @@ class IngestService:
         log.info("took %s into the inbox as book %s", filename, book.id)
         return Accepted(filename=filename, book_id=book.id)
 
+    async def title_of(self, book_id: str) -> str | None:
+        """The title of the book a duplicate upload matched, so the uploader is told which one."""
+        async with self.db.read() as conn:
+            book = await book_rows.get(conn, book_id, with_files=False)
+        return book.title if book else None
+
     def _place(self, source: Path, target: Path, sha256: str, keep_source: bool) -> None:
         if keep_source:
             transfer.copy_verified(source, target, sha256)

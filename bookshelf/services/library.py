@@ -16,6 +16,7 @@ from bookshelf.db.library import SORTS, BookFilter
 from bookshelf.errors import NotFound
 from bookshelf.models import Book, BookFile
 from bookshelf.services import files
+from bookshelf.services.generated_covers import GeneratedCovers
 from bookshelf.services.names.served import served_ascii_name
 from bookshelf.services.search import SearchService, words_of
 from bookshelf.settings import Settings
@@ -38,10 +39,12 @@ class Cover:
 
 
 class LibraryService:
-    def __init__(self, db: Database, settings: Settings, search: SearchService) -> None:
+    def __init__(self, db: Database, settings: Settings, search: SearchService,
+                 generated: GeneratedCovers | None = None) -> None:  # fmt: skip
         self.db = db
         self.settings = settings
         self.search = search
+        self.generated = generated or GeneratedCovers(settings)
         # Facet answers keyed by the change counters they were computed under; a
         # write bumps a counter in the same transaction, so a stale hit is impossible.
         self._facets: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
@@ -120,7 +123,8 @@ class LibraryService:
     async def cover(self, book_id: str, thumb: bool) -> Cover:
         book = await self.get(book_id)
         if not book.cover_sha256:
-            raise NotFound("This book has no cover")
+            path, token = await self.generated.path(book, thumb)
+            return Cover(path, token, thumb)
         if thumb:
             small = files.cover_path(self.settings, book.cover_sha256, thumb=True)
             if small.is_file():

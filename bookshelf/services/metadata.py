@@ -163,7 +163,8 @@ class MetadataService:
         if not bypass:
             hit = await self._cached(name, key)
             if hit is not None:
-                report.notes.append(_note(name, "ok", "cached", f"{len(hit)} results (cached)"))
+                message = f"{len(hit)} results (cached)" if hit else "no match (cached)"
+                report.notes.append(_note(name, "ok", "cached", message, len(hit)))
                 return hit
         try:
             answers = await self.clients.build(name, secret).lookup(query, PER_PROVIDER)
@@ -174,7 +175,10 @@ class MetadataService:
             return []
         async with self.db.write() as conn:
             await lookups.store(conn, name, key, [asdict(a) for a in answers], clock.now_iso())
-        report.notes.append(_note(name, "ok", "fetched", f"{len(answers)} results" if answers else "no match"))
+        if answers:
+            report.notes.append(_note(name, "ok", "fetched", f"{len(answers)} results", len(answers)))
+        else:  # asked and answered, with nothing: told apart from a failure on the review page
+            report.notes.append(_note(name, "ok", "no_match", "no match", 0))
         return answers
 
     async def _cached(self, name: str, key: str) -> list[Candidate] | None:
@@ -210,5 +214,8 @@ class MetadataService:
         report.candidates = len(scored)
 
 
-def _note(source: str, status: str, reason: str, message: str) -> dict[str, Any]:
-    return {"source": source, "status": status, "reason": reason, "message": message}
+def _note(source: str, status: str, reason: str, message: str, results: int | None = None) -> dict[str, Any]:
+    note: dict[str, Any] = {"source": source, "status": status, "reason": reason, "message": message}
+    if results is not None:
+        note["results"] = results
+    return note

@@ -365,8 +365,9 @@ def _load_vocabulary(db: Database) -> Vocabulary:
 
 
 def _suggestion(row: sqlite3.Row) -> dict[str, Any]:
-    book = Book(id=row["id"], status=row["status"], title=row["title"], cover_sha256=row["cover_sha256"])
     authors = json.loads(row["authors"] or "[]")
+    book = Book(id=row["id"], status=row["status"], title=row["title"], authors=authors,
+                cover_sha256=row["cover_sha256"])  # fmt: skip
     return {
         "id": book.id,
         "title": book.title,

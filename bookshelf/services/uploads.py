@@ -164,8 +164,11 @@ async def take_uploads(ingest: IngestService, files: list[Received]) -> tuple[in
         except Unsupported as exc:
             rejected.append({"filename": received.filename, "reason": exc.reason, "message": exc.message})
         else:
-            target = duplicates if result.duplicate else uploaded
-            target.append({"filename": result.filename, "bookId": result.book_id})
+            if result.duplicate:
+                title = await ingest.title_of(result.book_id)
+                duplicates.append({"filename": result.filename, "bookId": result.book_id, "title": title})
+            else:
+                uploaded.append({"filename": result.filename, "bookId": result.book_id})
         finally:
             shutil.rmtree(received.path.parent, ignore_errors=True)
     body = {"uploaded": uploaded, "rejected": rejected, "duplicates": duplicates}

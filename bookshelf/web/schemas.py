@@ -62,7 +62,21 @@ COMPONENTS: dict[str, Any] = {
                         ],
                     },
                     "message": {"type": "string"},
-                    "details": {"type": "array"},
+                    "details": {
+                        "type": "array",
+                        "description": "For invalid_input, one entry per problem: the field it is in, what is "
+                        "wrong and, where a bound was broken, the limit (a length, or the top of a range "
+                        "with min its bottom). Uploads list rejected files instead.",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "field": {"type": "string"},
+                                "message": {"type": "string"},
+                                "limit": {"type": "number"},
+                                "min": {"type": "number"},
+                            },
+                        },
+                    },
                 },
                 ["code", "message"],
             ),

@@ -68,6 +68,7 @@ async def test_broken_files_fail_with_reasons_and_retry(live: Runtime, live_api:
         "organize",
         "hardcover",
         "maintenance",
+        "send",
     }
     assert (await live_api.get("/api/jobs/failed?limit=2")).json()["total"] == len(files)
     assert len((await live_api.get("/api/jobs/failed?limit=2")).json()["jobs"]) == 2

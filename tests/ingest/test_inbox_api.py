@@ -74,7 +74,8 @@ async def test_list_sort_search_and_count(live: Runtime, live_api: httpx.AsyncCl
     assert (await live_api.get("/api/inbox/count")).json()["count"] == 2
     assert (await live_api.get("/api/inbox/not-a-uuid")).status_code == 400
     assert (await live_api.get("/api/inbox/00000000-0000-4000-8000-000000000000")).status_code == 404
-    assert (await live_api.get(f"/api/inbox/{ids[1]}/cover")).status_code == 404, "no cover"
+    drawn = await live_api.get(f"/api/inbox/{ids[1]}/cover")  # no cover of its own: a generated one
+    assert drawn.status_code == 200 and drawn.headers["content-type"] == "image/jpeg"
 
 
 async def test_stages_are_reported_while_processing(tmp_path: Path) -> None:

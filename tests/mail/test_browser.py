@@ -4,8 +4,7 @@ the SMTP server is real (aiosmtpd on loopback), and what arrives is the library'
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from tests.mail.smtpd import smtp_server
 from tests.mail.test_message import attachment, names
 from tests.reader_library import Library
 from tests.serve import running_server
-from tests.ui_browser import assert_fits, launch_browser, watch
+from tests.ui_browser import assert_fits, launch_browser, wait_for, watch
 
 TITLE = "Пикник на обочине"
 
@@ -24,16 +23,6 @@ TITLE = "Пикник на обочине"
 @pytest.fixture
 def browser() -> Iterator[Any]:
     yield from launch_browser()
-
-
-def wait_for(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_add_a_device_send_a_book_and_see_it_arrive(browser: Any, tmp_path: Path,

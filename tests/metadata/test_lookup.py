@@ -103,6 +103,7 @@ async def test_no_match_is_not_a_failure(runtime: Runtime, fakes: Fakes) -> None
     report = await runtime.metadata.lookup(book.id)
     assert {n["status"] for n in report.notes} == {"ok"}
     assert {n["message"] for n in report.notes} == {"no match"}
+    assert {(n["reason"], n["results"]) for n in report.notes} == {("no_match", 0)}
     assert [c.source for c in await stored(runtime, book.id)] == ["file"]
 
 

@@ -84,7 +84,8 @@ def test_ascii_fallback_is_ascii_readable_and_never_empty(name: str, book_id: st
     assert fallback.isascii() and set(fallback) <= ASCII_SAFE
     assert fallback.endswith(".epub") and fallback.removesuffix(".epub").strip(" .-")
     assert len(fallback.encode()) <= 200
-    spelling, lost = transliterate(name)
+    # Only the last path segment is a file's name (a "/" never reaches a stored name).
+    spelling, lost = transliterate(name.replace("\\", "/").rsplit("/", 1)[-1])
     if lost:  # letters without a spelling (ideographs): the book's id tells it apart
         assert book_id[:8] in fallback
     disposition = content_disposition(name + ".epub", fallback)

@@ -68,10 +68,20 @@ CANDIDATE = obj(
 )
 NOTE = obj(
     {
-        "source": {"type": "string"},
-        "status": {"type": "string", "enum": ["ok", "skipped", "error"]},
-        "reason": {"type": "string"},
-        "message": {"type": "string"},
+        "source": {"type": "string", "description": "The provider asked: hardcover, google_books or openlibrary"},
+        "status": {
+            "type": "string",
+            "enum": ["ok", "skipped", "error"],
+            "description": "ok: the provider answered; skipped: not asked; error: asked and failed",
+        },
+        "reason": {
+            "type": "string",
+            "description": "ok: fetched, cached or no_match; skipped: not_configured or no_query; error: "
+            "unavailable (offline or unreachable), timeout, rate_limited, quota, unauthorized, "
+            "missing_scope, server_error, bad_response, graphql_error ...",
+        },
+        "message": {"type": "string", "description": "What happened, in words"},
+        "results": {"type": "integer", "description": "How many candidates the provider gave (ok only)"},
     },
     ["source", "status", "reason", "message"],
 )

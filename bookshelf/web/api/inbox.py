@@ -93,7 +93,12 @@ _REJECTED = {
     "type": "array",
     "items": obj({"filename": {"type": "string"}, "reason": {"type": "string"}, "message": {"type": "string"}}),
 }
-UPLOAD_RESULT = obj({"uploaded": _UPLOADED, "rejected": _REJECTED, "duplicates": _UPLOADED},
+_DUPLICATES = {
+    "type": "array",
+    "items": obj({"bookId": {"type": "string"}, "filename": {"type": "string"},
+                  "title": {"type": ["string", "null"], "description": "The title of the book it duplicates"}}),
+}  # fmt: skip
+UPLOAD_RESULT = obj({"uploaded": _UPLOADED, "rejected": _REJECTED, "duplicates": _DUPLICATES},
                     ["uploaded", "rejected", "duplicates"])  # fmt: skip
 UPLOAD_BODY = {
     "content": {

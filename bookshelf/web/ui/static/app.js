@@ -1,4 +1,4 @@
-// Every signed-in page: the command palette (Ctrl+K or /), confirm prompts and select-on-focus fields.
+// Every signed-in page: the phone menu, the command palette (Ctrl+K or /), confirm prompts and select-on-focus fields.
 import { api, el } from "./lib.js";
 
 const PAGES = [
@@ -14,11 +14,17 @@ let items = [];
 let active = 0;
 let seq = 0;
 
+function label(item) {
+  if (item.kind !== "search") return el("span", {}, item.label);
+  // The empty state is itself the way on: Enter runs the full search, which also matches words inside books.
+  return el("span", { class: "palette-empty" }, "No book matches ", el("em", {}, item.query), "; search the whole library for it");
+}
+
 function draw() {
   list.replaceChildren(...items.map((item, i) => el("li", {
-    role: "option", id: `pal-${i}`, "aria-selected": String(i === active),
+    role: "option", id: `pal-${i}`, "aria-selected": String(i === active), class: item.kind === "search" ? "empty" : null,
     onclick: () => go(item), onmousemove: () => { active = i; mark(); },
-  }, el("span", {}, item.label), el("span", { class: "k" }, item.kind))));
+  }, label(item), el("span", { class: "k" }, item.kind === "search" ? "search" : item.kind))));
   input.setAttribute("aria-activedescendant", items.length ? `pal-${active}` : "");
 }
 
@@ -50,7 +56,8 @@ async function refresh() {
     } catch { books = []; }
   }
   if (mine !== seq) return; // a newer keystroke already answered
-  items = [...books, ...pages];
+  const none = q && !books.length ? [{ kind: "search", query: q, href: `/library?q=${encodeURIComponent(q)}` }] : [];
+  items = [...books, ...pages, ...none]; // a page named by the query stays the first choice
   active = 0;
   draw();
 }
@@ -80,6 +87,18 @@ if (dialog) {
       open();
     }
   });
+}
+
+// Under 720 px the navigation folds into the Menu button; Escape or a click elsewhere folds it again.
+const menu = document.querySelector("[data-menu-toggle]");
+if (menu) {
+  const header = menu.closest(".top");
+  const setOpen = (open) => { header.classList.toggle("open", open); menu.setAttribute("aria-expanded", String(open)); };
+  menu.addEventListener("click", () => setOpen(!header.classList.contains("open")));
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && header.classList.contains("open")) { setOpen(false); menu.focus(); }
+  });
+  document.addEventListener("click", (e) => { if (!header.contains(e.target)) setOpen(false); });
 }
 
 document.querySelectorAll("form[data-confirm]").forEach((form) => {

@@ -46,8 +46,32 @@ root.querySelector("[data-edit-toggle]")?.addEventListener("click", (event) => {
   if (!editForm.hidden) editForm.elements.title.focus();
 });
 
-editForm?.addEventListener("submit", (event) => {
+function clearFieldErrors() {
+  editForm.querySelectorAll(".field-error").forEach((n) => n.remove());
+  editForm.querySelectorAll("[aria-invalid]").forEach((n) => { n.removeAttribute("aria-invalid"); n.removeAttribute("aria-describedby"); });
+}
+
+// The API names each bad field and its limit: say it beside the field, and put the cursor there.
+function showFieldErrors(details) {
+  let first = null;
+  for (const d of details) {
+    const input = d.field && editForm.elements[d.field];
+    if (!input) continue;
+    const name = input.closest("label")?.firstChild?.textContent.trim() || d.field;
+    const typed = d.limit && typeof input.value === "string" && d.min === undefined ? ` (now ${input.value.trim().length})` : "";
+    const note = el("span", { class: "field-error", id: `error-${d.field}` }, `${name} ${d.message}${typed}.`);
+    input.after(note);
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", note.id);
+    first ||= input;
+  }
+  first?.focus();
+  return Boolean(first);
+}
+
+editForm?.addEventListener("submit", async (event) => {
   event.preventDefault();
+  clearFieldErrors();
   const changes = {};
   for (const name of FIELDS) {
     const input = editForm.elements[name];
@@ -55,10 +79,14 @@ editForm?.addEventListener("submit", (event) => {
     if (JSON.stringify(value) !== JSON.stringify(parse(name, input.defaultValue))) changes[name] = value;
   }
   if (!Object.keys(changes).length) { status(line, "Nothing changed."); return; }
-  act("Save", async () => {
+  status(line, "Save…");
+  try {
     await api(`/api/library/${id}`, { method: "PATCH", json: changes });
     location.reload();
-  });
+  } catch (error) {
+    const placed = showFieldErrors(error.details || []);
+    status(line, placed ? "Not saved: see the marked field." : `Save failed: ${error.message}`, "error");
+  }
 });
 
 root.querySelector("[data-refetch]")?.addEventListener("click", () => act("Fetch metadata", async () => {

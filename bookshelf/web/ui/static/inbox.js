@@ -8,7 +8,8 @@ const zone = document.querySelector("[data-dropzone]");
 const uploads = document.querySelector("[data-uploads]");
 const bulk = document.querySelector("[data-bulk]");
 const note = document.querySelector("[data-bulk-status]");
-const selected = new Set();
+const dialog = document.querySelector("[data-bulk-dialog]");
+const selected = new Map(); // id -> the book as last listed (its status decides what bulk approve does)
 let page = 1;
 let books = [];
 let stages = {};
@@ -21,20 +22,30 @@ function label(book) {
 function draw() {
   rows.replaceChildren(...(books.length ? books.map((b) => el("tr", { "data-id": b.id },
     el("td", {}, el("input", { type: "checkbox", "aria-label": `Select ${b.title}`, checked: selected.has(b.id),
-      onchange: (e) => { e.target.checked ? selected.add(b.id) : selected.delete(b.id); drawBulk(); } })),
+      onchange: (e) => { e.target.checked ? selected.set(b.id, b) : selected.delete(b.id); drawBulk(); } })),
     el("td", {}, el("a", { href: `/review/${b.id}`, class: "inbox-book" }, b.title || b.files?.[0]?.filename || "Untitled"),
       el("div", { class: "muted" }, b.author), b.status === "failed" && b.error ? el("div", { class: "error" }, b.error) : null),
     el("td", {}, el("span", { class: `badge ${b.status}` }, label(b))),
     el("td", {}, date(b.createdAt)),
     el("td", {}, b.status === "failed" ? el("button", { type: "button", class: "small", onclick: () => retry(b) }, "Retry")
       : b.status === "review" ? el("a", { class: "button small", href: `/review/${b.id}` }, "Review") : null),
-  )) : [el("tr", {}, el("td", { colspan: "5", class: "muted" }, "The inbox is empty."))]));
+  )) : [el("tr", {}, el("td", { colspan: "5", class: "empty-state" }, emptyText()))]));
   drawBulk();
 }
 
+function emptyText() {
+  const q = form.q.value.trim();
+  if (q) {
+    return ["No book in the inbox matches ", el("em", {}, q), "; ",
+      el("a", { href: `/library?q=${encodeURIComponent(q)}` }, "search the whole library for it"), "."];
+  }
+  if (form.status.value) return `No book is ${form.status.value === "review" ? "waiting for review" : form.status.value}.`;
+  return "The inbox is empty. Drop ebooks above, or put them in the watched inbox folder.";
+}
+
 function drawBulk() {
-  bulk.hidden = selected.size === 0;
   bulk.querySelector("[data-selected-count]").textContent = `${selected.size} selected`;
+  bulk.querySelectorAll("button").forEach((b) => { b.disabled = selected.size === 0; });
 }
 
 async function load() {
@@ -44,6 +55,7 @@ async function load() {
   try {
     const data = await api(`/api/inbox?${q}`);
     books = data.data;
+    for (const b of books) if (selected.has(b.id)) selected.set(b.id, b); // a status may have moved on
     document.querySelector("[data-inbox-total]").textContent = `(${data.total})`;
     draw();
     pager(nav, data.page, data.totalPages, (p) => { page = p; load(); });
@@ -59,11 +71,27 @@ async function retry(book) {
   load();
 }
 
+const REASONS = { too_large: "Too large", unsupported_format: "Not an ebook", empty_file: "Empty file",
+  unreadable: "Unreadable", not_a_file: "Not a file" };
+
+// What the server said about one file: added, a duplicate of a named book, or rejected with its reason.
+function outcome(data, status) {
+  if (data.uploaded?.length) return { cls: "ok", text: "Added to the inbox." };
+  const dup = data.duplicates?.[0];
+  if (dup) {
+    return { cls: "", text: ["Duplicate of ", el("a", { href: `/review/${dup.bookId}` }, el("em", {}, dup.title || "a book")),
+      ": the same file is already in bookshelf."] };
+  }
+  const rejected = data.rejected?.[0] || data.error?.details?.find((d) => d.reason);
+  if (rejected) return { cls: "error", text: `${REASONS[rejected.reason] || "Not accepted"}: ${rejected.message || rejected.reason}` };
+  return { cls: "error", text: data.error?.message || `Failed (HTTP ${status}).` };
+}
+
 // XHR rather than fetch: only XHR reports upload progress.
 function upload(file) {
   const bar = el("progress", { max: "1", value: "0", "aria-label": `Upload of ${file.name}` });
-  const result = el("span", { role: "status" }, "uploading");
-  uploads.append(el("li", {}, el("span", {}, file.name), bar, result));
+  const result = el("span", { role: "status", class: "result" }, "uploading");
+  uploads.append(el("li", { "data-upload": file.name }, el("span", {}, file.name), bar, result));
   return new Promise((resolve) => {
     const xhr = new XMLHttpRequest();
     const body = new FormData();
@@ -74,13 +102,14 @@ function upload(file) {
     xhr.addEventListener("load", () => {
       let data = {};
       try { data = JSON.parse(xhr.responseText); } catch { data = {}; }
+      const { cls, text } = outcome(data, xhr.status);
       bar.value = 1;
-      if (data.uploaded?.length) { result.textContent = "added"; result.className = "ok"; }
-      else if (data.duplicates?.length) { result.textContent = "already in bookshelf"; }
-      else { result.textContent = data.rejected?.[0]?.reason || data.error?.message || `failed (${xhr.status})`; result.className = "error"; }
+      bar.hidden = cls === "error"; // a full bar beside a refusal reads as success
+      result.replaceChildren(...[text].flat());
+      result.className = `result ${cls}`;
       resolve();
     });
-    xhr.addEventListener("error", () => { result.textContent = "network error"; result.className = "error"; resolve(); });
+    xhr.addEventListener("error", () => { result.textContent = "Network error: the upload did not reach the server."; result.className = "result error"; bar.hidden = true; resolve(); });
     xhr.send(body);
   });
 }
@@ -99,27 +128,52 @@ zone.addEventListener("drop", (e) => { e.preventDefault(); zone.classList.remove
 document.getElementById("upload-input").addEventListener("change", (e) => { uploadAll(e.target.files); e.target.value = ""; });
 
 document.querySelector("[data-select-all]").addEventListener("change", (e) => {
-  for (const b of books) e.target.checked ? selected.add(b.id) : selected.delete(b.id);
+  for (const b of books) e.target.checked ? selected.set(b.id, b) : selected.delete(b.id);
   draw();
 });
 
-bulk.querySelector("[data-bulk-approve]").addEventListener("click", async () => {
-  // Each approves with the metadata the lookup chose; a book not in review (still processing) is left as it is.
-  const results = await Promise.all([...selected].map((id) => api(`/api/books/${id}/approve`, { method: "POST", json: {} })
-    .then(() => null, (error) => error.message)));
-  const failed = results.filter(Boolean);
-  status(note, failed.length ? `${failed.length} not approved: ${failed[0]}` : `${results.length} approved.`, failed.length ? "error" : "ok");
-  selected.clear();
+// Bulk approve says what it will do first: how many, which rule, which books it skips; then asks.
+bulk.querySelector("[data-bulk-approve]").addEventListener("click", () => {
+  const chosen = [...selected.values()];
+  const ready = chosen.filter((b) => b.status === "review");
+  const waiting = chosen.length - ready.length;
+  dialog.querySelector("[data-bulk-heading]").textContent = `Approve ${ready.length} ${ready.length === 1 ? "book" : "books"}?`;
+  dialog.querySelector("[data-bulk-summary]").textContent = [
+    `${chosen.length} selected; ${ready.length} in review will be approved and filed into the library.`,
+    waiting ? `${waiting} still processing or failed will be skipped.` : "",
+  ].join(" ");
+  dialog.querySelector("[data-bulk-confirm]").disabled = ready.length === 0;
+  dialog.returnValue = "";
+  dialog.showModal();
+});
+
+dialog.addEventListener("close", async () => {
+  if (dialog.returnValue !== "approve") return;
+  const rule = dialog.querySelector("[name=rule]:checked").value;
+  const ids = [...selected.values()].filter((b) => b.status === "review").map((b) => b.id);
+  status(note, `Approving ${ids.length}…`);
+  try {
+    const { results } = await api("/api/books/approve", { method: "POST", json: { bookIds: ids, rule } });
+    const count = (s) => results.filter((r) => r.status === s).length;
+    const skipped = selected.size - count("approved") - count("error");
+    const failed = results.find((r) => r.status === "error");
+    status(note, `${count("approved")} approved (${rule === "file_first" ? "file first" : "candidate first"}), ${skipped} skipped`
+      + (failed ? `, ${count("error")} failed: ${failed.message}` : "."), failed ? "error" : "ok");
+    selected.clear();
+  } catch (error) {
+    status(note, `Not approved: ${error.message}`, "error");
+  }
   load();
 });
 
 bulk.querySelector("[data-bulk-delete]").addEventListener("click", async () => {
   if (!window.confirm(`Delete ${selected.size} book(s) and move their files to the trash?`)) return;
-  for (const id of selected) await api(`/api/books/${id}`, { method: "DELETE" }).catch(() => null);
+  for (const id of selected.keys()) await api(`/api/books/${id}`, { method: "DELETE" }).catch(() => null);
   selected.clear();
   load();
 });
 
+form.q.value = new URLSearchParams(location.search).get("q") || "";
 form.addEventListener("submit", (e) => { e.preventDefault(); page = 1; load(); });
 form.q.addEventListener("input", debounce(() => { page = 1; load(); }, 200));
 form.sort.addEventListener("change", load);

@@ -21,7 +21,7 @@ async function load() {
           try { await api(`/api/jobs/${job.id}/retry`, { method: "POST" }); status(note, "Queued again.", "ok"); load(); }
           catch (error) { status(note, error.message, "error"); }
         } }, "Retry"), note);
-    }) : [el("li", { class: "muted" }, "No failed jobs.")]));
+    }) : [el("li", { class: "empty-state" }, "No failed jobs: every import, lookup and move finished.")]));
     if (total > jobs.length) failed.append(el("li", { class: "muted" }, `…and ${total - jobs.length} more.`));
   } catch (error) {
     showError(failed, error);

@@ -7,6 +7,7 @@ export class ApiError extends Error {
     super(body?.error?.message || `HTTP ${status}`);
     this.status = status;
     this.code = body?.error?.code || "";
+    this.details = body?.error?.details || [];
   }
 }
 
@@ -48,6 +49,19 @@ export function coverImg(book, thumb = true) {
     return el("img", { src: thumb ? `${book.coverUrl}${sep}size=thumb` : book.coverUrl, alt: "", loading: "lazy" });
   }
   return el("span", { class: "cover-ph", "aria-hidden": "true" }, book.title || "No cover");
+}
+
+// A grid or list tile, the same shape as the _books.html tile macro: cover, title, author, series #n, formats;
+// ``before`` (a selection checkbox, say) goes first, outside the link.
+export function bookTile(book, href, before = null) {
+  const formats = [...new Set((book.files || []).map((f) => f.format.toUpperCase()))];
+  const series = book.series
+    ? el("span", { class: "s" }, book.seriesIndex === null || book.seriesIndex === undefined ? book.series
+      : `${book.series} #${Number(book.seriesIndex)}`)
+    : null;
+  return el("li", {}, before, el("a", { href: href || bookLink(book) }, coverImg(book), el("span", {},
+    el("span", { class: "t" }, book.title), el("span", { class: "a" }, book.author), series,
+    formats.length ? el("span", { class: "fmts" }, formats.map((f) => el("span", { class: "fmt" }, f))) : null)));
 }
 
 export function bookLink(book) {

@@ -1,5 +1,5 @@
 // Library: search as you type, facets, sorts, grid/list views and pages; the URL keeps the state.
-import { api, coverImg, debounce, el, pager, showError } from "./lib.js";
+import { api, bookTile, debounce, el, pager, showError } from "./lib.js";
 import { picker } from "./library_send.js";
 
 const form = document.querySelector("[data-library-filter]");
@@ -51,13 +51,25 @@ async function load() {
     const data = await api(`/api/library?${q}`);
     total.textContent = `(${data.total})`;
     list.classList.toggle("as-list", form.querySelector("[name=view]:checked").value === "list");
-    list.replaceChildren(...(data.data.length ? data.data.map((b) => el("li", {}, pick.box(b),
-      el("a", { href: `/books/${b.id}` }, coverImg(b), el("span", {}, el("span", { class: "t" }, b.title),
-        el("span", { class: "a" }, b.author))))) : [el("li", { class: "muted" }, "No books match.")]));
+    list.replaceChildren(...(data.data.length ? data.data.map((b) => bookTile(b, `/books/${b.id}`, pick.box(b))) : [emptyState()]));
     pager(nav, data.page, data.totalPages, (p) => { page = p; load(); window.scrollTo(0, 0); });
   } catch (error) {
     showError(list, error);
   }
+}
+
+function emptyState() {
+  const q = form.q.value.trim();
+  const filtered = facetSelects.some((s) => s.value);
+  if (!q && !filtered) {
+    return el("li", { class: "empty-state" }, "The library is empty. Books arrive here once approved in the ",
+      el("a", { href: "/inbox" }, "inbox"), ".");
+  }
+  const clear = el("button", { type: "button", class: "link", onclick: () => {
+    form.q.value = ""; for (const s of facetSelects) s.value = ""; page = 1; load(); loadFacets();
+  } }, filtered ? "clear the filters" : "clear the search");
+  return el("li", { class: "empty-state" }, q ? ["No book matches ", el("em", {}, q)] : "No book matches these filters",
+    filtered ? " with these filters" : "", "; ", clear, " or look in the ", el("a", { href: `/inbox${q ? `?q=${encodeURIComponent(q)}` : ""}` }, "inbox"), ".");
 }
 
 // Quick matches under the box (typo-tolerant suggest), while the grid below re-runs the full query.

@@ -27,7 +27,11 @@ async function load() {
     list.replaceChildren(...(data.data.length ? data.data.map((b) => el("li", {}, coverImg(b), el("div", {},
       el("a", { href: bookLink(b) }, b.title), el("div", { class: "muted" }, `${b.author} ${b.lastReadAt ? `· last read ${date(b.lastReadAt)}` : ""}`),
       b.percentage ? progressBar(b.percentage, `Progress of ${b.title}`) : null, b.percentage ? el("span", {}, percent(b.percentage)) : null)))
-      : [el("li", { class: "muted" }, "No books here.")]));
+      : [el("li", { class: "empty-state" }, form.search.value.trim()
+        ? ["No ", current, " book matches ", el("em", {}, form.search.value.trim()), "; ",
+          el("a", { href: `/library?q=${encodeURIComponent(form.search.value.trim())}` }, "search the whole library for it"), "."]
+        : [`No ${current} books. A book's status follows the progress KOReader syncs (`,
+          el("a", { href: "/settings#devices" }, "set up a device"), "), or set it on the book's page."])]));
     pager(nav, data.page, data.totalPages, (p) => { page = p; load(); });
   } catch (error) {
     showError(list, error);

@@ -12,6 +12,15 @@ const FIELDS = [["title", "Title"], ["subtitle", "Subtitle"], ["authors", "Autho
 const LISTS = ["authors", "genres"];
 const NUMBERS = ["seriesIndex", "publishedYear", "pageCount"];
 const FILE = "file";
+const SOURCES = { hardcover: "Hardcover", google_books: "Google Books", openlibrary: "Open Library" };
+// Why a source did not answer, in the words a reader uses.
+const REASONS = {
+  unavailable: "offline: could not connect", timeout: "timed out", rate_limited: "rate limited: too many requests",
+  quota: "daily quota used up", unauthorized: "the key or token was refused", missing_scope: "the token lacks a permission",
+  forbidden: "access refused", server_error: "the service had an error", bad_response: "an answer bookshelf could not read",
+  graphql_error: "the service rejected the query", not_configured: "no key or token set in Settings",
+  no_query: "nothing to search for (no ISBN or title)",
+};
 let book = null;
 let columns = [];
 const chosen = {}; // field (or "cover") -> column id; FILE is the file's own value
@@ -26,7 +35,18 @@ function mark(field) {
 function pick(field, column) {
   chosen[field] = column.id;
   if (field !== "cover") body.querySelector(`[name="final-${field}"]`).value = show(column.values[field]);
+  else drawFinalCover();
   mark(field);
+}
+
+// The Use column shows the cover approve keeps, beside every value it writes.
+function drawFinalCover() {
+  const cell = body.querySelector("td.final[data-final=cover]");
+  if (!cell) return;
+  const column = columns.find((c) => c.id === (chosen.cover || FILE));
+  const generated = column.id === FILE && !book.hasCover;
+  cell.replaceChildren(el("img", { src: column.cover, alt: `Cover approve keeps: ${generated ? "generated from the title" : `from ${column.label}`}` }),
+    el("span", { class: "muted" }, generated ? "generated" : column.label));
 }
 
 function cell(field, label, c) {
@@ -43,16 +63,18 @@ function draw() {
   head.replaceChildren(el("tr", {}, el("th", { scope: "col" }, "Field"),
     ...columns.map((c) => el("th", { scope: "col", "data-col": c.id }, el("div", {}, c.label),
       c.score !== null ? el("div", { class: "score" }, `match ${Math.round(c.score * 100)}%`) : null)),
-    el("th", { scope: "col" }, "Use")));
+    el("th", { scope: "col" }, "Use", el("div", { class: "score" }, "what approve writes"))));
   const rows = FIELDS.map(([field, label]) => el("tr", {},
     el("th", { scope: "row" }, label), ...columns.map((c) => cell(field, label, c)),
     el("td", { class: "final" }, field === "description"
       ? el("textarea", { name: `final-${field}`, rows: "4", "aria-label": `Final ${label}` })
       : el("input", { name: `final-${field}`, "aria-label": `Final ${label}` }))));
   if (columns.some((c) => c.cover)) {
-    rows.unshift(el("tr", {}, el("th", { scope: "row" }, "Cover"), ...columns.map((c) => cell("cover", "Cover", c)), el("td", { class: "final" })));
+    rows.unshift(el("tr", {}, el("th", { scope: "row" }, "Cover"), ...columns.map((c) => cell("cover", "Cover", c)),
+      el("td", { class: "final", "data-final": "cover" })));
   }
   body.replaceChildren(...rows);
+  drawFinalCover();
   for (const [field] of FIELDS) {
     const column = columns.find((c) => c.id === (chosen[field] || FILE));
     body.querySelector(`[name="final-${field}"]`).value = show(column.values[field]);
@@ -67,10 +89,40 @@ function draw() {
   root.querySelector("[data-approve]").disabled = book.status !== "review";
 }
 
+function sourceState(n) {
+  if (n.status === "ok") {
+    if (n.reason === "no_match" || n.results === 0) return ["ok", "answered: no match"];
+    return ["ok", `answered: ${n.results ?? ""} ${n.results === 1 ? "match" : "matches"}${n.reason === "cached" ? " (saved answer)" : ""}`.replace("  ", " ")];
+  }
+  if (n.status === "skipped") return ["skipped", `not asked: ${REASONS[n.reason] || n.message}`];
+  return ["error", `failed: ${REASONS[n.reason] || n.reason}`];
+}
+
+// Per source: asked, answered (how many, or no match), or failed with its reason, and a way to ask again.
+function drawSources(lookup) {
+  const list = root.querySelector("[data-sources]");
+  if (book.status === "processing") {
+    list.replaceChildren(el("li", { class: "muted" }, "Asking the metadata sources…"));
+    return;
+  }
+  if (!lookup || !lookup.notes.length) {
+    list.replaceChildren(el("li", { class: "muted" }, "No source was asked (metadata sources are off in ",
+      el("a", { href: "/settings" }, "Settings"), ")."));
+    return;
+  }
+  list.replaceChildren(...lookup.notes.map((n) => {
+    const [state, text] = sourceState(n);
+    return el("li", { "data-source": n.source, "data-state": state, title: n.message },
+      el("strong", {}, SOURCES[n.source] || n.source), el("span", { class: `state-${state}` }, text),
+      state === "error" ? el("button", { type: "button", class: "small", onclick: rescan }, "Retry") : null);
+  }));
+}
+
 async function load() {
   try {
     const data = await api(`/api/books/${id}/candidates`);
     book = data.book;
+    drawSources(data.lookup);
     columns = [{ id: FILE, label: "File", score: null, cover: book.coverUrl, values: book }, ...data.candidates
       .filter((c) => c.source !== "file")
       .sort((a, b) => b.score - a.score)
@@ -127,7 +179,7 @@ async function approve(extra = {}) {
 
 root.querySelector("[data-review-form]").addEventListener("submit", (e) => { e.preventDefault(); approve(); });
 root.querySelector("[data-merge]").addEventListener("click", () => approve({ mergeInto: book.possibleDuplicateOf }));
-root.querySelector("[data-rescan]").addEventListener("click", async () => {
+async function rescan() {
   status(line, "Fetching…");
   try {
     await api(`/api/inbox/${id}/rescan`, { method: "PATCH" });
@@ -135,7 +187,8 @@ root.querySelector("[data-rescan]").addEventListener("click", async () => {
     for (const key of Object.keys(chosen)) delete chosen[key]; // the old candidates are gone
     waitForReview();
   } catch (error) { status(line, error.message, "error"); }
-});
+}
+root.querySelector("[data-rescan]").addEventListener("click", rescan);
 root.querySelector("[data-delete]").addEventListener("click", async () => {
   if (!window.confirm("Delete this book and move its file to the trash?")) return;
   try {
