@@ -68,8 +68,10 @@ POSITIONS_JS = """([src, fragment, theirs, sample]) => {
 def page() -> Iterator[Any]:
     for browser in launch_browser():
         page = browser.new_page()
+        script = SCRIPT.read_text()
 
-        def serve(route: Any, script: str = SCRIPT.read_text()) -> None:
+        # One parameter only: Playwright passes the request as a second argument to handlers that take two.
+        def serve(route: Any) -> None:
             if route.request.url.endswith("/xpointer.js"):
                 route.fulfill(body=script, content_type="text/javascript")
             else:
