@@ -66,9 +66,9 @@ POSITIONS_JS = """([src, fragment, theirs, sample]) => {
 
 @pytest.fixture(scope="module")
 def page() -> Iterator[Any]:
+    script = SCRIPT.read_text()
     for browser in launch_browser():
         page = browser.new_page()
-        script = SCRIPT.read_text()
 
         # One parameter only: Playwright passes the request as a second argument to handlers that take two.
         def serve(route: Any) -> None:
