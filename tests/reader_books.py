@@ -151,3 +151,20 @@ def make_large_pdf(path: Path, pages: int = 500, title: str = "A Very Long Manua
     doc.save(str(path), use_objstms=1)
     doc.close()
     return Path(path)
+
+
+def make_outlined_pdf(path: Path, pages: int = 12, title: str = "An Outlined Manual") -> Path:
+    """A PDF with words on every page and an outline (its contents): Part One at 1, Part Two at 6, Inner at 8."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    for i in range(pages):
+        page = doc.new_page(width=300, height=450)
+        # The title on every page: KOReader's document id samples the start of a small file.
+        page.insert_text((30, 60), f"{title}, page {i + 1}", fontsize=14)
+        page.insert_text((30, 90), f"{WORDS[i % len(WORDS)]} marker{i + 1}", fontsize=12)
+    doc.set_toc([[1, "Part One", 1], [1, "Part Two", 6], [2, "Inner Part", 8]])
+    doc.set_metadata({"title": title, "author": "Ann Author"})
+    doc.save(str(path))
+    doc.close()
+    return Path(path)
