@@ -139,3 +139,64 @@ def test_two_accounts_reading_one_book_keep_their_own_positions(browser, library
     finally:
         admin_ctx.close()
         sam_ctx.close()
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_page_display_settings_persist_across_reloads(browser, library, size) -> None:
+    base, lib, books = library
+    context = new_context(browser, lib, size)
+    try:
+        comic = Reader(context, base, books["cbz"]["id"], size)
+        page = comic.page
+        wide = size == DESKTOP
+        page.click("[data-panel='settings']")
+        assert page.locator("[data-settings] select[name='spread']").is_visible()
+        assert page.locator("[data-settings] input[name='fontSize']").is_hidden()  # no font size for pictures
+        page.select_option("[data-settings] select[name='theme']", "dark")
+        page.fill("[data-settings] input[name='margin']", "48")
+        page.select_option("[data-settings] select[name='spread']", "none")
+        comic.reload()
+        assert page.evaluate("document.body.dataset.theme") == "dark"
+        assert page.input_value("[data-settings] input[name='margin']") == "48"
+        assert page.input_value("[data-settings] select[name='spread']") == "none"
+        assert page.evaluate("getComputedStyle(document.querySelector('[data-view]')).paddingLeft") == "48px"
+        here = int(comic.progress())
+        assert comic.shown_pages() == [here]  # one page at a time, even on a wide screen
+        if wide:
+            page.click("[data-panel='settings']")
+            page.select_option("[data-settings] select[name='spread']", "auto")
+            page.wait_for_function("() => document.querySelectorAll('.rd-pages [data-page]').length === 2")
+
+        # The same settings are the browser's for every book: a PDF opens dark, and scrolling is kept.
+        pdf = Reader(context, base, books["pdf"]["id"], size)
+        assert pdf.page.evaluate("document.body.dataset.theme") == "dark"
+        pdf.page.click("[data-panel='settings']")
+        pdf.page.select_option("[data-settings] select[name='flow']", "scrolled")
+        pdf.page.wait_for_selector(".rd-scroll [data-page]")
+        pdf.reload()
+        assert pdf.page.evaluate("document.body.dataset.flow") == "scrolled"
+        pdf.page.wait_for_selector(".rd-scroll canvas")
+        comic.clean()
+        pdf.clean()
+    finally:
+        context.close()
+
+
+def test_manga_spreads_read_right_to_left_on_a_wide_screen(browser, library, tmp_path: Path) -> None:
+    base, lib, _ = library
+    manga = {"Title": "Wide Manga", "Manga": "YesAndRightToLeft"}
+    book = lib.add(make_cbz(tmp_path / "wide-manga.cbz", pages=8, comicinfo=manga, page_size=(300, 450)))
+    context = new_context(browser, lib, DESKTOP)
+    try:
+        reader = Reader(context, base, book["id"], DESKTOP)
+        assert reader.shown_pages() == [1]  # the cover alone
+        reader.tap("left")
+        reader.wait_progress(lambda p: p == "2", "a tap on the left")
+        # Two pages side by side, the first to read on the right: drawn left to right as 3, 2.
+        assert reader.shown_pages() == [3, 2]
+        reader.page.keyboard.press("ArrowLeft")
+        reader.wait_progress(lambda p: p == "4", "the left arrow")
+        assert reader.shown_pages() == [5, 4]
+        reader.clean()
+    finally:
+        context.close()

@@ -21,6 +21,7 @@ class PageEngine {
     const n = position && /^\d+$/.test(String(position.progress)) ? Number(position.progress) : 0;
     const ok = n >= 1 && n <= this.count;
     this.page = ok ? n : Math.max(1, Math.min(this.count, Math.round((position?.percentage || 0) * this.count) || 1));
+    this.started = true;
     await this.show(false);
     return ok || !position;
   }
@@ -38,13 +39,15 @@ class PageEngine {
   }
   async paged() {
     this.scroll = null;
+    const drawing = (this.drawing = (this.drawing || 0) + 1);
     const box = document.createElement("div");
     box.className = "rd-pages" + (this.two ? " two" : "");
     const pages = [this.page];
     if (this.two && this.page > 1 && this.page < this.count) pages.push(this.page + 1);
     if (this.rtl) pages.reverse();
     for (const p of pages) box.append(await this.render(p));
-    this.host.replaceChildren(box);
+    // A page asked for while this one was drawn is the one to show: an older draw never replaces it.
+    if (drawing === this.drawing) this.host.replaceChildren(box);
   }
   async scrolled(user) {
     if (!this.scroll) {
@@ -95,7 +98,8 @@ class PageEngine {
     const changed = s.flow !== this.settings.flow || s.spread !== this.settings.spread;
     this.settings = { ...s };
     this.host.style.padding = `0 ${s.margin}px`;
-    if (changed && this.opened) { this.scroll = null; this.show(undefined); }
+    // Before start() the page is not known yet: drawing page 1 then would race the remembered page.
+    if (changed && this.started) { this.scroll = null; this.show(undefined); }
   }
 }
 
