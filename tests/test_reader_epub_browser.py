@@ -82,11 +82,12 @@ def do(reader: Reader, action: str) -> None:
         reader.swipe(arg)
 
 
-def test_display_settings_persist_across_reloads(browser, library) -> None:
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_display_settings_persist_across_reloads(browser, library, size) -> None:
     base, lib, books = library
-    context = new_context(browser, lib, DESKTOP)
+    context = new_context(browser, lib, size)
     try:
-        reader = Reader(context, base, books["settings"]["id"], DESKTOP)
+        reader = Reader(context, base, books["settings"]["id"], size)
         page = reader.page
         assert page.evaluate("document.body.dataset.flow") == "paginated"
         page.click("[data-panel='settings']")
