@@ -10,7 +10,7 @@ import pytest
 from tests.reader_books import make_outlined_pdf, make_prose_epub
 from tests.reader_browser import DESKTOP, PHONE, Reader, kosync_get, new_context, served_library
 from tests.reader_library import Library
-from tests.ui_browser import launch_browser
+from tests.ui_browser import launch_browser, watch
 
 SIZES = pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
 # The text foliate reports as shown (its visible range), or the page pdf.js drew.
@@ -114,5 +114,24 @@ def test_pdf_outline_and_search_go_to_their_pages(browser, library, size) -> Non
         reader.wait_progress(lambda p: p == "11", "the search result")
         assert reader.shown_pages() == [11]
         reader.clean()
+    finally:
+        context.close()
+
+
+def test_the_library_and_the_dashboard_open_the_reader(browser, library) -> None:
+    base, lib, books = library
+    book = books["pdf-desktop"]
+    context = new_context(browser, lib, PHONE)
+    try:
+        page = context.new_page()
+        errors, foreign = watch(page, base)
+        page.goto(f"{base}/library")
+        page.click(f"[data-library-books] a.tile-read[href='/read/{book['id']}']")
+        page.wait_for_selector("body[data-ready='1']", timeout=30000)
+        assert page.url == f"{base}/read/{book['id']}"
+        page.goto(f"{base}/")  # the dashboard's newest books, drawn by the server
+        for other in books.values():
+            assert page.locator(f"a.tile-read[href='/read/{other['id']}']").count() == 1, other["title"]
+        assert not errors and not foreign, (errors, foreign)
     finally:
         context.close()
