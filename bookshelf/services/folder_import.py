@@ -25,8 +25,7 @@ from bookshelf.models import Book, BookFile
 from bookshelf.services import import_store
 from bookshelf.services.import_report import ImportReport
 from bookshelf.services.ingest import IngestService, Unsupported, _fill, store_cover
-from bookshelf.services.names.disk import from_filesystem, safe_name, source_key
-from bookshelf.services.transfer import unique_target
+from bookshelf.services.names.disk import from_filesystem, source_key
 from bookshelf.settings import Settings
 
 log = logging.getLogger("bookshelf.import")
@@ -94,8 +93,12 @@ class FolderImporter:
         from bookshelf.formats import FormatError, read_book
 
         if from_filesystem(str(path)) != str(path):
-            # A name whose bytes are not UTF-8 cannot be recorded: it takes its readable spelling.
-            path = await asyncio.to_thread(_readable_name, path)
+            # A path whose bytes are not UTF-8 cannot be recorded as it is, and a file kept in place is
+            # never renamed: this one is copied in under its readable spelling instead, for review.
+            why = "its name is not UTF-8: copied into the inbox, the file left as it is"
+            await self.report.add("notice", str(path), path.name, counts=False, reason=why)
+            await self._copy(path, move=False)
+            return
         ident = await asyncio.to_thread(import_store.identify, path)
         known = await import_store.known_file(self.db, ident.sha256)
         if known is not None:
@@ -128,10 +131,3 @@ class FolderImporter:
         if library in path.parents:
             return "library", path.relative_to(library).as_posix()
         return "external", str(path)
-
-
-def _readable_name(path: Path) -> Path:
-    """Rename a file whose name is not UTF-8 to its readable spelling beside it, never over another file."""
-    target = unique_target(path.parent, safe_name(from_filesystem(path.name)))
-    os.replace(path, target)  # over the empty placeholder unique_target reserved, nothing else
-    return target

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import sqlite3
@@ -9,6 +10,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from bookshelf.db import books as book_rows
 from bookshelf.db.connection import fetchall
@@ -16,6 +21,7 @@ from bookshelf.runtime import Runtime
 from bookshelf.services.files import file_path
 from bookshelf.services.import_copy import PART_SUFFIX
 from bookshelf.services.importing import ImportRequest
+from bookshelf.services.names.disk import from_filesystem
 from bookshelf.settings import Settings
 from tests.builders import make_epub, make_pdf
 from tests.conftest import make_settings
@@ -156,3 +162,37 @@ async def test_copied_folder_goes_through_the_inbox_and_keeps_originals(runtime:
     assert snapshot(tree) == before
     again = await runtime.importer.run(ImportRequest(tree, "folder"), [], drain=runtime.jobs.drain)
     assert again.earlier == 3 and len(await _books(runtime)) == 3
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(raws=st.lists(st.binary(min_size=1, max_size=40), min_size=1, max_size=4, unique=True))
+def test_in_place_never_renames_a_file_whose_name_is_not_utf8(tmp_path_factory: Any, raws: list[bytes]) -> None:
+    """A name whose bytes are not UTF-8 (a NAS share written by an old tool) cannot be recorded as
+    it is; the file keeps its name and bytes, and a copy comes in under its readable spelling."""
+    raws = [r for r in raws if b"/" not in r and b"\x00" not in r and not r.startswith(b".")]
+    odd = [r for r in raws if os.fsdecode(r + b".epub") != from_filesystem(os.fsdecode(r + b".epub"))]
+    assume(odd)
+    root = tmp_path_factory.mktemp("odd")
+    tree = root / "share"
+    tree.mkdir()
+    for i, raw in enumerate(odd):
+        make_epub(tree / os.fsdecode(raw + b".epub"), title=f"Odd {raw.hex()} {i}", authors=["A. Writer"])
+    before = snapshot(tree)
+
+    async def run() -> None:
+        rt = await Runtime.open(make_settings(root), background=False)
+        try:
+            report = await rt.importer.run(ImportRequest(tree, "folder", in_place=True), [])
+            assert len(report.imported) == len(odd), report.failed
+            notices = [n for n in report.notes if n["kind"] == "notice" and "not UTF-8" in n["reason"]]
+            assert len(notices) == len(odd)
+            for entry in report.imported:
+                async with rt.db.read() as conn:
+                    book = await book_rows.get(conn, entry["bookId"])
+                assert book is not None and book.files[0].root != "external"  # a copy, not the user's file
+                book.files[0].filename.encode("utf-8")
+        finally:
+            await rt.close()
+
+    asyncio.run(run())
+    assert snapshot(tree) == before  # same names, same bytes: nothing renamed or written

@@ -14,9 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bookshelf.services.mail.message import book_message
+from bookshelf.services.mail.message import book_message, real_name
+from bookshelf.services.names import translit
 
 DATA = b"PK\x03\x04" + bytes(range(256)) * 40  # binary, every byte value
+BOOK_ID = "3f2c9a71-5b0e-4d8a-9c61-0a7b2e4f9d13"
 SAFE_ASCII = re.compile(r"^[A-Za-z0-9 ,.()\[\]&!#+_@~{}$^-]+\.epub$")
 
 
@@ -48,7 +50,7 @@ def names(part: Message) -> tuple[str, str]:
 
 def build(title: str, filename: str) -> bytes:
     return book_message(sender="shelf@example.org", to="reader@kindle.com", title=title, filename=filename,
-                        fmt="epub", media_type="application/epub+zip", data=DATA)  # fmt: skip
+                        fmt="epub", media_type="application/epub+zip", data=DATA, book_id=BOOK_ID)  # fmt: skip
 
 
 def check(title: str) -> None:
@@ -92,4 +94,16 @@ def test_ascii_name_keeps_what_it_can() -> None:
     part = attachment(parse(build("Les Misérables", "Victor Hugo - Les Misérables.epub")))
     assert names(part) == ("Victor Hugo - Les Miserables.epub", "Victor Hugo - Les Misérables.epub")
     part = attachment(parse(build("日本語", "日本語.epub")))
-    assert names(part) == ("book.epub", "日本語.epub")
+    assert names(part)[1] == "日本語.epub" and names(part)[0] == translit.ascii_name("日本語.epub", BOOK_ID)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=80))
+def test_attachment_is_spelt_as_a_download(stem: str) -> None:
+    """The letters of an attachment's plain name are those of the book's download name: a reader
+    finds one book under one spelling, whether it came by mail or over OPDS."""
+    plain = names(attachment(parse(build("t", f"{stem}.epub"))))[0]
+    download = translit.ascii_name(real_name(f"{stem}.epub", "epub"), BOOK_ID)
+    assert plain.isascii() and SAFE_ASCII.match(plain), plain
+    letters = [c for c in plain if c.isalnum()]
+    assert letters == [c for c in download if c.isalnum()], (plain, download)

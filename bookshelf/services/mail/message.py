@@ -13,23 +13,17 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
 
+from bookshelf.services.names import translit
+
 # compat32 writes headers as they are set, so the folded Content-Disposition below survives;
-# the modern policy would refold it and drop the RFC 2231 parameter.
-WIRE = policy.compat32.clone(linesep="\r\n")
+# the modern policy would refold it and drop the RFC 2231 parameter. Lines are folded here, not
+# by the generator: at its default 78 columns it would fold inside the quoted file name, and a
+# reader would see the fold in the name. 998 is SMTP's own limit.
+WIRE = policy.compat32.clone(linesep="\r\n", max_line_length=998)
+_FOLD = 76  # columns of each line of an encoded Subject
 MAX_NAME = 120
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f"\\/:*?<>|;=%\'`]+')
 _CHUNK = 60  # characters of each RFC 2231 continuation, keeping header lines short
-# Letters that Unicode decomposition cannot reduce to ASCII, spelled the way most readers expect
-# (Cyrillic as in passports, Greek in its usual Latin letters, the Latin ligatures and strokes).
-_CYRILLIC = dict(zip("абвгдезийклмнопрстуфыэ", "abvgdeziyklmnoprstufye", strict=True)) | {
-    "ё": "e", "ж": "zh", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ь": "", "ю": "yu",
-    "я": "ya", "і": "i", "ї": "yi", "є": "ye", "ґ": "g", "ў": "u",
-}  # fmt: skip
-_GREEK = dict(zip("αβγδεζηικλμνξοπρσςτυφω", "abgdeziiklmnxoprsstyfo", strict=True)) | {
-    "θ": "th", "χ": "ch", "ψ": "ps",
-}  # fmt: skip
-_OTHER = {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "þ": "th", "ð": "d", "ı": "i"}
-_SPELL = {**_CYRILLIC, **_GREEK, **_OTHER}
 
 
 def one_line(text: str, limit: int = 300) -> str:
@@ -45,29 +39,13 @@ def real_name(filename: str, fmt: str) -> str:
     return f"{stem.strip() or 'book'}.{fmt}"
 
 
-def ascii_name(filename: str, fmt: str) -> str:
-    """A name every mail client and Send to Kindle take: accents dropped, other letters gone."""
-    stem = real_name(filename, fmt)[: -len(fmt) - 1]
-    spelled = "".join(_spell(c) for c in stem)
-    folded = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode("ascii")
-    safe = " ".join(_UNSAFE.sub(" ", folded).split()).strip(" .-")[:MAX_NAME].rstrip(" .-")
-    # A name that lost most of its letters (Chinese, Japanese ...) says less than a plain "book".
-    letters = sum(c.isalnum() for c in stem)
-    if sum(c.isalnum() for c in safe) * 2 < letters:
-        safe = ""
-    return f"{safe or 'book'}.{fmt}"
-
-
-def _spell(char: str) -> str:
-    """A letter of the table as ASCII; an accented one (ά, ё) by its base letter; others as they are."""
-    lower = char.lower()
-    if lower not in _SPELL:
-        base = unicodedata.normalize("NFKD", char)[:1]
-        if base == char or base.lower() not in _SPELL:
-            return char
-        char, lower = base, base.lower()
-    spelled = _SPELL[lower]
-    return spelled.capitalize() if char != lower else spelled
+def ascii_name(filename: str, fmt: str, book_id: str) -> str:
+    """The attachment's plain name: spelt as the book's downloads are (services.names), less the
+    punctuation some mail services refuse in a file name."""
+    spelt = translit.ascii_name(real_name(filename, fmt), book_id)
+    stem = spelt[: -len(fmt) - 1] if spelt.endswith("." + fmt) else spelt
+    safe = " ".join(_UNSAFE.sub(" ", stem).split()).strip(" .-")[:MAX_NAME].rstrip(" .-")
+    return f"{safe or book_id}.{fmt}"
 
 
 def disposition(ascii: str, real: str) -> str:
@@ -89,26 +67,26 @@ def disposition(ascii: str, real: str) -> str:
     return head + "".join(f";\r\n {part}" for part in parts)
 
 
-def _subject(text: str) -> str | Header:
+def _subject(text: str) -> str:
     # Plain when it can be: ASCII, short enough not to be folded, and nothing a reader would
     # take for an encoded word; otherwise RFC 2047 encoded words, which round-trip exactly.
     if text.isascii() and len(text) <= 60 and "=?" not in text:
         return text
-    return Header(text, "utf-8")
+    return Header(text, "utf-8", header_name="Subject").encode(linesep="\r\n", maxlinelen=_FOLD)
 
 
 def book_message(*, sender: str, to: str, title: str, filename: str, fmt: str, media_type: str,
-                 data: bytes) -> bytes:  # fmt: skip
+                 data: bytes, book_id: str) -> bytes:  # fmt: skip
     """The message for one book file, as the bytes SMTP sends."""
     message = MIMEMultipart()
     message["From"] = sender
     message["To"] = to
-    message["Subject"] = _subject(one_line(title) or "Book")  # type: ignore[assignment]
+    message["Subject"] = _subject(one_line(title) or "Book")
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1])
     message.attach(MIMEText("Sent by bookshelf.\r\n", "plain", "utf-8"))
     maintype, _, subtype = media_type.partition("/")
-    ascii = ascii_name(filename, fmt)
+    ascii = ascii_name(filename, fmt, book_id)
     part = MIMEApplication(data, subtype if maintype == "application" else "octet-stream", name=ascii)
     part["Content-Disposition"] = disposition(ascii, real_name(filename, fmt))
     message.attach(part)

@@ -44,6 +44,7 @@ class Delivery:
     filename: str
     fmt: str
     size: int
+    book_id: str
 
 
 class SendService:
@@ -104,7 +105,7 @@ class SendService:
             )
         path = files.file_path(self.settings, chosen)
         return Delivery(server, device.email, book.title or chosen.filename, path, chosen.filename, chosen.format,
-                        chosen.size)  # fmt: skip
+                        chosen.size, book.id)  # fmt: skip
 
     async def _ready_server(self) -> SmtpServer:
         server = await self.server.server()
@@ -137,6 +138,7 @@ def deliver(delivery: Delivery, timeout: float, ca_file: str = "") -> None:
     raw = message.book_message(
         sender=delivery.server.sender, to=delivery.to, title=delivery.title, filename=delivery.filename,
         fmt=delivery.fmt, media_type=MEDIA_TYPES.get(delivery.fmt, "application/octet-stream"), data=data,
+        book_id=delivery.book_id,
     )  # fmt: skip
     transport.send(delivery.server, delivery.to, raw, timeout, ca_file)
     log.info("sent a %s file of %d bytes by mail", delivery.fmt, len(data))
