@@ -263,8 +263,9 @@ def _documents_sql(count: int) -> str:
 
 
 # Links are an account's own: one reader's manual match says nothing about another's document.
+# CROSS JOIN: the book's files by book id first, never a scan of every hash of a kind.
 _BOOK_DOCUMENTS_SQL = (
-    "SELECT h.value FROM file_hashes h JOIN files f ON f.id = h.file_id "
+    "SELECT h.value FROM files f CROSS JOIN file_hashes h ON h.file_id = f.id "
     "WHERE f.book_id = ? AND h.kind IN ('koreader', 'filename') "
     "UNION SELECT document FROM document_links WHERE user_id = ? AND book_id = ?"
 )

@@ -65,14 +65,18 @@ def latest(conn: sqlite3.Connection, user_id: str, document: str) -> Progress | 
 
 
 # The book a document id belongs to (any hash any of its files ever had, or the account's
-# link), then every document id of that book: what "latest" is taken over.
+# link), then every document id of that book: what "latest" is taken over. CROSS JOIN
+# fixes the join order (the book's files by book id, then their hashes by file id):
+# left to the planner, it scans every hash of the library's kind for each request.
 _BOOK_LATEST_SQL = (
     "WITH book AS (SELECT f.book_id FROM file_hashes h JOIN files f ON f.id = h.file_id "
     "WHERE h.value = :doc AND h.kind IN ('koreader', 'filename') "
     "UNION SELECT book_id FROM document_links WHERE user_id = :user AND document = :doc), "
-    "docs AS (SELECT :doc AS document UNION SELECT h.value FROM files f JOIN file_hashes h ON h.file_id = f.id "
-    "WHERE f.book_id IN (SELECT book_id FROM book) AND h.kind IN ('koreader', 'filename') "
-    "UNION SELECT document FROM document_links WHERE user_id = :user AND book_id IN (SELECT book_id FROM book)) "
+    "docs AS (SELECT :doc AS document "
+    "UNION ALL SELECT h.value FROM book CROSS JOIN files f ON f.book_id = book.book_id "
+    "CROSS JOIN file_hashes h ON h.file_id = f.id WHERE h.kind IN ('koreader', 'filename') "
+    "UNION ALL SELECT l.document FROM book CROSS JOIN document_links l "
+    "ON l.user_id = :user AND l.book_id = book.book_id) "
     "SELECT * FROM progress WHERE user_id = :user AND document IN (SELECT document FROM docs) "
     "ORDER BY seq DESC LIMIT 1"
 )

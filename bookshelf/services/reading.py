@@ -159,7 +159,7 @@ class ReadingService:
     async def latest(self, user_id: str, document: str) -> Progress | None:
         """The account's last committed position for ``document``, taken over every document id of
         its book when it belongs to one (each file version, any device); ``document`` is the id asked for."""
-        found = await self.db.run_read(lambda conn: progress_rows.latest_for_book_of(conn, user_id, document))
+        found = await self.db.read_inline(lambda conn: progress_rows.latest_for_book_of(conn, user_id, document))
         if found is not None:
             found.document = document
         return found

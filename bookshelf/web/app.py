@@ -21,7 +21,7 @@ from bookshelf.runtime import Runtime
 from bookshelf.settings import Settings
 from bookshelf.web import endpoints as endpoint_table
 from bookshelf.web.http import error_body, error_response, ok
-from bookshelf.web.kosync import KosyncPaths
+from bookshelf.web.kosync_asgi import KosyncFrontDoor
 from bookshelf.web.middleware import AccessLog, ApiAuth, ProxyHeaders
 from bookshelf.web.openapi import build_spec
 from bookshelf.web.routing import routes_for
@@ -53,11 +53,12 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     app = Starlette(
         routes=routes,
         middleware=[
+            # Outermost: KOReader's requests skip every layer below (see web.kosync_asgi).
+            Middleware(KosyncFrontDoor),
             Middleware(ProxyHeaders, trusted=settings.trusted_proxies),
             Middleware(AccessLog),
             Middleware(ApiAuth),
             Middleware(UiHeaders),
-            Middleware(KosyncPaths),
         ],
         exception_handlers={
             BookshelfError: _bookshelf_error,

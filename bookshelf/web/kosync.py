@@ -14,7 +14,6 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bookshelf.errors import BookshelfError
 from bookshelf.models import Progress
@@ -55,23 +54,6 @@ def error_response(exc: BookshelfError) -> Response:
     else:
         status, code, message = 502, 2000, "Unknown server error."
     return JSON({"code": code, "message": message}, status_code=status, headers=exc.headers)
-
-
-class KosyncPaths:
-    """Collapse '//' and drop a trailing '/' under /kosync, as KOReader's own URL building does.
-
-    Routing then never sees a path it would answer with a redirect, which
-    KOReader does not follow.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if scope["type"] == "http" and path.startswith("/kosync") and (path.endswith("/") or "//" in path):
-            scope = {**scope, "path": "/" + "/".join(part for part in path.split("/") if part)}
-        await self.app(scope, receive, send)
 
 
 # -- request parsing -------------------------------------------------------------------

@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import hashlib
 import json
+import os
 import random
 import sqlite3
 import statistics
@@ -96,6 +97,16 @@ async def load(
         "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
         "max": latencies[-1] * 1000,
     }
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of process ``pid`` so far, every thread included (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def seed_history(db_path: Path, books: int = 500, years: int = 3) -> int:
@@ -203,12 +214,17 @@ def main(argv: list[str] | None = None) -> None:
                     f"kosync ({args.requests} requests per run, {len(users)} account(s), bcrypt credentials, "
                     f"python {sys.version.split()[0]})"
                 )
+                # Server CPU per request hardly changes with what else the machine runs; req/s and
+                # p99 do, so the load average before and after tells a noisy run from a slow one.
                 for kind in ("PUT", "GET"):
                     for clients in (50, 10):
+                        load_before, cpu_before = load_average(), cpu_seconds(server.process.pid)
                         r = asyncio.run(load(host, int(port), clients, args.requests, kind, users))
+                        cpu_ms = (cpu_seconds(server.process.pid) - cpu_before) * 1000 / r["requests"]
                         print(
                             f"  {kind:3} {clients:2} clients: {r['rps']:7.0f} req/s  p50 {r['p50']:5.1f} ms  "
-                            f"p99 {r['p99']:5.1f} ms  max {r['max']:6.1f} ms  errors {r['errors']}"
+                            f"p99 {r['p99']:5.1f} ms  max {r['max']:6.1f} ms  errors {r['errors']}  "
+                            f"server {cpu_ms:.3f} ms CPU/req  load {load_before} -> {load_average()}"
                         )
         rows = seed_history(data / "bookshelf.db")
         with running_server(data) as server, httpx.Client(base_url=server.base_url, timeout=30) as http:
