@@ -1,7 +1,8 @@
 """`bookshelf import PATH...`: the ingest pipeline from the command line, run in this process.
 
 Works whether or not the server is running: it opens its own runtime and parses each book
-here instead of through the server's queue, so books arrive in review when it returns.
+here instead of through the server's queue, so books arrive in review when it returns; their
+metadata lookups stay queued for the server, which asks the providers at their own pace.
 Files are copied unless --move; a user's file is never removed otherwise.
 """
 
@@ -90,6 +91,9 @@ async def run_import(settings: Any, files: list[Path], move: bool = False, progr
     summary = Summary()
     rt = await Runtime.open(settings, background=False)
     rt.jobs.inline = True
+    # Parse here; the lookups stay queued for the server, which asks the providers at their own
+    # pace (a running server takes them within a minute, a stopped one when it starts).
+    rt.jobs.deferred.add("lookup_metadata")
     try:
         for index, path in enumerate(files, 1):
             shown = from_filesystem(str(path))  # a name whose bytes are not UTF-8 is shown, not a crash

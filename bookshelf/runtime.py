@@ -12,6 +12,7 @@ from typing import Any
 
 from bookshelf.db import Database
 from bookshelf.db.migrate import migrate
+from bookshelf.parse_process import ParseProcess
 from bookshelf.services.accounts import AccountService
 from bookshelf.services.book_files import BookFileService
 from bookshelf.services.bulk import BulkService
@@ -97,6 +98,7 @@ class Runtime:
         self.library: LibraryService
         self.reader: ReaderService
         self.queue: TaskQueue
+        self.parser: ParseProcess
         self.jobs: JobService
         self.ingest: IngestService
         self.inbox: InboxService
@@ -112,6 +114,7 @@ class Runtime:
         self.mail_server: MailServerSettings
         self.devices: DeviceService
         self.sender: SendService
+        self.lookups: Any = None  # services.lookups.LookupScheduler while the consumer runs
         self.importer: Any  # services.importing.ImportService (imported lazily: it pulls in the importers)
 
     @classmethod
@@ -185,6 +188,7 @@ class Runtime:
 
         settings = self.settings
         self.queue = TaskQueue(settings)
+        self.parser = ParseProcess(settings, enabled=False)  # in this thread unless the consumer runs
         self._stack.callback(self.queue.close)
         self.jobs = JobService(self.db, self.queue)
         self.jobs.attach(asyncio.get_running_loop())
@@ -193,16 +197,22 @@ class Runtime:
         self.sender = SendService(self.db, settings, self.preferences, self.mail_server, self.devices, self.jobs)
         for spec in [*task_specs(self), *import_task_specs(self)]:
             self.queue.register(spec)
-        self.ingest = IngestService(self.db, settings, self.jobs)
+        self.ingest = IngestService(self.db, settings, self.jobs,
+                                    lambda: bool(self.preferences.get("metadataSources")))  # fmt: skip
         self.inbox = InboxService(self.db, settings, self.search, self.jobs)
         self.removal = RemovalService(self.db, settings, self.jobs)
         self._open_library(settings)
         self.importer = ImportService(self)
         await self.trash.recover()  # before organizing: a half-restored book's files come back first
         if background and settings.start_consumer:
+            self._open_lookups()
             await self.jobs.recover()
             self.jobs.start_recording()
             self._stack.push_async_callback(self.jobs.stop_recording)
+            self._stack.push_async_callback(self.lookups.stop)  # before the recorder writes its last
+            self.parser.enabled = settings.parse_process
+            self._stack.push_async_callback(asyncio.to_thread, self.parser.stop)  # after the queue's workers
+            self.every(5, lambda: asyncio.to_thread(self.parser.stop_if_idle), "parse worker idle stop")
             self.queue.start(settings.workers)
             self._stack.push_async_callback(asyncio.to_thread, self.queue.stop)
             self.register_component("queue", self.queue)
@@ -214,6 +224,16 @@ class Runtime:
             await watcher.start()
             self._stack.push_async_callback(watcher.stop)
             self.register_component("watcher", watcher)
+
+    def _open_lookups(self) -> None:
+        """Lookups run on the loop, per provider, apart from the queue's threads (see services.lookups)."""
+        from bookshelf.services.lookups import Breaker, LookupScheduler
+
+        backoff = self.settings.provider_backoff
+        self.lookups = LookupScheduler(self.metadata, self.review, self.preferences, self.jobs,
+                                       breaker=lambda: Breaker(base=backoff))  # fmt: skip
+        self.jobs.owners["lookup_metadata"] = self.lookups
+        self.every(30, self.lookups.adopt, "lookups left by bookshelf import")
 
     def _open_library(self, settings: Settings) -> None:
         clients = ProviderClients(settings, settings.provider_timeout)

@@ -45,6 +45,13 @@ OPTIONS: tuple[Option, ...] = (
     Option("log_level", "info", "Log level: debug, info, warning, error."),
     Option("log_format", "text", "Log line format: text or json."),
     Option("workers", 2, "Queue worker threads.", int),
+    Option(
+        "parse_process",
+        True,
+        "Read books in a low-priority worker process the server starts and stops itself (false: in its threads).",
+        bool,
+        flag=False,
+    ),
     Option("watch_poll", False, "Poll the inbox folder instead of waiting for change events (network shares).", bool),
     Option(
         "watch_settle_seconds",
@@ -127,6 +134,7 @@ class Settings:
     log_level: str = "info"
     log_format: str = "text"
     workers: int = 2
+    parse_process: bool = True
     watch_poll: bool = False
     watch_settle_seconds: float = 2.0
     trusted_proxies: tuple[str, ...] = ()
@@ -155,6 +163,7 @@ class Settings:
     provider_timeout: float = 15.0  # seconds per metadata provider request (tests shorten it)
     smtp_timeout: float = 60.0  # seconds the mail server may take to answer each step (tests shorten it)
     send_retries: int = 3  # times a transiently failed send is tried again (tests shorten it)
+    provider_backoff: float = 30.0  # first wait before asking a provider that could not be reached again
 
     # Folders derived from data_dir.
     @property

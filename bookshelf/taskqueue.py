@@ -21,6 +21,7 @@ from huey import SqliteHuey
 from huey import signals as S
 from huey.consumer import Consumer, Worker
 
+from bookshelf.db.priority import mark_background
 from bookshelf.errors import BookshelfError, UpstreamError
 from bookshelf.settings import Settings
 
@@ -44,8 +45,14 @@ class TaskSpec:
 
 
 def on_loop(loop: asyncio.AbstractEventLoop, coro: Awaitable[T]) -> T:
-    """Run ``coro`` on the server's loop from a worker thread and wait for its result."""
-    return asyncio.run_coroutine_threadsafe(coro, loop).result()  # type: ignore[arg-type]
+    """Run ``coro`` on the server's loop from a worker thread and wait for its result; its writes
+    wait behind those of requests (db.priority)."""
+    return asyncio.run_coroutine_threadsafe(_background(coro), loop).result()
+
+
+async def _background(coro: Awaitable[T]) -> T:
+    mark_background()
+    return await coro
 
 
 def is_transient(exc: BaseException) -> bool:

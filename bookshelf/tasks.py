@@ -13,16 +13,13 @@ if TYPE_CHECKING:
 
 def task_specs(rt: Runtime) -> list[TaskSpec]:
     def parse_book(book_id: str) -> None:
-        from bookshelf.formats import read_book
-        from bookshelf.services.ingest import store_cover
-
         assert rt.loop is not None
         source = on_loop(rt.loop, rt.ingest.parse_source(book_id))
         if source is None:
             return  # deleted or already parsed
         path, _ = source
-        parsed = read_book(path)  # FormatError: the job fails at once with the reader's sentence
-        cover = store_cover(rt.settings, parsed.cover) if parsed.cover else None
+        # In the parse worker process; FormatError: the job fails at once with the reader's sentence.
+        parsed, cover = rt.parser.parse(path)
         on_loop(rt.loop, rt.ingest.save_parsed(book_id, parsed, cover))
 
     def lookup_metadata(book_id: str, bypass_cache: bool = False) -> None:

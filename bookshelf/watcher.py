@@ -14,6 +14,7 @@ import stat
 import time
 from pathlib import Path
 
+from bookshelf.db.priority import mark_background
 from bookshelf.services.ingest import IngestService, Unsupported
 from bookshelf.settings import Settings
 
@@ -126,6 +127,7 @@ class InboxWatcher:
     # -- taking settled files --------------------------------------------------
 
     async def _settle(self) -> None:
+        mark_background()  # taking dropped files waits behind requests' writes
         settle = self.settings.watch_settle_seconds
         tick = min(max(settle / 4, 0.05), 0.5)  # re-stat pending files this often, events or not
         rescan_at = time.monotonic() + FIRST_RESCAN_SECONDS

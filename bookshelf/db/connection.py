@@ -13,6 +13,7 @@ import aiosqlite
 
 from bookshelf import folding
 from bookshelf.db import inline
+from bookshelf.db.priority import PriorityLock
 
 BUSY_TIMEOUT_MS = 10_000
 # The event loop's own reader may wait this long for a lock before its read moves to the pool.
@@ -53,7 +54,7 @@ class Database:
         self._writer: aiosqlite.Connection | None = None
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._all_readers: list[aiosqlite.Connection] = []
-        self._write_lock = asyncio.Lock()
+        self._write_lock = PriorityLock()  # requests before background work
         self._inline: sqlite3.Connection | None = None
 
     async def open(self) -> None:

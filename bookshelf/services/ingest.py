@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,10 +80,12 @@ def _examine(path: Path, fmt: str | None, trust_extension: bool) -> tuple[str, s
 
 
 class IngestService:
-    def __init__(self, db: Database, settings: Settings, jobs: JobService) -> None:
+    def __init__(self, db: Database, settings: Settings, jobs: JobService,
+                 lookups_on: Callable[[], bool] = lambda: True) -> None:  # fmt: skip
         self.db = db
         self.settings = settings
         self.jobs = jobs
+        self.lookups_on = lookups_on  # whether any metadata source is chosen (metadataSources)
         self._placing: set[str] = set()  # books whose file this process is moving in right now
         jobs.on_failed["parse"] = self._job_failed
         jobs.on_failed["metadata"] = self._job_failed
@@ -179,7 +182,8 @@ class IngestService:
         return file_path(self.settings, first), first.filename
 
     async def save_parsed(self, book_id: str, parsed: object, cover_sha256: str | None) -> None:
-        """Fill the book from its file, replace the ``file`` candidate, and queue the lookup."""
+        """Fill the book from its file, replace the ``file`` candidate, put the book in review and
+        queue its lookup."""
         from bookshelf.formats import ParsedBook
 
         assert isinstance(parsed, ParsedBook)
@@ -193,7 +197,9 @@ class IngestService:
             book.possible_duplicate_of = await duplicates.similar_book(
                 conn, book.id, isbns, book_rows.sort_title(book.title), book.author_sort
             )
-            book.stage = "fetching_metadata"
+            # Reviewable now, from the file's own metadata: lookups run apart and land as
+            # candidates whenever each provider answers, never holding back the next parse.
+            book.status, book.stage = "review", None
             await book_rows.save(conn, book)
             if book.files and parsed.page_count:
                 await conn.execute(
@@ -201,9 +207,13 @@ class IngestService:
                 )
             await candidate_rows.delete_source(conn, book_id, "file")
             await candidate_rows.insert(conn, file_candidate(book, now))
-            job, new = await self.jobs.prepare(conn, "lookup_metadata", book_id)
-        if new:
+            job, new = None, False
+            if self.lookups_on():
+                job, new = await self.jobs.prepare(conn, "lookup_metadata", book_id)
+        if job is not None and new:
             await self.jobs.submit(job)
+        elif job is not None:
+            self.jobs.hurry(job)  # parsed again (a rescan) while its lookups wait: ask them now
 
     async def _job_failed(self, conn: aiosqlite.Connection, job: Job) -> None:
         """An ingest step gave up: the book shows as failed with the job's reason."""

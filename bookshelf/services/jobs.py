@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 import aiosqlite
 from huey import signals as S
@@ -19,6 +19,7 @@ from bookshelf import clock
 from bookshelf.db import Database
 from bookshelf.db import jobs as rows
 from bookshelf.db.jobs import Job
+from bookshelf.db.priority import mark_background
 from bookshelf.errors import Conflict, NotFound
 from bookshelf.taskqueue import TaskQueue, error_text, is_transient
 
@@ -27,6 +28,16 @@ log = logging.getLogger("bookshelf.jobs")
 QUEUES = ("parse", "metadata", "organize", "hardcover", "maintenance", "send")
 
 Hook = Callable[[aiosqlite.Connection, Job], Awaitable[None]]
+
+
+class JobOwner(Protocol):
+    """Runs the jobs of some task outside the queue (the lookup scheduler) and reports back."""
+
+    async def submit(self, job: Job) -> None: ...
+
+    def forget(self, job_ids: list[str]) -> None: ...
+
+    def hurry(self, job_id: str, bypass_cache: bool) -> None: ...
 
 
 class JobService:
@@ -48,6 +59,11 @@ class JobService:
         # Tasks that run outside Huey (the Hardcover sync owns its own run loop): a retry hands
         # the job back to its owner instead of to the queue.
         self.runners: dict[str, Callable[[Job], Awaitable[None]]] = {}
+        # Tasks whose jobs an owner runs on the loop instead of the queue's threads (lookups wait
+        # on the network and on rate limits, and must never hold a thread a parse needs).
+        self.owners: dict[str, JobOwner] = {}
+        # Tasks left waiting in the table for the server to run (the CLI parses; the server looks up).
+        self.deferred: set[str] = set()
         queue.on_signal(self._signal)
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -69,7 +85,13 @@ class JobService:
         return job, True
 
     async def submit(self, job: Job) -> None:
-        """Hand a committed job to the queue (or to the inline list)."""
+        """Hand a committed job to its owner, the queue, or the inline list."""
+        if job.task in self.deferred:
+            return
+        owner = self.owners.get(job.task)
+        if owner is not None and not self.inline:
+            await owner.submit(job)
+            return
         if self.inline:
             self._pending.append(job)
             return
@@ -80,7 +102,15 @@ class JobService:
             job, new = await self.prepare(conn, task, book_id, **args)
         if new:
             await self.submit(job)
+        else:
+            self.hurry(job, bool(args.get("bypass_cache")))
         return job
+
+    def hurry(self, job: Job, bypass_cache: bool = False) -> None:
+        """The reader asked again for a job that is still open: its owner asks now, not after a back-off."""
+        owner = self.owners.get(job.task)
+        if owner is not None and not self.inline:
+            owner.hurry(job.id, bypass_cache)
 
     @staticmethod
     def _kwargs(job: Job) -> dict[str, Any]:
@@ -129,8 +159,19 @@ class JobService:
         return await rows.delete_for_book(conn, book_id)
 
     def revoke(self, job_ids: list[str]) -> None:
+        for owner in self.owners.values():
+            owner.forget(job_ids)
         for job_id in job_ids:
             self.queue.revoke(job_id)
+
+    def report(self, signal: str, job_id: str, exc: BaseException | None = None, will_retry: bool = False) -> None:
+        """An owner's job started, completed, failed for good (or failed and ``will_retry``: it shows
+        as delayed with the reason): recorded like a queue signal, batched with the others."""
+        self._push((signal, job_id, 1 if will_retry else 0, exc))
+
+    async def unfinished(self, task: str) -> list[Job]:
+        async with self.db.read() as conn:
+            return [job for job in await rows.unfinished(conn) if job.task == task]
 
     async def recover(self) -> int:
         """Queue again the jobs that were waiting or running when the process last stopped."""
@@ -198,6 +239,7 @@ class JobService:
         self._wake.set()
 
     async def _record_loop(self) -> None:
+        mark_background()
         while not self._stopping:
             await self._wake.wait()
             self._wake.clear()

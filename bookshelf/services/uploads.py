@@ -114,7 +114,7 @@ class UploadReader:
         raw_name = header.filename(params)
         if params.get("name") != FIELD.encode() or raw_name is None:
             return  # other fields are ignored
-        name = safe_name(raw_name, fallback="upload")
+        name = safe_name(raw_name)  # the one rule, its fallback too: a nameless upload is "book"
         received = Received(filename=name)
         folder = self.tmp_dir / uuid.uuid4().hex
         folder.mkdir(parents=True)

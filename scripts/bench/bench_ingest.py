@@ -1,10 +1,16 @@
 """Ingest benchmark against `bookshelf serve` as a subprocess: drop -> review rate for 1,000 EPUBs,
 single-drop latency, and GET /api/inbox latency while the 1,000 are ingested.
 
-Metadata lookup is off (metadataSources []). Files are written to a staging folder on the same
-filesystem and renamed into the inbox, as a finished download or `mv` would appear.
+Files are written to a staging folder on the same filesystem and renamed into the inbox, as a
+finished download or `mv` would appear. ``--lookups`` picks the metadata providers:
 
-    python scripts/bench/bench_ingest.py [--books 1000] [--settle SECONDS] [--keep DIR]
+- ``off`` (the default here): metadataSources [], as every earlier figure was measured;
+- ``unreachable``: the default settings, every provider URL on a closed loopback port, as on a
+  machine without internet (only Open Library needs no credential, so only it is asked);
+- ``fakes``: the default settings with credentials, all three providers as the local fakes of
+  tests/fakes with 300 ms latency; also reports how long the lookups took, per provider.
+
+    python scripts/bench/bench_ingest.py [--books 1000] [--lookups off|unreachable|fakes] [--settle S] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -16,7 +22,9 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -25,6 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.builders import make_epub, make_png  # noqa: E402
 from tests.serve import running_server  # noqa: E402
+
+LATENCY_S = 0.3
 
 TARGET_RATE = 40.0
 TARGET_LATENCY_S = 2.0
@@ -96,7 +106,44 @@ def poll_inbox(client: Client, stop: threading.Event, samples: list[float]) -> N
         stop.wait(0.02)
 
 
-def run(books: int, settle: float | None, work: Path) -> dict[str, float]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its waited-for children, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def load() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def provider_env(lookups: str, stack: ExitStack) -> dict[str, str]:
+    """Provider URLs (and credentials) for the server: a closed port, or the fakes with latency."""
+    if lookups == "unreachable":
+        dead = "http://127.0.0.1:9"
+        return {"BOOKSHELF_OPENLIBRARY_URL": dead, "BOOKSHELF_OPENLIBRARY_COVERS_URL": dead,
+                "BOOKSHELF_GOOGLE_BOOKS_URL": dead + "/books/v1",
+                "BOOKSHELF_HARDCOVER_URL": dead + "/v1/graphql"}  # fmt: skip
+    if lookups != "fakes":
+        return {}
+    from tests.fakes.google_books import FakeGoogleBooks
+    from tests.fakes.hardcover import GOOD_TOKEN, FakeHardcover, schema
+    from tests.fakes.openlibrary import FakeOpenLibrary
+    from tests.fakes.server import serve_in_thread
+
+    schema()
+    fakes = {"google": FakeGoogleBooks.from_books([], key_mode="required"), "hardcover": FakeHardcover([]),
+             "openlibrary": FakeOpenLibrary.from_books([])}  # fmt: skip
+    urls = {}
+    for name, fake in fakes.items():
+        fake.delay = LATENCY_S
+        urls[name] = stack.enter_context(serve_in_thread(fake.app))
+    return {"BOOKSHELF_OPENLIBRARY_URL": urls["openlibrary"], "BOOKSHELF_OPENLIBRARY_COVERS_URL": urls["openlibrary"],
+            "BOOKSHELF_GOOGLE_BOOKS_URL": urls["google"] + "/books/v1",
+            "BOOKSHELF_HARDCOVER_URL": urls["hardcover"] + "/v1/graphql",
+            "BOOKSHELF_HARDCOVER_TOKEN": GOOD_TOKEN, "BOOKSHELF_GOOGLE_BOOKS_API_KEY": "good-key"}  # fmt: skip
+
+
+def run(books: int, settle: float | None, work: Path, lookups: str = "off") -> dict[str, Any]:
     print(f"generating {books} + 20 EPUBs in {work} ...", flush=True)
     bulk = make_books(work / "staging-bulk", books, "bulk")
     singles = make_books(work / "staging-single", 20, "single")
@@ -104,35 +151,55 @@ def run(books: int, settle: float | None, work: Path) -> dict[str, float]:
     env = {"BOOKSHELF_LOG_LEVEL": "warning"}
     if settle is not None:
         env["BOOKSHELF_WATCH_SETTLE_SECONDS"] = str(settle)
-    with running_server(data, env=env) as server:
-        key = httpx.post(server.base_url + "/api/auth/setup", json={"label": "bench"}).json()["key"]
-        client = Client(server.base_url, key)
+    with ExitStack() as stack:
+        env.update(provider_env(lookups, stack))
+        server = stack.enter_context(running_server(data, env=env))
+        result = measure(server, data, books, bulk, singles, lookups)
+    result["settle_s"] = settle if settle is not None else 2.0
+    return result
+
+
+def measure(server: Any, data: Path, books: int, bulk: list[Path], singles: list[Path], lookups: str) -> dict[str, Any]:
+    key = httpx.post(server.base_url + "/api/auth/setup", json={"label": "bench"}).json()["key"]
+    client = Client(server.base_url, key)
+    if lookups == "off":
         client.http.patch("/api/settings", json={"metadataSources": []}).raise_for_status()
-        inbox = data / "inbox"
+    inbox = data / "inbox"
 
-        time.sleep(2.5)  # let the "moved" files' last write lie further back than the default settle time
-        moved = single_drops(client, singles[:10], inbox, 0, fresh=False)
-        fresh = single_drops(client, singles[10:], inbox, 10, fresh=True)
+    time.sleep(2.5)  # let the "moved" files' last write lie further back than the default settle time
+    moved = single_drops(client, singles[:10], inbox, 0, fresh=False)
+    fresh = single_drops(client, singles[10:], inbox, 10, fresh=True)
 
-        samples: list[float] = []
-        stop = threading.Event()
-        poller = threading.Thread(target=poll_inbox, args=(client, stop, samples))
-        poller.start()
-        start = time.monotonic()
-        for path in bulk:
-            os.rename(path, inbox / path.name)
-        dropped = time.monotonic() - start
-        while client.inbox_count() < len(singles) + books:  # every file taken into the inbox
-            time.sleep(0.1)
-        taken = time.monotonic() - start
-        end = wait_review(client, len(singles) + books, timeout=max(120.0, books), interval=0.1)
-        stop.set()
-        poller.join()
-        elapsed = end - start
-        failed = httpx.get(server.base_url + "/api/jobs/failed", headers={"X-API-Key": key}).json()["total"]
+    samples: list[float] = []
+    stop = threading.Event()
+    poller = threading.Thread(target=poll_inbox, args=(client, stop, samples))
+    load_before = load()
+    cpu_before = cpu_seconds(server.process.pid)
+    poller.start()
+    start = time.monotonic()
+    for path in bulk:
+        os.rename(path, inbox / path.name)
+    dropped = time.monotonic() - start
+    while client.inbox_count() < len(singles) + books:  # every file taken into the inbox
+        time.sleep(0.1)
+    taken = time.monotonic() - start
+    end = wait_review(client, len(singles) + books, timeout=max(120.0, books), interval=0.1)
+    stop.set()
+    poller.join()
+    elapsed = end - start
+    cpu = cpu_seconds(server.process.pid) - cpu_before
+    waits = client.http.get("/api/inbox/processing", params={"include": "lookups"}).json()
+    lookups_done = lookup_progress(client) if lookups == "fakes" else {}
+    failed = httpx.get(server.base_url + "/api/jobs/failed", headers={"X-API-Key": key}).json()["total"]
     return {
         "books": books,
-        "settle_s": settle if settle is not None else 2.0,
+        "lookups": lookups,
+        "load_before": load_before,
+        "load_after": load(),
+        "cpu_ms_per_book": cpu / books * 1000,
+        "waiting_at_review": {n: p["waiting"] for n, p in waits["providers"].items()},
+        "providers": {n: (p["state"], p["asked"]) for n, p in waits["providers"].items()},
+        **lookups_done,
         "drop_s": dropped,
         "taken_s": taken,
         "elapsed_s": elapsed,
@@ -148,12 +215,36 @@ def run(books: int, settle: float | None, work: Path) -> dict[str, float]:
     }
 
 
-def report(r: dict[str, float]) -> None:
+def lookup_progress(client: Client, window: float = 60.0) -> dict[str, Any]:
+    """Requests each provider started during ``window`` seconds after every book was in review:
+    at 60 a minute each, 1,000 books take about 17 minutes whatever we do, so the rate is the figure."""
+
+    def asked() -> dict[str, int]:
+        waits = client.http.get("/api/inbox/processing", params={"include": "lookups"}).json()
+        return {n: p["asked"] for n, p in waits["providers"].items()}
+
+    before = asked()
+    time.sleep(window)
+    after = asked()
+    return {"lookup_window_s": window, "lookup_rates": {n: (after[n] - before.get(n, 0)) / window for n in after},
+            "lookup_jobs": client.http.get("/api/jobs/status").json()["queues"]["metadata"]}  # fmt: skip
+
+
+def report(r: dict[str, Any]) -> None:
     def mark(ok: bool) -> str:
         return "ok" if ok else "MISSED"
 
-    print(f"ingest: {r['books']} EPUBs drop -> review in {r['elapsed_s']:.1f} s = {r['rate']:.1f} books/s "
-          f"(target >= {TARGET_RATE:.0f}) {mark(r['rate'] >= TARGET_RATE)}")  # fmt: skip
+    print(f"ingest [lookups {r['lookups']}]: {r['books']} EPUBs drop -> review in {r['elapsed_s']:.1f} s = "
+          f"{r['rate']:.1f} books/s (target >= {TARGET_RATE:.0f}) {mark(r['rate'] >= TARGET_RATE)}")  # fmt: skip
+    print(f"ingest: load average before {r['load_before']}, after {r['load_after']}; server CPU "
+          f"{r['cpu_ms_per_book']:.1f} ms per book (shared machine: other work runs beside this)")  # fmt: skip
+    if r["providers"]:
+        print(f"ingest: providers (state, requests so far) when all were in review {r['providers']}; "
+              f"books still waiting per provider {r['waiting_at_review']}")  # fmt: skip
+    if "lookup_rates" in r:
+        rates = ", ".join(f"{n} {v:.2f}/s" for n, v in r["lookup_rates"].items())
+        print(f"ingest: requests per provider in the {r['lookup_window_s']:.0f} s after: {rates} (in parallel, "
+              f"{LATENCY_S * 1000:.0f} ms each; limits 60/min); metadata jobs {r['lookup_jobs']}")  # fmt: skip
     print(f"ingest: all {r['books']} taken from the inbox folder after {r['taken_s']:.1f} s")
     print(f"ingest: single drop (moved in, finished earlier) -> review median {r['moved_median_s'] * 1000:.0f} ms, "
           f"max {r['moved_max_s'] * 1000:.0f} ms (target < {TARGET_LATENCY_S:.0f} s) "
@@ -172,12 +263,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--books", type=int, default=1000)
     parser.add_argument("--settle", type=float, help="BOOKSHELF_WATCH_SETTLE_SECONDS for the server (default 2.0)")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    parser.add_argument("--lookups", choices=("all", "off", "unreachable", "fakes"), default="all",
+                        help="which providers the server asks (all: each scenario in turn)")  # fmt: skip
     args = parser.parse_args(argv)
-    if args.keep:
-        report(run(args.books, args.settle, args.keep))
-        return
-    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as work:
-        report(run(args.books, args.settle, Path(work)))
+    for lookups in ("off", "unreachable", "fakes") if args.lookups == "all" else (args.lookups,):
+        if args.keep:
+            report(run(args.books, args.settle, args.keep / lookups, lookups))
+            continue
+        with tempfile.TemporaryDirectory(prefix="bench-ingest-") as work:
+            report(run(args.books, args.settle, Path(work), lookups))
 
 
 if __name__ == "__main__":

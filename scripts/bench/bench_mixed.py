@@ -1,6 +1,13 @@
 """Mixed load: 50 clients browse, search, read OPDS feeds, download and sync while 500 books ingest.
 
 Run: python scripts/bench/bench_mixed.py [--seconds 60] [--clients 50] [--books 10000] [--drops 500]
+                                         [--mix crowd|household] [--no-baseline]
+
+``--mix household``: 4 clients (one browsing the web UI's API, one OPDS reader app, two KOReaders
+syncing), each pausing 0.1-0.5 s between requests, as a family would. Unless ``--no-baseline``,
+the same clients first run for the same time with no drops, so the cost of ingest shows as a
+ratio. Each row prints the load average before and after and the server's CPU time per request
+(the machine is shared: a high load average means a noisy run, not a slow server).
 
 A generated library (scripts/bench/make_library.py, cached between runs) is copied into a temp
 data folder, `bookshelf serve` starts on it as a subprocess, 500 real EPUBs are dropped into its
@@ -14,6 +21,7 @@ import argparse
 import asyncio
 import hashlib
 import json
+import os
 import random
 import shutil
 import sqlite3
@@ -42,6 +50,26 @@ WORDS = ["love", "night", "river", "garden", "winter", "house", "shadow", "city"
 # (endpoint name, weight): what a household of readers and their devices does.
 MIX = [("library page", 14), ("library search", 12), ("book detail", 8), ("opds root", 4), ("opds all", 8),
        ("opds search", 6), ("download", 6), ("opds download", 4), ("kosync put", 24), ("kosync get", 14)]  # fmt: skip
+
+
+# The household: who does what (clients are assigned in this order) and the pause between requests.
+HOUSEHOLD = [
+    [("library page", 4), ("library search", 3), ("book detail", 3), ("download", 1)],
+    [("opds root", 1), ("opds all", 4), ("opds search", 2), ("opds download", 1)],
+    [("kosync put", 3), ("kosync get", 1)],
+    [("kosync put", 3), ("kosync get", 1)],
+]
+HOUSEHOLD_PAUSE = (0.1, 0.5)
+WARMUP_SECONDS = 5.0
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def load() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def sample_books(data_dir: Path, count: int = 2000) -> list[tuple[str, str, str]]:
@@ -100,10 +128,14 @@ def headers_for(name: str, key: str) -> dict[str, str] | None:
 
 
 async def client_loop(base_url: str, key: str, books: list, seconds: float, seed: int,
-                      latencies: dict[str, list[float]], errors: dict[str, list[str]]) -> None:  # fmt: skip
+                      latencies: dict[str, list[float]], errors: dict[str, list[str]],
+                      mix: list[tuple[str, int]] = MIX, pause: tuple[float, float] | None = None) -> None:  # fmt: skip
     rng = random.Random(seed)
-    names, weights = zip(*MIX, strict=True)
-    deadline = time.monotonic() + seconds
+    names, weights = zip(*mix, strict=True)
+    # The first seconds after start are the server's own warm-up (vocabulary build, cold pages):
+    # the same in both rows, and not what a household sees later, so they are not counted.
+    counted_from = time.monotonic() + WARMUP_SECONDS
+    deadline = counted_from + seconds
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
         n = 0
         while time.monotonic() < deadline:
@@ -118,9 +150,12 @@ async def client_loop(base_url: str, key: str, books: list, seconds: float, seed
                 failed = None if response.status_code == 200 else f"{response.status_code} {url}"
             except httpx.HTTPError as exc:
                 failed = f"{type(exc).__name__} {url}"
-            latencies[name].append(time.perf_counter() - started)
             if failed:
                 errors[name].append(failed)
+            if time.monotonic() >= counted_from:
+                latencies[name].append(time.perf_counter() - started)
+            if pause:
+                await asyncio.sleep(rng.uniform(*pause))
 
 
 def ingested(data_dir: Path) -> dict[str, int]:
@@ -137,7 +172,7 @@ def ingested(data_dir: Path) -> dict[str, int]:
     return counts
 
 
-def run(seconds: float, clients: int, books: int, drops: int) -> dict[str, object]:
+def run(seconds: float, clients: int, books: int, drops: int, household: bool = False) -> dict[str, object]:
     base = cached_library(books)
     with tempfile.TemporaryDirectory(prefix="bookshelf-mixed-") as temp:
         data_dir = Path(temp) / "data"
@@ -153,23 +188,80 @@ def run(seconds: float, clients: int, books: int, drops: int) -> dict[str, objec
                         json={"metadataSources": []}).raise_for_status()  # fmt: skip
             latencies: dict[str, list[float]] = defaultdict(list)
             errors: dict[str, list[str]] = defaultdict(list)
-            dropper = threading.Thread(target=lambda: [shutil.copy(f, data_dir / "inbox" / f.name) for f in files])
+
+            def drop_all() -> None:
+                time.sleep(WARMUP_SECONDS)  # the drops start when the counted requests do
+                for f in files:
+                    shutil.copy(f, data_dir / "inbox" / f.name)
+
+            dropper = threading.Thread(target=drop_all)
+            load_before, cpu_before = load(), cpu_seconds(server.process.pid)
             with RssSampler(server.process.pid) as rss:
                 started = time.monotonic()
                 dropper.start()
-                asyncio.run(_all(server.base_url, key, sample, seconds, clients, latencies, errors))
-                elapsed = time.monotonic() - started
+                asyncio.run(_all(server.base_url, key, sample, seconds, clients, latencies, errors, household))
+                elapsed = time.monotonic() - started - WARMUP_SECONDS
                 dropper.join()
                 done = ingested(data_dir)
+                # How long the rest of the drops take to reach review, once the clients stopped.
+                dropped_at = started + WARMUP_SECONDS
+                while drops and done.get("review", 0) < drops and time.monotonic() - dropped_at < max(60, seconds) + 60:
+                    time.sleep(0.5)
+                    done = ingested(data_dir)
+                all_in = time.monotonic() - dropped_at if done.get("review", 0) >= drops else float("nan")
+            cpu = cpu_seconds(server.process.pid) - cpu_before
             log_errors = server.log().count("Traceback")
+    requests = sum(len(v) for v in latencies.values())
     return {"latencies": latencies, "errors": errors, "elapsed": elapsed, "ingested": done, "drops": drops,
-            "rss_mb": rss.peak_kb / 1024, "rss_anon_mb": rss.peak_anon_kb / 1024, "tracebacks": log_errors}  # fmt: skip
+            "rss_mb": rss.peak_kb / 1024, "rss_anon_mb": rss.peak_anon_kb / 1024, "tracebacks": log_errors,
+            "load_before": load_before, "load_after": load(), "cpu_ms_per_request": cpu / max(requests, 1) * 1000,
+            "all_in_review_s": all_in}  # fmt: skip
 
 
 async def _all(base_url: str, key: str, sample: list, seconds: float, clients: int,
-               latencies: dict[str, list[float]], errors: dict[str, list[str]]) -> None:  # fmt: skip
+               latencies: dict[str, list[float]], errors: dict[str, list[str]], household: bool) -> None:  # fmt: skip
+    if household:
+        await asyncio.gather(*(client_loop(base_url, key, sample, seconds, n + 1, latencies, errors, mix,
+                                           HOUSEHOLD_PAUSE) for n, mix in enumerate(HOUSEHOLD)))  # fmt: skip
+        return
     await asyncio.gather(*(client_loop(base_url, key, sample, seconds, n + 1, latencies, errors)
                            for n in range(clients)))  # fmt: skip
+
+
+def show(title: str, result: dict[str, object], mix: list[tuple[str, int]],
+         baseline: dict[str, object] | None = None) -> None:  # fmt: skip
+    latencies, errors = result["latencies"], result["errors"]
+    assert isinstance(latencies, dict) and isinstance(errors, dict)
+    total = sum(len(v) for v in latencies.values())
+    print(f"  {title}: {result['elapsed']:.0f} s, {total} requests ({total / float(result['elapsed']):.0f}/s), "  # type: ignore[arg-type]
+          f"server CPU {result['cpu_ms_per_request']:.2f} ms per request, "
+          f"load average before {result['load_before']}, after {result['load_after']}")  # fmt: skip
+    base_lat = baseline["latencies"] if baseline else {}
+    assert isinstance(base_lat, dict)
+    extra = f" {'x base p99':>10}" if baseline else ""
+    print(f"  {'endpoint':16} {'requests':>8} {'errors':>6} {'p50 ms':>7} {'p99 ms':>7}{extra}")
+    for name in dict(mix):
+        values = latencies.get(name) or [0.0]
+        p99 = percentile(values, 0.99)
+        ratio = ""
+        if baseline:
+            base99 = percentile(base_lat.get(name) or [0.0], 0.99)
+            ratio = f" {p99 / base99:10.1f}" if base99 else f" {'-':>10}"
+        print(f"  {name:16} {len(latencies.get(name, [])):8} {len(errors.get(name, [])):6} "
+              f"{percentile(values, 0.5) * 1000:7.1f} {p99 * 1000:7.1f}{ratio}")  # fmt: skip
+    error_count = sum(len(v) for v in errors.values())
+    for name, found in errors.items():
+        for line in found[:3]:
+            print(f"  error {name}: {line}")
+    print(f"  errors {error_count} (target 0); server tracebacks {result['tracebacks']}")
+    states = result["ingested"]
+    assert isinstance(states, dict)
+    if result["drops"]:
+        print(f"  {result['drops']} dropped books at the end of the clients' run: "
+              + ", ".join(f"{k} {v}" for k, v in sorted(states.items()))
+              + f"; all in review after {result['all_in_review_s']:.1f} s")  # fmt: skip
+    rss, anon = result["rss_mb"], result["rss_anon_mb"]
+    print(f"  server peak RSS {rss:.0f} MB (anon {anon:.0f} MB; target < {RSS_TARGET_MB})")
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
@@ -178,28 +270,24 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--books", type=int, default=10_000)
     parser.add_argument("--drops", type=int, default=500)
+    parser.add_argument("--mix", choices=("both", "crowd", "household"), default="both")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the run without drops")
     args = parser.parse_args([] if argv is None and __name__ != "__main__" else argv)
-    result = run(args.seconds, args.clients, args.books, args.drops)
-    latencies, errors = result["latencies"], result["errors"]
-    assert isinstance(latencies, dict) and isinstance(errors, dict)
-    total = sum(len(v) for v in latencies.values())
-    print(f"  {args.clients} clients, {result['elapsed']:.0f} s, library {args.books} books, {total} requests "
-          f"({total / float(result['elapsed']):.0f}/s)")  # fmt: skip
-    print(f"  {'endpoint':16} {'requests':>8} {'errors':>6} {'p50 ms':>7} {'p99 ms':>7}")
-    for name, _ in MIX:
-        values = latencies.get(name) or [0.0]
-        print(f"  {name:16} {len(latencies.get(name, [])):8} {len(errors.get(name, [])):6} "
-              f"{percentile(values, 0.5) * 1000:7.1f} {percentile(values, 0.99) * 1000:7.1f}")  # fmt: skip
-    error_count = sum(len(v) for v in errors.values())
-    for name, found in errors.items():
-        for line in found[:3]:
-            print(f"  error {name}: {line}")
-    print(f"  errors {error_count} (target 0); server tracebacks {result['tracebacks']}")
-    states = result["ingested"]
-    assert isinstance(states, dict)
-    print(f"  {result['drops']} dropped books at the end: " + ", ".join(f"{k} {v}" for k, v in sorted(states.items())))
-    rss, anon = result["rss_mb"], result["rss_anon_mb"]
-    print(f"  server peak RSS {rss:.0f} MB (anon {anon:.0f} MB; target < {RSS_TARGET_MB})")
+    result: dict[str, object] = {}
+    for mix in ("crowd", "household") if args.mix == "both" else (args.mix,):
+        result = run_mix(args, mix == "household")
+    return result
+
+
+def run_mix(args: argparse.Namespace, household: bool) -> dict[str, object]:
+    mix = [entry for client in HOUSEHOLD for entry in client] if household else MIX
+    who = "4 household clients" if household else f"{args.clients} clients"
+    baseline = None
+    if not args.no_baseline:
+        baseline = run(args.seconds, args.clients, args.books, 0, household)
+        show(f"baseline, {who}, no drops, library {args.books} books", baseline, mix)
+    result = run(args.seconds, args.clients, args.books, args.drops, household)
+    show(f"{who} while {args.drops} books are dropped, library {args.books} books", result, mix, baseline)
     return result
 
 

@@ -81,6 +81,10 @@ def test_import_command(tmp_path: Path) -> None:
         assert count == {"count": 4, "byStatus": {"processing": 0, "review": 3, "failed": 1}}
         failed = httpx.get(server.base_url + "/api/jobs/failed", headers={"X-API-Key": key}).json()
         assert failed["total"] == 1 and "damaged" in failed["jobs"][0]["error"]
+        # The CLI parsed; the lookups it queued are the server's (Open Library is unreachable here).
+        waits = httpx.get(server.base_url + "/api/inbox/processing", params={"include": "lookups"},
+                          headers={"X-API-Key": key}).json()  # fmt: skip
+        assert len(waits["lookups"]) == 3 and all(w["waiting"] == ["openlibrary"] for w in waits["lookups"].values())
     missing = run_cli("import", str(tmp_path / "nowhere"), "--data-dir", str(data))
     assert missing.returncode == 2 and "no such file" in missing.stderr
 

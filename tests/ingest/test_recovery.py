@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bookshelf.db.priority import PriorityLock
 from bookshelf.runtime import Runtime
 from tests.conftest import make_settings
 from tests.ingest.conftest import book_status, wait_for, write_epub
@@ -23,8 +24,13 @@ async def test_queued_work_survives_a_restart(tmp_path: Path) -> None:
     rt = await Runtime.open(quiet.replace(start_consumer=True))
     try:
         await wait_for(lambda: _review(rt, book_id), what="the queued book to finish after restart")
-        rows = await rt.db.fetchall("SELECT state, attempts FROM jobs ORDER BY created_at")
-        assert [tuple(r) for r in rows] == [("completed", 1), ("completed", 1)]
+        await wait_for(lambda: _parse_recorded(rt), what="the parse job recorded as completed")
+        rows = await rt.db.fetchall("SELECT task, state, attempts FROM jobs ORDER BY created_at")
+        assert tuple(rows[0]) == ("parse_book", "completed", 1)
+        # The lookup was queued after the parse; Open Library is not reachable here, so it waits for
+        # the provider to come back instead of completing with nothing.
+        assert [tuple(r)[:2] for r in rows[1:]] == [("lookup_metadata", rows[1]["state"])]
+        assert rows[1]["state"] in ("waiting", "active", "delayed") and rows[1]["attempts"] <= 1
     finally:
         await rt.close()
 
@@ -44,6 +50,7 @@ async def test_a_job_running_when_the_process_died_runs_again(tmp_path: Path) ->
     rt = await Runtime.open(quiet.replace(start_consumer=True))
     try:
         await wait_for(lambda: _review(rt, book_id), what="the interrupted job to run again")
+        await wait_for(lambda: _parse_recorded(rt), what="the parse job recorded as completed")
         row = await rt.db.fetchone("SELECT state, attempts FROM jobs WHERE task = 'parse_book'")
         assert tuple(row) == ("completed", 2)
     finally:
@@ -67,6 +74,11 @@ async def test_a_file_not_yet_moved_is_placed_when_seen_again(tmp_path: Path) ->
         assert list(settings.duplicates_dir.iterdir()) == []
     finally:
         await rt.close()
+
+
+async def _parse_recorded(rt: Runtime) -> bool:
+    row = await rt.db.fetchone("SELECT count(*) FROM jobs WHERE task = 'parse_book' AND state = 'completed'")
+    return row[0] == 1
 
 
 async def _review(rt: Runtime, book_id: str) -> bool:
@@ -97,5 +109,5 @@ async def test_a_rerun_parse_racing_the_finished_lookup_leaves_no_stage(tmp_path
         await rt.close()
 
 
-async def _blocked(lock: object) -> bool:
-    return bool(getattr(lock, "_waiters", None))
+async def _blocked(lock: PriorityLock) -> bool:
+    return lock.waiters() > 0

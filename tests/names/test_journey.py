@@ -12,7 +12,7 @@ from urllib.parse import unquote
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bookshelf.runtime import Runtime
@@ -62,6 +62,8 @@ EXAMPLES = int(os.environ.get("NAMES_EXAMPLES", "200"))
 @settings(max_examples=EXAMPLES, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
 @given(upload=any_name, title=spelt(), author=spelt(), form=st.sampled_from(FORMS))
+@example(upload="", title="Nameless", author="Nobody", form="raw-utf8")  # nothing usable: the rule's fallback
+@example(upload="\x00\x1f", title="Controls", author="Nobody", form="rfc5987")
 async def test_a_name_survives_every_step(shelf: tuple[Runtime, httpx.AsyncClient], upload: str, title: str,
                                           author: str, form: str) -> None:  # fmt: skip
     rt, api = shelf

@@ -65,7 +65,12 @@ async def count(request: Request) -> Response:
 
 
 async def processing(request: Request) -> Response:
-    return ok(await runtime(request).inbox.stages())
+    rt = runtime(request)
+    stages = await rt.inbox.stages()
+    if query_choice(request, "include", ("lookups",), None) != "lookups":
+        return ok(stages)
+    waits = rt.lookups.snapshot() if rt.lookups is not None else {"books": {}, "providers": {}}
+    return ok({"stages": stages, "lookups": waits["books"], "providers": waits["providers"]})
 
 
 async def get_book(request: Request) -> Response:
@@ -108,6 +113,29 @@ UPLOAD_BODY = {
     }
 }
 ID = (path_param("id"),)
+STAGES = {
+    "type": "object",
+    "additionalProperties": {"type": "string", "enum": ["parsing", "fetching_metadata", "organizing"]},
+}
+LOOKUP_WAIT = obj(
+    {
+        "waiting": {"type": "array", "items": {"type": "string"}},
+        "answered": {"type": "array", "items": {"type": "string"}},
+    },
+    ["waiting", "answered"],
+)
+NULLABLE_TEXT = {"type": ["string", "null"]}
+PROVIDER_STATE = obj(
+    {
+        "state": {"type": "string", "enum": ["closed", "open", "half_open"]},
+        "waiting": {"type": "integer"},
+        "inFlight": {"type": "integer"},
+        "asked": {"type": "integer"},
+        "lastError": NULLABLE_TEXT,
+        "retryAt": NULLABLE_TEXT,
+    },
+    ["state", "waiting", "inFlight", "asked", "lastError", "retryAt"],
+)
 
 ENDPOINTS = [
     Endpoint(
@@ -126,9 +154,18 @@ ENDPOINTS = [
     ),
     Endpoint(
         "GET", "/api/inbox/processing", processing, "Inbox processing status", "inbox",
-        description="Map of book id to its current pipeline stage (parsing, fetching_metadata, organizing).",
-        responses={200: {"type": "object", "additionalProperties": {
-            "type": "string", "enum": ["parsing", "fetching_metadata", "organizing"]}}},
+        description="Map of book id to its current pipeline stage (parsing, fetching_metadata, organizing). "
+        "A book is in review as soon as its file is read; its metadata lookups run afterwards, per provider. "
+        "With include=lookups the answer is {stages: <that map>, lookups: {<bookId>: {waiting: [provider], "
+        "answered: [provider]}}, providers: {<name>: {state: closed|open|half_open, waiting, inFlight, asked, "
+        "lastError, retryAt}}}: which books still wait for which provider, and each provider's state (open: "
+        "not reachable or asked us to wait, asked again at retryAt).",
+        params=(query_param("include", {"type": "string", "enum": ["lookups"]},
+                            "Also say which books wait for which metadata provider"),),
+        responses={200: {"oneOf": [STAGES, obj({"stages": STAGES, "lookups": {
+            "type": "object", "additionalProperties": LOOKUP_WAIT}, "providers": {
+            "type": "object", "additionalProperties": PROVIDER_STATE}}, ["stages", "lookups", "providers"])]},
+            400: ref("Error")},
     ),
     Endpoint(
         "GET", "/api/inbox", list_inbox, "List inbox books", "inbox",

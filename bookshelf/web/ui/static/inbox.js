@@ -13,6 +13,26 @@ const selected = new Map(); // id -> the book as last listed (its status decides
 let page = 1;
 let books = [];
 let stages = {};
+let lookups = {};
+let providers = {};
+const lookupNote = document.querySelector("[data-lookup-status]");
+const PROVIDER_NAMES = { hardcover: "Hardcover", google_books: "Google Books", openlibrary: "Open Library" };
+const providerName = (name) => PROVIDER_NAMES[name] || name;
+
+function waitingFor(book) {
+  const waiting = lookups[book.id]?.waiting || [];
+  return waiting.length ? `metadata: waiting for ${waiting.map(providerName).join(", ")}` : null;
+}
+
+// One line per provider that books still wait for: how many, and when one cannot be reached, when it is asked again.
+function drawLookups() {
+  const parts = Object.entries(providers).filter(([, p]) => p.waiting > 0).map(([name, p]) => {
+    const again = p.retryAt ? `, asked again at ${new Date(p.retryAt).toLocaleTimeString()}` : "";
+    const state = p.state === "closed" ? "" : ` (${p.lastError === "rate_limited" ? "rate limited" : "not reachable"}${again})`;
+    return `${providerName(name)}: ${p.waiting} book(s) waiting${state}`;
+  });
+  lookupNote.textContent = parts.length ? `Metadata lookups: ${parts.join("; ")}.` : "";
+}
 
 function label(book) {
   if (book.status === "processing") return (stages[book.id] || "processing").replace("_", " ");
@@ -24,13 +44,15 @@ function draw() {
     el("td", {}, el("input", { type: "checkbox", "aria-label": `Select ${b.title}`, checked: selected.has(b.id),
       onchange: (e) => { e.target.checked ? selected.set(b.id, b) : selected.delete(b.id); drawBulk(); } })),
     el("td", {}, el("a", { href: `/review/${b.id}`, class: "inbox-book" }, b.title || b.files?.[0]?.filename || "Untitled"),
-      el("div", { class: "muted" }, b.author), b.status === "failed" && b.error ? el("div", { class: "error" }, b.error) : null),
+      el("div", { class: "muted" }, b.author), b.status === "failed" && b.error ? el("div", { class: "error" }, b.error) : null,
+      waitingFor(b) ? el("div", { class: "muted", "data-lookup-wait": "" }, waitingFor(b)) : null),
     el("td", {}, el("span", { class: `badge ${b.status}` }, label(b))),
     el("td", {}, date(b.createdAt)),
     el("td", {}, b.status === "failed" ? el("button", { type: "button", class: "small", onclick: () => retry(b) }, "Retry")
       : b.status === "review" ? el("a", { class: "button small", href: `/review/${b.id}` }, "Review") : null),
   )) : [el("tr", {}, el("td", { colspan: "5", class: "empty-state" }, emptyText()))]));
   drawBulk();
+  drawLookups();
 }
 
 function emptyText() {
@@ -182,8 +204,12 @@ form.status.addEventListener("change", () => { page = 1; load(); });
 load();
 // Stages change every second or two while books are processed; the list itself refreshes when one finishes.
 poll(async () => {
-  const next = await api("/api/inbox/processing");
-  const finished = Object.keys(stages).some((id) => !(id in next));
+  const answer = await api("/api/inbox/processing?include=lookups");
+  const next = answer.stages;
+  const finished = Object.keys(stages).some((id) => !(id in next))
+    || Object.keys(lookups).some((id) => !(id in answer.lookups));
   stages = next;
+  lookups = answer.lookups;
+  providers = answer.providers;
   if (finished || books.some((b) => b.status === "processing")) load(); else draw();
 }, 2500);

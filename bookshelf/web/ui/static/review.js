@@ -206,10 +206,21 @@ document.addEventListener("keydown", async (e) => {
 });
 
 // While the book is still being read or looked up, check again every two seconds (for at most two minutes).
+// The providers still to answer for this book: a book is in review from its file's metadata while
+// its lookups are still queued, and their candidates arrive later.
+async function lookupsWaiting() {
+  try {
+    const data = await api("/api/inbox/processing?include=lookups");
+    return (data.lookups && data.lookups[id] && data.lookups[id].waiting) || [];
+  } catch (error) { return []; }
+}
+
 async function waitForReview() {
-  for (let i = 0; i < 60; i += 1) {
+  for (let i = 0; i < 150; i += 1) {
     const state = await load();
-    if (state !== "processing") { document.querySelector("[data-processing]")?.remove(); status(line, ""); return; }
+    const waiting = state === "processing" || state === "error" ? [] : await lookupsWaiting();
+    if (state !== "processing" && !waiting.length) { document.querySelector("[data-processing]")?.remove(); status(line, ""); return; }
+    if (waiting.length) status(line, `Waiting for ${waiting.map((n) => SOURCES[n] || n).join(", ")}…`);
     await new Promise((r) => setTimeout(r, 2000));
   }
 }

@@ -1,0 +1,69 @@
+"""The writer's lock: requests waiting to write go before background work (ingest, jobs, lookups).
+
+Under a bulk drop the one writer is queued behind dozens of ingest transactions; a KOReader
+saving its progress should wait for the transaction in hand, not for the whole queue. Work marks
+itself as background with :func:`mark_background` (the queue's tasks, the watcher, the job
+recorder, the lookup lanes); everything else is foreground.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from collections import deque
+
+_BACKGROUND: contextvars.ContextVar[bool] = contextvars.ContextVar("bookshelf_background", default=False)
+
+
+def mark_background() -> None:
+    """From here on, this asyncio task (and the tasks it creates) writes as background work."""
+    _BACKGROUND.set(True)
+
+
+def is_background() -> bool:
+    return _BACKGROUND.get()
+
+
+class PriorityLock:
+    """A FIFO lock per class, foreground first. Released by handing it straight to the next waiter."""
+
+    def __init__(self) -> None:
+        self._locked = False
+        self._waiting: tuple[deque[asyncio.Future[None]], deque[asyncio.Future[None]]] = (deque(), deque())
+
+    def locked(self) -> bool:
+        return self._locked
+
+    def waiters(self) -> int:
+        return sum(len(queue) for queue in self._waiting)
+
+    async def acquire(self) -> None:
+        if not self._locked and not any(self._waiting):
+            self._locked = True
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        queue = self._waiting[1 if is_background() else 0]
+        queue.append(future)
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                self.release()  # handed the lock just as we were cancelled: pass it on
+            else:
+                queue.remove(future)
+            raise
+
+    def release(self) -> None:
+        for queue in self._waiting:
+            while queue:
+                future = queue.popleft()
+                if not future.done():
+                    future.set_result(None)  # still locked: ownership moves to that waiter
+                    return
+        self._locked = False
+
+    async def __aenter__(self) -> None:
+        await self.acquire()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.release()
