@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from tests.reading.helpers import PASSWORD, USER
+from tests.reading.helpers import PASSWORD, USER, koreader_headers
 
 
 class Library:
@@ -40,23 +40,41 @@ class Library:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             book = self.api.get(f"/api/library/{book_id}")
-            if book.status_code == 200 and book.json()["files"] and not self.busy():
+            ready = book.status_code == 200 and book.json()["status"] == "organized" and book.json()["files"]
+            if ready and not self.busy("parse", "organize"):
                 return book.json()
             time.sleep(0.2)
         raise AssertionError("the book was not organized in time")
 
+    def add_reader(self, username: str) -> tuple[str, dict[str, str]]:
+        """A reader account with an API key and KOReader credentials: (its key, its KOReader headers)."""
+        created = self.api.post("/api/users", json={"username": username, "password": f"{username} password 1",
+                                                    "role": "reader", "canUpload": False})  # fmt: skip
+        assert created.status_code == 201, created.text
+        key = self.api.post(f"/api/users/{created.json()['id']}/keys", json={"label": username})
+        assert key.status_code == 201, key.text
+        secret = key.json()["key"]
+        kosync = {"username": f"{username}-kobo", "password": f"{username} kosync"}
+        with httpx.Client(base_url=self.base, headers={"Authorization": f"Bearer {secret}"}) as client:
+            r = client.put("/api/credentials/kosync", json=kosync)
+            assert r.status_code == 200, r.text
+        return secret, koreader_headers(kosync["username"], kosync["password"])
+
     def close(self) -> None:
         self.api.close()
 
-    def busy(self) -> bool:
+    def busy(self, *names: str) -> bool:
+        """Whether any of the named queues has work. Not the metadata queue: the providers of these
+        tests are unreachable, and their lookups are retried (waiting) for minutes after the book is organized."""
         queues = self.api.get("/api/jobs/status").json().get("queues", {})
-        return any(q.get("active", 0) or q.get("waiting", 0) for q in queues.values() if isinstance(q, dict))
+        return any(q.get("active", 0) or q.get("waiting", 0) or q.get("delayed", 0)
+                   for name, q in queues.items() if name in names)  # fmt: skip
 
-    def sign_in(self, context: Any) -> None:
-        """Put a UI session cookie into a browser context."""
+    def sign_in(self, context: Any, key: str | None = None) -> None:
+        """Put a UI session cookie into a browser context (the first admin's, or the account of ``key``)."""
         page = context.new_page()
         page.goto(self.base + "/signin")
-        page.fill("#key", self.key)
+        page.fill("#key", key or self.key)
         page.click("button[type=submit]")
         page.wait_for_url(lambda url: "/signin" not in url)
         page.close()

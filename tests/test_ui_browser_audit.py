@@ -21,10 +21,11 @@ from PIL import Image
 
 from tests.fakes.openlibrary import FakeOpenLibrary
 from tests.fakes.server import serve_in_thread
+from tests.reader_books import make_chapters_epub, xhtml
 from tests.serve import running_server
 from tests.strict import REPO_ROOT
-from tests.ui_browser import assert_fits, launch_browser, watch
-from tests.ui_library import BOOKS, CATALOGUE, fill_library
+from tests.ui_browser import assert_fits, launch_browser, wait_for, watch
+from tests.ui_library import BOOKS, CATALOGUE, fill_library, idle
 
 AXE = REPO_ROOT / "tests" / "vendor" / "axe-core"
 SHOTS = REPO_ROOT / "docs" / "screenshots"
@@ -253,3 +254,46 @@ def test_tiles_and_opds_show_generated_covers_series_and_formats(browser, librar
     assert Image.open(io.BytesIO(full.content)).size == (600, 900)
     assert not library.client.get(f"/api/library/{second}").json()["hasCover"]
     opds.close()
+
+
+LOOMINGS = [
+    "Call me Ishmael. Some years ago\u2014never mind how long precisely\u2014having little or no money in my "
+    "purse, and nothing particular to interest me on shore, I thought I would sail about a little and see the "
+    "watery part of the world. It is a way I have of driving off the spleen and regulating the circulation.",
+    "Whenever I find myself growing grim about the mouth; whenever it is a damp, drizzly November in my soul; "
+    "whenever I find myself involuntarily pausing before coffin warehouses, and bringing up the rear of every "
+    "funeral I meet; then, I account it high time to get to sea as soon as I can. This is my substitute for "
+    "pistol and ball. With a philosophical flourish Cato throws himself upon his sword; I quietly take to the "
+    "ship. There is nothing surprising in this.",
+    "There now is your insular city of the Manhattoes, belted round by wharves as Indian isles by coral "
+    "reefs\u2014commerce surrounds it with her surf. Right and left, the streets take you waterward. Its extreme "
+    "downtown is the battery, where that noble mole is washed by waves, and cooled by breezes, which a few hours "
+    "previous were out of sight of land. Look at the crowds of water-gazers there.",
+]
+
+
+def test_the_reader_is_axe_clean_at_both_widths(browser, library: Library, tmp_path) -> None:
+    """The web reader on a chapter of prose; with BOOKSHELF_SCREENSHOTS=1 it is the README's reader picture."""
+    body = "<h1>Chapter 1. Loomings.</h1>" + "".join(f"<p>{p}</p>" for p in LOOMINGS * 3)
+    path = make_chapters_epub(tmp_path / "loomings.epub", [xhtml(body, "Loomings")], title="Loomings")
+    client = library.client
+    uploaded = client.post("/api/inbox/upload", files={"file": (path.name, path.read_bytes())})
+    assert uploaded.status_code == 201, uploaded.text
+    book_id = uploaded.json()["uploaded"][0]["bookId"]
+    wait_for(lambda: idle(client) and client.get(f"/api/inbox/{book_id}").json().get("status") == "review", "review")
+    assert client.post(f"/api/books/{book_id}/approve", json={}).status_code == 200
+    wait_for(lambda: idle(client) and client.get(f"/api/library/{book_id}").status_code == 200, "organizing")
+    shots = os.environ.get("BOOKSHELF_SCREENSHOTS") == "1"
+    for width, height, suffix in WIDTHS:
+        page = signed_in(browser, library, width, height, axe=True)
+        errors, foreign = watch(page, library.base)
+        page.goto(f"{library.base}/read/{book_id}")
+        page.wait_for_selector("body[data-ready='1']", timeout=60000)
+        page.wait_for_function("() => document.querySelector('[data-percent]').textContent.includes('%')")
+        assert_fits(page, "reader", width)
+        assert_axe_clean(page, f"reader@{width}")
+        if shots:
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / f"reader-{suffix}.png"))
+        assert not errors and not foreign, (errors, foreign)
+        page.context.close()

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import aiosqlite
 
-from bookshelf.db.connection import fetchall
+from bookshelf.db.connection import fetchall, fetchone
 from bookshelf.models import Progress
 
 
@@ -127,3 +127,31 @@ def history_of(conn: sqlite3.Connection, user_id: str, documents: Sequence[str])
         (user_id, json.dumps(list(documents))),
     )
     return [(row[0], row[1]) for row in rows]
+
+
+async def latest_of_books(conn: aiosqlite.Connection, user_id: str, book_ids: Sequence[str]) -> dict[str, Progress]:
+    """Each book's last committed write of the account, over every document id of the book's files
+    (and the documents the account linked to it); books never read are left out."""
+    if not book_ids:
+        return {}
+    rows = await fetchall(
+        conn,
+        "WITH wanted AS (SELECT value AS book_id FROM json_each(:books)), "
+        "docs AS (SELECT f.book_id, h.value AS document FROM files f JOIN file_hashes h ON h.file_id = f.id "
+        "WHERE f.book_id IN (SELECT book_id FROM wanted) AND h.kind IN ('koreader', 'filename') "
+        "UNION SELECT book_id, document FROM document_links WHERE user_id = :user "
+        "AND book_id IN (SELECT book_id FROM wanted)) "
+        "SELECT d.book_id AS book_id, p.* FROM docs d JOIN progress p ON p.user_id = :user AND p.document = d.document "
+        "ORDER BY p.seq DESC",
+        {"books": json.dumps(list(book_ids)), "user": user_id},
+    )
+    out: dict[str, Progress] = {}
+    for row in rows:
+        out.setdefault(row["book_id"], row_to_progress(row))
+    return out
+
+
+async def reading_mark(conn: aiosqlite.Connection, user_id: str) -> tuple[int, int]:
+    """Moves whenever the account's positions change: (rows, last commit)."""
+    row = await fetchone(conn, "SELECT count(*), coalesce(max(seq), 0) FROM progress WHERE user_id = ?", (user_id,))
+    return (row[0], row[1]) if row else (0, 0)

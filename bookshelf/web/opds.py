@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import zlib
 from email.utils import format_datetime
 from typing import Any
 from urllib.parse import quote
@@ -14,7 +15,7 @@ from starlette.responses import PlainTextResponse, Response
 from bookshelf import clock
 from bookshelf.errors import BookshelfError, InvalidInput, NotFound, RateLimited, Unauthorized
 from bookshelf.models import BookFilter, CatalogState
-from bookshelf.services.library.catalog import ACQUISITION_TYPES, CatalogService
+from bookshelf.services.library.catalog import ACQUISITION_TYPES, CatalogService, Entry
 from bookshelf.services.library.page_stream import image_type
 from bookshelf.web import opds_xml as xml
 from bookshelf.web.download import download_response
@@ -96,7 +97,10 @@ def cached(handler: Handler) -> Handler:
     async def run(request: Request) -> Response:
         catalog = _catalog(request)
         state = await catalog.state()
-        key = f"{_urls(request).base}|{request.url.path}?{request.url.query}"
+        # Entries carry the account's page (pse:lastRead): a feed is kept per account and its positions.
+        user = _user(request)
+        mark = await catalog.reading_mark(user)
+        key = f"{user}|{mark}|{_urls(request).base}|{request.url.path}?{request.url.query}"
         hit = catalog.rendered.get(state.generation, key)
         if hit is not None:
             return _feed(hit[0], hit[1], state)
@@ -126,6 +130,14 @@ def _catalog(request: Request) -> CatalogService:
     return catalog
 
 
+def _user(request: Request) -> str:
+    return str(request.scope["bookshelf.opds_user"])
+
+
+async def _read(request: Request, entries: list[Entry]) -> list[Entry]:
+    return await _catalog(request).with_last_read(_user(request), entries)
+
+
 def _urls(request: Request) -> xml.Urls:
     return xml.Urls(request.url.scheme, request.url.netloc, request.scope.get("root_path", ""))
 
@@ -146,7 +158,8 @@ def _feed(body: bytes, media_type: str, state: CatalogState) -> Response:
     changed = xml.rfc3339(state.changed_at, "")
     headers = {
         "Last-Modified": format_datetime(clock.parse_iso(changed), usegmt=True),
-        "ETag": f'W/"opds-{state.generation}-{len(body)}"',
+        # The body's checksum, not its length: a page read moves pse:lastRead by a digit or none.
+        "ETag": f'W/"opds-{state.generation}-{zlib.crc32(body):08x}"',
         "Cache-Control": "private, no-cache",
     }
     return Response(body, media_type=f"{media_type}; charset=utf-8", headers=headers)
@@ -187,6 +200,7 @@ async def new_books(request: Request) -> Response:
 async def _books(request: Request, info: FeedInfo, sort: str, flt: BookFilter | None = None) -> Response:
     catalog = _catalog(request)
     page = await catalog.books(_page(request), sort, flt)
+    page.items = await _read(request, page.items)
     state = await catalog.state()
     return _feed(xml.acquisition_feed(_urls(request), info, state, page), ACQUISITION, state)
 
@@ -225,6 +239,7 @@ async def search(request: Request) -> Response:
         return Response(xml.opensearch_description(urls), media_type=f"{xml.OPENSEARCH_TYPE}; charset=utf-8")
     catalog = _catalog(request)
     page = await catalog.search(query, _page(request))
+    page.items = await _read(request, page.items)
     state = await catalog.state()
     title = f"Search: {query.strip()}" if query.strip() else "Search"
     info = FeedInfo("urn:bookshelf:opds:search:" + quote(query.strip(), safe=""), title, "/opds/search",
@@ -233,7 +248,7 @@ async def search(request: Request) -> Response:
 
 
 async def book(request: Request) -> Response:
-    entry = await _catalog(request).entry(_book_id(request))
+    entry = (await _read(request, [await _catalog(request).entry(_book_id(request))]))[0]
     state = await _catalog(request).state()
     return _feed(xml.entry_document(_urls(request), entry), xml.ENTRY, state)
 

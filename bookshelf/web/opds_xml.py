@@ -252,7 +252,11 @@ def _book(parent: ET.Element, urls: Urls, item: Entry, complete: bool) -> None:
             _link(entry, REL_ACQUISITION, href, media_type, title=file.format.upper(), length=file.size)
     if item.stream is not None:
         # PSE clients substitute these two literal placeholders; they must stay unencoded.
-        count = {f"{{{PSE}}}count": item.stream.page_count}
+        count: dict[str, object] = {f"{{{PSE}}}count": item.stream.page_count}
+        if item.last_read is not None:
+            count[f"{{{PSE}}}lastRead"] = item.last_read.page
+            moment = datetime.fromtimestamp(item.last_read.timestamp, UTC)
+            count[f"{{{PSE}}}lastReadDate"] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
         title = f"Read {item.stream.format.upper()} online"
         template = page_url + "/pages/{pageNumber}?maxWidth={maxWidth}"
         _link(entry, REL_STREAM, template, "image/jpeg", title=title, **count)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -13,6 +13,7 @@ import aiosqlite
 from bookshelf.db import Database, library
 from bookshelf.db import books as book_rows
 from bookshelf.db import catalog as rows
+from bookshelf.db import progress as progress_rows
 from bookshelf.errors import NotFound
 from bookshelf.models import MEDIA_TYPES, Book, BookFile, BookFilter, BookLinks, CatalogState, NavItem
 from bookshelf.services.library.feed_cache import FeedCache
@@ -42,6 +43,13 @@ class Entry:
     cover_type: str | None  # media type of the cover bytes, None when there is no cover on disk
     thumb_type: str | None
     stream: BookFile | None  # the file whose pages are streamed, with a page count
+    last_read: LastRead | None = None  # the reader's page in ``stream`` (OPDS-PSE lastRead), per account
+
+
+@dataclass(frozen=True)
+class LastRead:
+    page: int  # from 1, as KOReader and OPDS-PSE count
+    timestamp: int  # Unix seconds of the write
 
 
 @dataclass
@@ -206,6 +214,27 @@ class CatalogService:
             self._searches[key] = nums
         return nums
 
+    # -- the reader's place -------------------------------------------------------------
+    async def reading_mark(self, user_id: str) -> tuple[int, int]:
+        """Changes with every position the account writes: rendered feeds are kept per mark."""
+        async with self.db.read() as conn:
+            return await progress_rows.reading_mark(conn, user_id)
+
+    async def with_last_read(self, user_id: str, entries: list[Entry]) -> list[Entry]:
+        """The entries with the account's page in each streamed file: the book's latest position
+        (any device, the web reader too) when it is a page number within the file."""
+        streamed = [e for e in entries if e.stream is not None]
+        async with self.db.read() as conn:
+            latest = await progress_rows.latest_of_books(conn, user_id, [e.book.id for e in streamed])
+        out = []
+        for entry in entries:
+            position = latest.get(entry.book.id)
+            page = _page_number(position.progress) if position else None
+            if entry.stream is not None and position is not None and page and page <= (entry.stream.page_count or 0):
+                entry = replace(entry, last_read=LastRead(page, position.timestamp or 0))
+            out.append(entry)
+        return out
+
     async def entry(self, book_id: str) -> Entry:
         async with self.db.read() as conn:
             entries = await self._entries(conn, [book_id])
@@ -284,6 +313,10 @@ class CatalogService:
         if entry.stream is None:
             raise NotFound("This book has no pages to stream")
         return file_path(self.settings, entry.stream), entry.stream
+
+
+def _page_number(progress: str) -> int | None:
+    return int(progress) if progress.isascii() and progress.isdigit() and len(progress) <= 9 else None
 
 
 def _streamable(files: list[BookFile]) -> BookFile | None:

@@ -31,6 +31,7 @@ class ReaderView:
     kind: str  # epub | pdf | comic
     rtl: bool
     positions: list[dict[str, Any]]
+    account_id: str  # whose positions these are: the browser keeps what it showed per account
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -46,6 +47,7 @@ class ReaderView:
             "rtl": self.rtl,
             "url": f"/api/library/{self.book.id}/download/{self.file.id}",
             "positions": self.positions,
+            "accountId": self.account_id,
         }
 
 
@@ -79,7 +81,7 @@ class ReaderService:
             _, path = await self.library.file(book.id, file.id)
             rtl = await asyncio.to_thread(right_to_left, path, file.format.lower())
         progress = await self.reading.book_progress(user_id, book)
-        return ReaderView(book, file, kind, rtl, progress["devices"])
+        return ReaderView(book, file, kind, rtl, progress["devices"], user_id)
 
     async def save(self, user_id: str, book_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """Store an account's web reader position against the document id of the file being read."""

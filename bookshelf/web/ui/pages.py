@@ -91,10 +91,23 @@ async def book(request: Request) -> Response:
         title=found.title,
         active="library",
         book=found.to_json(),
-        devices=progress["devices"],
+        devices=one_per_device(progress["devices"]),
         readable=any(f.format.lower() in READABLE for f in found.files),
         hardcover=link if link and link.get("bookId") else None,
     )
+
+
+def one_per_device(devices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each device once, at its latest (newest first already): a KOReader that synced an older copy of
+    the book and then the new one has two records, and only the newer is where it is."""
+    seen: set[str] = set()
+    out = []
+    for device in devices:
+        key = device["deviceId"] or device["device"]
+        if key not in seen:
+            seen.add(key)
+            out.append(device)
+    return out
 
 
 @page

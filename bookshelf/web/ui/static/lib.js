@@ -59,10 +59,16 @@ export function bookTile(book, href, before = null) {
     ? el("span", { class: "s" }, book.seriesIndex === null || book.seriesIndex === undefined ? book.series
       : `${book.series} #${Number(book.seriesIndex)}`)
     : null;
+  const read = (!book.status || book.status === "organized") && formats.some((f) => READABLE.includes(f.toLowerCase()))
+    ? el("a", { class: "tile-read", href: `/read/${book.id}`, "aria-label": `Read ${book.title}` }, "Read")
+    : null;
   return el("li", {}, before, el("a", { href: href || bookLink(book) }, coverImg(book), el("span", {},
     el("span", { class: "t" }, book.title), el("span", { class: "a" }, book.author), series,
-    formats.length ? el("span", { class: "fmts" }, formats.map((f) => el("span", { class: "fmt" }, f))) : null)));
+    formats.length ? el("span", { class: "fmts" }, formats.map((f) => el("span", { class: "fmt" }, f))) : null)), read);
 }
+
+// What the web reader opens (bookshelf.services.reader.READABLE).
+const READABLE = ["epub", "pdf", "cbz", "cbr"];
 
 export function bookLink(book) {
   return book.status && book.status !== "organized" ? `/review/${book.id}` : `/books/${book.id}`;

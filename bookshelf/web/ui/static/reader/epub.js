@@ -104,10 +104,15 @@ export class EpubEngine {
     return false;
   }
 
-  next() { this.user = true; return this.view.next(); }
-  prev() { this.user = true; return this.view.prev(); }
-  left() { this.user = true; return this.view.goLeft(); }
-  right() { this.user = true; return this.view.goRight(); }
+  // foliate drops a turn asked for while the last one is still moving; the reader's quick taps queue.
+  #turn(go) {
+    this.turning = (this.turning || Promise.resolve()).then(() => { this.user = true; return go(); }).catch(() => {});
+    return this.turning;
+  }
+  next() { return this.#turn(() => this.view.next()); }
+  prev() { return this.#turn(() => this.view.prev()); }
+  left() { return this.#turn(() => this.view.goLeft()); }
+  right() { return this.#turn(() => this.view.goRight()); }
   goTo(href) { this.user = true; return this.view.goTo(href); }
 
   async search(query, found) {

@@ -21,6 +21,7 @@ class PageEngine {
     const n = position && /^\d+$/.test(String(position.progress)) ? Number(position.progress) : 0;
     const ok = n >= 1 && n <= this.count;
     this.page = ok ? n : Math.max(1, Math.min(this.count, Math.round((position?.percentage || 0) * this.count) || 1));
+    this.started = true;
     await this.show(false);
     return ok || !position;
   }
@@ -32,17 +33,21 @@ class PageEngine {
   }
   report(user) {
     this.last = { percentage: this.page / this.count, progress: String(this.page) };
-    this.onMove({ percentage: this.page / this.count, progress: String(this.page), chapter: `Page ${this.page} of ${this.count}` }, user);
+    const pair = this.settings.flow !== "scrolled" && this.two && this.page > 1 && this.page < this.count;
+    const label = pair ? `Pages ${this.page}–${this.page + 1} of ${this.count}` : `Page ${this.page} of ${this.count}`;
+    this.onMove({ percentage: this.page / this.count, progress: String(this.page), chapter: label }, user);
   }
   async paged() {
     this.scroll = null;
+    const drawing = (this.drawing = (this.drawing || 0) + 1);
     const box = document.createElement("div");
     box.className = "rd-pages" + (this.two ? " two" : "");
     const pages = [this.page];
     if (this.two && this.page > 1 && this.page < this.count) pages.push(this.page + 1);
     if (this.rtl) pages.reverse();
     for (const p of pages) box.append(await this.render(p));
-    this.host.replaceChildren(box);
+    // A page asked for while this one was drawn is the one to show: an older draw never replaces it.
+    if (drawing === this.drawing) this.host.replaceChildren(box);
   }
   async scrolled(user) {
     if (!this.scroll) {
@@ -93,7 +98,8 @@ class PageEngine {
     const changed = s.flow !== this.settings.flow || s.spread !== this.settings.spread;
     this.settings = { ...s };
     this.host.style.padding = `0 ${s.margin}px`;
-    if (changed && this.opened) { this.scroll = null; this.show(undefined); }
+    // Before start() the page is not known yet: drawing page 1 then would race the remembered page.
+    if (changed && this.started) { this.scroll = null; this.show(undefined); }
   }
 }
 
@@ -104,6 +110,7 @@ export class ComicEngine extends PageEngine {
     const img = new Image();
     const width = Math.min(4000, Math.round(innerWidth * devicePixelRatio));
     img.alt = `Page ${p}`;
+    img.dataset.page = p;
     img.src = `/api/library/${this.info.bookId}/pages/${this.info.fileId}/${p - 1}?maxWidth=${width}`;
     await img.decode().catch(() => {});
     return img;
@@ -111,11 +118,38 @@ export class ComicEngine extends PageEngine {
   async search(_query, _found) {}
 }
 
+const CHUNK = 65536;
+
+async function fetchRange(url, begin, end) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const res = await fetch(url, { headers: { Range: `bytes=${begin}-${end - 1}` }, credentials: "same-origin" });
+      if (res.status !== 206 && !(res.ok && begin === 0 && end >= Number(res.headers.get("content-length")))) {
+        throw new Error(`HTTP ${res.status} reading the PDF`);
+      }
+      return new Uint8Array(await res.arrayBuffer());
+    } catch (err) {
+      if (attempt >= 2) throw err;
+    }
+  }
+}
+
+// pdf.js asks for byte ranges and gets only those: the file is never downloaded whole (a full GET
+// first, as its own loader does, would start sending all of a large PDF before being cut off).
+class RangeTransport extends pdfjs.PDFDataRangeTransport {
+  constructor(url, size, first) { super(size, first); this.url = url; }
+  requestDataRange(begin, end) {
+    fetchRange(this.url, begin, end).then((chunk) => this.onDataRange(begin, chunk), (err) => reportError(err));
+  }
+}
+
 export class PdfEngine extends PageEngine {
   kind = "pdf";
   async open() {
+    const first = await fetchRange(this.info.url, 0, Math.min(this.info.size, CHUNK));
+    const range = new RangeTransport(this.info.url, this.info.size, first);
     this.doc = await pdfjs.getDocument({
-      url: this.info.url, withCredentials: true, rangeChunkSize: 65536, disableAutoFetch: true, disableStream: true,
+      range, rangeChunkSize: CHUNK, disableAutoFetch: true, disableStream: true,
       standardFontDataUrl: "/static/vendor/pdfjs/standard_fonts/", isEvalSupported: false,
     }).promise;
     this.count = this.doc.numPages;

@@ -21,15 +21,16 @@ export function deviceName() {
   return `Web reader, ${browser}`;
 }
 
-const shownKey = (bookId) => `bookshelf.reader.shown.${bookId}`;
+// Per account and book: two people signing in on one browser never see where the other was.
+const shownKey = (book) => `bookshelf.reader.shown.${book.accountId}.${book.bookId}`;
 
 // What this browser last showed of a book (kept locally, written on every move, never sent by itself).
-export function lastShown(bookId) {
-  try { return JSON.parse(localStorage.getItem(shownKey(bookId)) || "null"); } catch { return null; }
+export function lastShown(book) {
+  try { return JSON.parse(localStorage.getItem(shownKey(book)) || "null"); } catch { return null; }
 }
 
-export function remember(bookId, position) {
-  localStorage.setItem(shownKey(bookId), JSON.stringify({ ...position, at: Math.floor(Date.now() / 1000) }));
+export function remember(book, position) {
+  localStorage.setItem(shownKey(book), JSON.stringify({ ...position, at: Math.floor(Date.now() / 1000) }));
 }
 
 export function ago(seconds) {

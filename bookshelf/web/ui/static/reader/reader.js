@@ -29,7 +29,7 @@ function moved(position, user) {
   $("[data-where]").textContent = position.chapter || "";
   document.body.dataset.progress = position.progress;
   if (!opened || !user) return;
-  remember(info.bookId, position);
+  remember(info, position);
   writer.moved(position);
 }
 
@@ -114,17 +114,22 @@ function key(e) {
   e.preventDefault();
 }
 
-// Taps on the side zones turn pages (their buttons); a horizontal swipe turns in its direction.
+// Taps on the side zones turn pages; a horizontal swipe turns in its direction. A tap is taken at its
+// touchend (and its click cancelled): Chrome drops the click of a tap that stops the fling of a swipe.
+function turn(side) { if (side === "left") engine.left(); else engine.right(); }
+
 function bindTouch(target) {
   let start = null;
-  target.addEventListener("touchstart", (e) => { const t = e.changedTouches[0]; start = { x: t.clientX, y: t.clientY, at: Date.now() }; }, { passive: true });
+  target.addEventListener("touchstart", (e) => { const t = e.changedTouches[0]; start = { x: t.clientX, y: t.clientY }; }, { passive: true });
   target.addEventListener("touchend", (e) => {
-    if (!start) return;
+    if (!start || !engine) return;
     const t = e.changedTouches[0];
     const dx = t.clientX - start.x, dy = t.clientY - start.y;
     start = null;
-    if (Math.abs(dx) > 40 && Math.abs(dx) > 1.5 * Math.abs(dy)) (dx < 0 ? engine.right() : engine.left());
-  }, { passive: true });
+    const zone = e.target.closest?.("[data-zone]");
+    if (zone && Math.abs(dx) < 10 && Math.abs(dy) < 10) { e.preventDefault(); turn(zone.dataset.zone); }
+    else if (Math.abs(dx) > 40 && Math.abs(dx) > 1.5 * Math.abs(dy)) turn(dx < 0 ? "right" : "left");
+  });
 }
 
 function ask(remote, local) {
@@ -168,7 +173,7 @@ async function main() {
     for (const name of ["wheel", "touchstart", "pointerdown", "keydown"]) doc.addEventListener(name, touched, { passive: true });
   };
   for (const name of ["wheel", "touchstart", "pointerdown", "keydown"]) addEventListener(name, touched, { passive: true, capture: true });
-  const { start, ask: other } = decide(info.positions, lastShown(info.bookId), deviceId(), jumpTarget());
+  const { start, ask: other } = decide(info.positions, lastShown(info), deviceId(), jumpTarget());
   const target = other ? await ask(other, start) : start;
   const exact = await engine.start(target);
   if (!exact && target) notice(`Opened at ${pct(target.percentage || 0)}: the exact spot was not found`);
@@ -178,7 +183,7 @@ async function main() {
 
 document.addEventListener("keydown", key);
 document.querySelectorAll("[data-panel]").forEach((b) => b.addEventListener("click", () => togglePanel(b.dataset.panel)));
-document.querySelectorAll("[data-zone]").forEach((z) => z.addEventListener("click", () => (z.dataset.zone === "left" ? engine.left() : engine.right())));
+document.querySelectorAll("[data-zone]").forEach((z) => z.addEventListener("click", () => turn(z.dataset.zone)));
 bindTouch($("[data-stage]"));
 addEventListener("resize", () => { if (engine && info.kind !== "epub" && opened) engine.show(undefined); });
 main().catch((err) => { notice(`This book could not be opened: ${err.message}`); document.body.dataset.ready = "error"; });

@@ -202,16 +202,18 @@ export function textFrom(doc, xpointer, length = 40) {
   let out = "";
   let node;
   if (found.offset === null) {
+    // From an element: its first kept text onward; nothing when it holds none (an image, an empty <p>).
     walker.currentNode = found.node;
     node = walker.nextNode();
-    if (node && !found.node.contains(node)) return "";
+    while (node && found.node.contains(node) && !isKept(node)) node = walker.nextNode();
+    if (!node || !found.node.contains(node)) return "";
   } else {
     const cr = crText(found.node);
     out = cr.slice(utf16At(cr, toCrOffset(found.node, found.offset)));
     walker.currentNode = found.node;
     node = walker.nextNode();
   }
-  while (node && out.length < length) {
+  while (node && codePoints(out) < length) {
     if (isKept(node)) out += crText(node);
     node = walker.nextNode();
   }
