@@ -6,47 +6,10 @@ import argparse
 import asyncio
 import signal
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-from bookshelf import __version__
-from bookshelf.settings import OPTIONS, Settings, SettingsError, load
-
-EXIT_USAGE = 2
-
-
-class CliError(Exception):
-    """A one-line message for the user, and an exit code."""
-
-    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def _add_startup_flags(parser: argparse.ArgumentParser, only: tuple[str, ...] | None = None) -> None:
-    for option in OPTIONS:
-        if not option.flag or (only is not None and option.name not in only):
-            continue
-        if option.kind is bool:
-            parser.add_argument(
-                option.cli,
-                dest=option.name,
-                action="store_const",
-                const=True,
-                default=None,
-                help=f"{option.help} [env {option.env}]",
-            )
-        else:
-            parser.add_argument(
-                option.cli,
-                dest=option.name,
-                type=option.kind,
-                default=None,
-                help=f"{option.help} (default {option.default!r}) [env {option.env}]",
-            )
-
-
-DATA_FLAGS = ("data_dir", "library_dir", "inbox_dir", "log_level", "log_format")
+from bookshelf import __version__, importer, service_command
+from bookshelf.cli_args import DATA_FLAGS, EXIT_USAGE, CliError, add_startup_flags, prepared, settings_from
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,65 +18,39 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the server")
-    _add_startup_flags(serve)
+    add_startup_flags(serve)
     serve.set_defaults(handler=cmd_serve)
 
     keys = commands.add_parser("keys", help="manage API keys")
     key_commands = keys.add_subparsers(dest="keys_command", metavar="ACTION")
     create = key_commands.add_parser("create", help="create an API key and print it once")
     create.add_argument("--label", required=True)
-    _add_startup_flags(create, DATA_FLAGS)
+    add_startup_flags(create, DATA_FLAGS)
     create.set_defaults(handler=cmd_keys_create)
 
     backup = commands.add_parser("backup", help="write a consistent backup archive (safe while serving)")
     backup.add_argument("dest", help="archive file name, or a folder to put a dated archive in")
     backup.add_argument("--with-files", action="store_true", help="include the library and inbox book files")
-    _add_startup_flags(backup, DATA_FLAGS)
+    add_startup_flags(backup, DATA_FLAGS)
     backup.set_defaults(handler=cmd_backup)
 
     restore = commands.add_parser("restore", help="restore a backup archive into an empty data folder")
     restore.add_argument("archive")
-    _add_startup_flags(restore, DATA_FLAGS)
+    add_startup_flags(restore, DATA_FLAGS)
     restore.set_defaults(handler=cmd_restore)
 
     doctor = commands.add_parser("doctor", help="check the database against itself and the disk")
     doctor.add_argument("--fix", action="store_true", help="apply the safe repairs")
     doctor.add_argument("--quick", action="store_true", help="skip hashing every file")
-    _add_startup_flags(doctor, DATA_FLAGS)
+    add_startup_flags(doctor, DATA_FLAGS)
     doctor.set_defaults(handler=cmd_doctor)
     reindex = commands.add_parser("reindex", help="rebuild the full-text search index from the books table")
-    _add_startup_flags(reindex, DATA_FLAGS)
+    add_startup_flags(reindex, DATA_FLAGS)
     reindex.set_defaults(handler=cmd_reindex)
 
-    from bookshelf import importer, service_command
-
-    for register in (importer.register, service_command.register, *_EXTRA_COMMANDS):
-        register(commands)
+    importer.register(commands)
+    service_command.register(commands)
     return parser
-
-
-# Other modules add subcommands (import...) here.
-_EXTRA_COMMANDS: list[Callable[[Any], None]] = []
-
-
-def settings_from(args: argparse.Namespace) -> Settings:
-    flags = {option.name: getattr(args, option.name, None) for option in OPTIONS}
-    try:
-        return load(flags)
-    except SettingsError as exc:
-        raise CliError(str(exc)) from None
-
-
-def prepared(args: argparse.Namespace) -> Settings:
-    """Settings with every folder created and the data folder proven writable."""
-    from bookshelf.runtime import DataDirError, prepare_folders
-
-    settings = settings_from(args)
-    try:
-        prepare_folders(settings)
-    except DataDirError as exc:
-        raise CliError(str(exc)) from None
-    return settings
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -146,11 +83,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_create(args: argparse.Namespace) -> int:
-    from bookshelf.db.migrate import migrate
     from bookshelf.runtime import Runtime
 
-    settings = prepared(args)
-    migrate(settings.db_path)
+    settings = prepared(args)  # Runtime.open migrates the database
 
     async def create() -> str:
         rt = await Runtime.open(settings, background=False)
@@ -173,7 +108,7 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from bookshelf.services.backup import BackupError, backup
+    from bookshelf.services.operations.backup import BackupError, backup
 
     settings = prepared(args)
     try:
@@ -187,7 +122,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from bookshelf.services.backup import BackupError, restore
+    from bookshelf.services.operations.backup import BackupError, restore
 
     settings = settings_from(args)
     try:
@@ -200,7 +135,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from bookshelf.services import doctor
+    from bookshelf.services.operations import doctor
 
     settings = settings_from(args)
     report = doctor.run(settings, fix=args.fix, verify_hashes=not args.quick)
@@ -214,26 +149,11 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def cmd_reindex(args: argparse.Namespace) -> int:
     import time
 
-    from bookshelf.db import search
-    from bookshelf.db.connection import connect_sync
-    from bookshelf.db.migrate import migrate
+    from bookshelf.services.operations.reindex import reindex
 
     settings = prepared(args)
-    migrate(settings.db_path)
     started = time.perf_counter()
-    conn = connect_sync(settings.db_path)
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            search.rebuild(conn)
-            search.optimize(conn)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-        books = conn.execute("SELECT count(*) FROM books").fetchone()[0]
-    finally:
-        conn.close()
+    books = reindex(settings.db_path)
     print(f"reindexed {books} books in {time.perf_counter() - started:.1f}s")
     return 0
 

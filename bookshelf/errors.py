@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import sqlite3
 from typing import Any
 
 
@@ -82,3 +84,35 @@ class UpstreamError(BookshelfError):
 class Unavailable(BookshelfError):
     status = 503
     code = "unavailable"
+
+
+class CalibreError(Exception):
+    """metadata.db is missing, unreadable or not calibre's (the import command prints it)."""
+
+
+# -- how a failed job reads (the queue retries the transient, /api/jobs/failed shows the text) --
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Worth retrying later: the network, a busy database, or a provider that said so."""
+    if isinstance(exc, UpstreamError):
+        return exc.transient
+    if isinstance(exc, sqlite3.OperationalError):
+        return "locked" in str(exc) or "busy" in str(exc)
+    if isinstance(exc, (ConnectionError, TimeoutError)):
+        return True
+    if isinstance(exc, OSError) and exc.errno in (errno.ETIMEDOUT, errno.ECONNRESET, errno.EHOSTUNREACH):
+        return True
+    try:
+        import httpx
+    except ImportError:  # pragma: no cover - httpx is a dependency
+        return False
+    return isinstance(exc, httpx.TransportError)
+
+
+def error_text(exc: BaseException) -> str:
+    """What /api/jobs/failed shows: our errors' sentence, otherwise the exception's type and text."""
+    message = getattr(exc, "message", None)
+    if isinstance(message, str) and message:
+        return message
+    return f"{type(exc).__name__}: {exc}"[:2000]

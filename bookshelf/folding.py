@@ -83,6 +83,13 @@ def fold(text: str | None) -> str:
     return unicodedata.normalize("NFC", stripped)
 
 
+def name_key(name: str) -> str:
+    """What two names are the same by, which :func:`fold` is too loose for: NFC, then case folded
+    (and NFC again, as folding may decompose). Two user names; or two file names a disk a NAS
+    serves would take for the same file (``Dune.epub``, ``DUNE.epub`` and the NFD spelling of either)."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
+
+
 _ARTICLES = ("the ", "a ", "an ")
 
 

@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bookshelf.cli_args import DATA_FLAGS, CliError, add_startup_flags, prepared
+from bookshelf.errors import NotFound
+from bookshelf.models import Book
 from bookshelf.watcher import is_temporary
 
 
@@ -28,8 +31,6 @@ class Summary:
 
 
 def register(commands: Any) -> None:
-    from bookshelf.cli import DATA_FLAGS, _add_startup_flags
-
     parser = commands.add_parser("import", help="import book files or folders (recursively) into the inbox")
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to import")
     parser.add_argument("--move", action="store_true", help="move the files in instead of copying them")
@@ -42,7 +43,7 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--in-place", action="store_true", help="register the books in PATH where they are (not copied, not renamed)"
     )
-    _add_startup_flags(parser, DATA_FLAGS)
+    add_startup_flags(parser, DATA_FLAGS)
     parser.set_defaults(handler=cmd_import)
 
 
@@ -66,7 +67,6 @@ def collect(paths: list[str]) -> tuple[list[Path], list[tuple[str, str]]]:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from bookshelf.cli import CliError, prepared
 
     if args.from_calibre or args.in_place or args.review:
         from bookshelf.library_import import cmd_library_import
@@ -83,17 +83,14 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 async def run_import(settings: Any, files: list[Path], move: bool = False, progress: bool = False) -> Summary:
-    from bookshelf.db import books as book_rows
     from bookshelf.runtime import Runtime
-    from bookshelf.services.ingest import Unsupported
+    from bookshelf.services.ingest.pipeline import Unsupported
     from bookshelf.services.names.disk import from_filesystem
 
     summary = Summary()
-    rt = await Runtime.open(settings, background=False)
-    rt.jobs.inline = True
     # Parse here; the lookups stay queued for the server, which asks the providers at their own
     # pace (a running server takes them within a minute, a stopped one when it starts).
-    rt.jobs.deferred.add("lookup_metadata")
+    rt = await Runtime.open(settings, background=False, inline_jobs=True, leave_queued=("lookup_metadata",))
     try:
         for index, path in enumerate(files, 1):
             shown = from_filesystem(str(path))  # a name whose bytes are not UTF-8 is shown, not a crash
@@ -116,8 +113,10 @@ async def run_import(settings: Any, files: list[Path], move: bool = False, progr
                 summary.duplicates.append((shown, result.book_id))
                 continue
             await rt.jobs.drain()
-            async with rt.db.read() as conn:
-                book = await book_rows.get(conn, result.book_id, with_files=False)
+            try:
+                book: Book | None = await rt.review.book(result.book_id)
+            except NotFound:
+                book = None
             if book is not None and book.status == "failed":
                 summary.failed.append((shown, book.error or "failed"))
             else:

@@ -13,13 +13,13 @@ import asyncio
 import sys
 from pathlib import Path
 
+from bookshelf.cli_args import CliError, prepared
+from bookshelf.errors import CalibreError, InvalidInput
 from bookshelf.settings import Settings
 
 
 def cmd_library_import(args: argparse.Namespace) -> int:
-    from bookshelf.cli import CliError, prepared
-    from bookshelf.errors import InvalidInput
-    from bookshelf.services.importing import ImportRequest, check_request
+    from bookshelf.services.importing.service import ImportRequest, check_request
 
     if len(args.paths) != 1:
         raise CliError("--from-calibre and --in-place take exactly one folder")
@@ -36,14 +36,13 @@ def cmd_library_import(args: argparse.Namespace) -> int:
 
 
 async def _run(settings: Settings, req: object) -> int:
-    from bookshelf.db.calibre import CalibreError
     from bookshelf.runtime import Runtime
-    from bookshelf.services.import_report import terminal_sink
-    from bookshelf.services.importing import ImportRequest
+    from bookshelf.services.importing.report import terminal_sink
+    from bookshelf.services.importing.service import ImportRequest
 
     assert isinstance(req, ImportRequest)
-    rt = await Runtime.open(settings, background=False)
-    rt.jobs.inline = True  # copied folder files are parsed here, not by a server's queue
+    # Copied folder files are parsed here, not by a server's queue.
+    rt = await Runtime.open(settings, background=False, inline_jobs=True)
     try:
         report = await rt.importer.run(req, [terminal_sink(sys.stderr)], drain=rt.jobs.drain)
     except CalibreError as exc:

@@ -8,6 +8,15 @@ from typing import Any
 from bookshelf import placeholder_text as placeholder
 
 ROLES = ("admin", "reader")
+# Every book format bookshelf reads, with the media type it is served as.
+MEDIA_TYPES = {
+    "epub": "application/epub+zip",
+    "pdf": "application/pdf",
+    "mobi": "application/x-mobipocket-ebook",
+    "azw3": "application/vnd.amazon.mobi8-ebook",  # OPDS.md's table; KOReader maps it
+    "cbz": "application/vnd.comicbook+zip",
+    "cbr": "application/vnd.comicbook-rar",
+}
 
 
 @dataclass(frozen=True)
@@ -23,7 +32,7 @@ class Account:
     def is_admin(self) -> bool:
         return self.role == "admin"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "username": self.username, "role": self.role, "canUpload": self.can_upload}
 
 
@@ -34,7 +43,7 @@ class ApiKey:
     created_at: str
     last_used_at: str | None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "label": self.label, "createdAt": self.created_at, "lastUsedAt": self.last_used_at}
 
 
@@ -75,7 +84,7 @@ class BookFile:
     page_count: int | None
     added_at: str
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "format": self.format,
@@ -142,7 +151,7 @@ class Book:
         version = self.cover_sha256 or placeholder.book_token(self.title, self.authors, self.series, self.series_index)
         return f"/api/{base}/{self.id}/cover?v={version[:16]}"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "status": self.status,
@@ -226,12 +235,12 @@ class Candidate:
     source: str
     source_id: str | None
     score: float
-    data: dict
+    data: dict[str, Any]
     fetched_at: str
     cover_path: str | None = None
 
-    def to_json(self) -> dict:
-        body: dict = {"id": self.id, "source": self.source, "sourceId": self.source_id, "score": self.score}
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"id": self.id, "source": self.source, "sourceId": self.source_id, "score": self.score}
         for name in CANDIDATE_FIELDS:
             default: object = [] if name in ("authors", "genres") else None
             body[name] = self.data.get(name, default)
@@ -243,3 +252,65 @@ class Candidate:
             body["remoteCoverUrl"] = cover
         body["fetchedAt"] = self.fetched_at
         return body
+
+
+# -- listing books ---------------------------------------------------------------------------
+
+# A book's reading status, in the order the API publishes them.
+READING_STATUSES = ("unread", "reading", "finished", "paused")
+# /api/reading-status/{status}?sort=
+READING_SORTS = ("title", "author", "percentage", "lastRead")
+
+
+@dataclass
+class BookFilter:
+    """Which books a list shows. Names match /api/library's query parameters."""
+
+    statuses: tuple[str, ...] = ("organized",)
+    author: str | None = None  # partial, case-insensitive
+    author_id: int | None = None
+    genre: str | None = None  # exact, case-insensitive
+    genre_id: int | None = None
+    series: str | None = None
+    series_id: int | None = None
+    language: str | None = None
+    format: str | None = None
+    nums: list[int] | None = None  # restrict to these rows (search results)
+    match: str | None = None  # an FTS5 expression from SearchService.filter_expression, never raw user text
+
+    @classmethod
+    def of_nav(cls, table: str, item_id: int) -> BookFilter:
+        """The organized books of one author, genre or series (an OPDS navigation entry)."""
+        if table == "authors":
+            return cls(author_id=item_id)
+        if table == "genres":
+            return cls(genre_id=item_id)
+        if table == "series":
+            return cls(series_id=item_id)
+        raise KeyError(table)
+
+
+# -- the OPDS catalog --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CatalogState:
+    generation: int
+    changed_at: str  # RFC 3339, UTC
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """An author, genre or series with how many organized books it has."""
+
+    id: int
+    name: str
+    count: int
+
+
+@dataclass
+class BookLinks:
+    """What a feed entry links to besides the book itself."""
+
+    authors: list[tuple[int, str]] = field(default_factory=list)  # (author id, name) in byline order
+    series_id: int | None = None

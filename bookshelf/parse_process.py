@@ -16,14 +16,16 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any
+from typing import Generic, TypeVar
 
 from bookshelf.settings import Settings
 
 log = logging.getLogger("bookshelf.parse")
+R = TypeVar("R")
 IDLE_SECONDS = 20.0
 NICENESS = 10
 PR_SET_PDEATHSIG = 1
@@ -42,24 +44,16 @@ def _child_start() -> None:
         pass
 
 
-def read_and_store(path: str, settings: Settings) -> tuple[str, Any, Any]:
-    """("ok", parsed book without its cover bytes, cover sha256) or ("format_error", message, reason)."""
-    from bookshelf.formats import FormatError, read_book
-    from bookshelf.services.ingest import store_cover
+class ParseProcess(Generic[R]):
+    """``parse(path)`` from a queue worker thread runs ``work(path, settings)`` in the child (the
+    ingest service's reader: the book read, its cover stored); ``enabled=False`` runs it in the
+    calling thread. ``work`` returns values rather than raising: an exception's own pickling may
+    drop what the caller needs."""
 
-    try:
-        parsed = read_book(Path(path))
-    except FormatError as exc:  # sent back as values: the exception's own pickling drops ``reason``
-        return "format_error", exc.message, exc.reason
-    cover = store_cover(settings, parsed.cover) if parsed.cover else None
-    parsed.cover = None
-    return "ok", parsed, cover
-
-
-class ParseProcess:
-    """``parse(path)`` from a queue worker thread; ``enabled=False`` reads in the calling thread."""
-
-    def __init__(self, settings: Settings, enabled: bool = True, idle: float = IDLE_SECONDS) -> None:
+    def __init__(
+        self, work: Callable[[str, Settings], R], settings: Settings, enabled: bool = True, idle: float = IDLE_SECONDS
+    ) -> None:
+        self.work = work
         self.settings = settings
         self.enabled = enabled
         self.idle = idle
@@ -69,23 +63,16 @@ class ParseProcess:
         self._last = time.monotonic()
         self.started = 0  # child processes started (the idle stop is visible in tests)
 
-    def parse(self, path: Path) -> tuple[Any, str | None]:
-        """(ParsedBook, cover sha256). Raises FormatError with the reader's sentence."""
-        from bookshelf.formats import FormatError
-
+    def parse(self, path: Path) -> R:
         if not self.enabled:
-            kind, first, second = read_and_store(str(path), self.settings)
-        else:
-            kind, first, second = self._in_child(path)
-        if kind == "format_error":
-            raise FormatError(first, second)
-        return first, second
+            return self.work(str(path), self.settings)
+        return self._in_child(path)
 
-    def _in_child(self, path: Path) -> tuple[str, Any, Any]:
+    def _in_child(self, path: Path) -> R:
         for attempt in (1, 2):
             pool = self._take()
             try:
-                return pool.submit(read_and_store, str(path), self.settings).result()
+                return pool.submit(self.work, str(path), self.settings).result()
             except BrokenProcessPool:
                 # The child died (killed, out of memory on a hostile file): a fresh one tries once more.
                 self._drop(pool)

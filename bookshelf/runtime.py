@@ -6,47 +6,53 @@ import asyncio
 import logging
 import os
 import time
+from collections.abc import Iterable
 from contextlib import AsyncExitStack
-from pathlib import Path
 from typing import Any
 
 from bookshelf.db import Database
 from bookshelf.db.migrate import migrate
 from bookshelf.parse_process import ParseProcess
+from bookshelf.services.access.credentials import CredentialService
+from bookshelf.services.access.keys import KeyService
+from bookshelf.services.access.secrets_box import SealBox, SecretKeyError, load_or_create_key
+from bookshelf.services.access.sessions import SessionService
 from bookshelf.services.accounts import AccountService
-from bookshelf.services.book_files import BookFileService
-from bookshelf.services.bulk import BulkService
-from bookshelf.services.candidate_covers import CandidateCovers
-from bookshelf.services.catalog import CatalogService
-from bookshelf.services.credentials import CredentialService
-from bookshelf.services.hardcover_sync import TASK as HARDCOVER_TASK
-from bookshelf.services.hardcover_sync import HardcoverSyncService
-from bookshelf.services.inbox import InboxService
-from bookshelf.services.ingest import IngestService
-from bookshelf.services.jobs import JobService
-from bookshelf.services.keys import KeyService
-from bookshelf.services.library import LibraryService
-from bookshelf.services.library_jobs import LibraryJobs
+from bookshelf.services.accounts.limiter import FailureLimiter
+from bookshelf.services.hardcover.sync import TASK as HARDCOVER_TASK
+from bookshelf.services.hardcover.sync import HardcoverSyncService
+from bookshelf.services.importing.service import ImportService
+from bookshelf.services.ingest.book_files import BookFileService
+from bookshelf.services.ingest.inbox import InboxService
+from bookshelf.services.ingest.pipeline import IngestService, ReadResult, job_failed, job_retried, read_and_store
+from bookshelf.services.jobs import JobOwner, JobService
+from bookshelf.services.library.catalog import CatalogService
+from bookshelf.services.library.page_stream import PageService
+from bookshelf.services.library.service import LibraryService
+from bookshelf.services.lookups import Breaker, LookupScheduler
 from bookshelf.services.mail.devices import DeviceService
 from bookshelf.services.mail.send import SendService
 from bookshelf.services.mail.server import MailServerSettings
-from bookshelf.services.metadata import MetadataService, ProviderClients
-from bookshelf.services.organize import OrganizeService
-from bookshelf.services.page_stream import PageService
+from bookshelf.services.metadata.bulk import BulkService
+from bookshelf.services.metadata.candidate_covers import CandidateCovers
+from bookshelf.services.metadata.library_jobs import LibraryJobs
+from bookshelf.services.metadata.review import ReviewService
+from bookshelf.services.metadata.service import MetadataService, ProviderClients
+from bookshelf.services.operations import backup
+from bookshelf.services.operations.health import HealthService
+from bookshelf.services.organize.recovery import recover
+from bookshelf.services.organize.service import OrganizeService
 from bookshelf.services.preferences import PreferenceService
 from bookshelf.services.reader import ReaderService
-from bookshelf.services.reading import ReadingService
-from bookshelf.services.recovery import recover
-from bookshelf.services.removal import RemovalService
-from bookshelf.services.review import ReviewService
-from bookshelf.services.search import SearchService
-from bookshelf.services.secrets_box import SealBox, SecretKeyError, load_or_create_key
-from bookshelf.services.sessions import SessionService
-from bookshelf.services.stats import StatsService
-from bookshelf.services.trash import TrashService
+from bookshelf.services.reading.service import ReadingService
+from bookshelf.services.reading.stats import StatsService
+from bookshelf.services.search.service import SearchService
+from bookshelf.services.trash.removal import RemovalService
+from bookshelf.services.trash.service import TrashService
 from bookshelf.settings import Settings
-from bookshelf.taskqueue import TaskQueue
-from bookshelf.web.ratelimit import FailureLimiter
+from bookshelf.taskqueue import InlineQueue, TaskQueue
+from bookshelf.tasks import task_specs
+from bookshelf.watcher import InboxWatcher
 
 log = logging.getLogger("bookshelf")
 
@@ -79,6 +85,7 @@ class Runtime:
         self.settings = settings
         self.started = time.monotonic()
         self.db = Database(settings.db_path)
+        self.health = HealthService(self.db, settings, self.component_status, self.started)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.auth_limiter = FailureLimiter()
         self._stack = AsyncExitStack()
@@ -97,8 +104,8 @@ class Runtime:
         self.pages: PageService
         self.library: LibraryService
         self.reader: ReaderService
-        self.queue: TaskQueue
-        self.parser: ParseProcess
+        self.queue: TaskQueue | InlineQueue
+        self.parser: ParseProcess[ReadResult]
         self.jobs: JobService
         self.ingest: IngestService
         self.inbox: InboxService
@@ -114,20 +121,30 @@ class Runtime:
         self.mail_server: MailServerSettings
         self.devices: DeviceService
         self.sender: SendService
-        self.lookups: Any = None  # services.lookups.LookupScheduler while the consumer runs
-        self.importer: Any  # services.importing.ImportService (imported lazily: it pulls in the importers)
+        self.lookups: LookupScheduler | None = None  # while the consumer runs
+        self.importer: ImportService
 
     @classmethod
-    async def open(cls, settings: Settings, *, background: bool = True) -> Runtime:
+    async def open(
+        cls,
+        settings: Settings,
+        *,
+        background: bool = True,
+        inline_jobs: bool = False,
+        leave_queued: Iterable[str] = (),
+    ) -> Runtime:
+        """``inline_jobs``: queued jobs wait for ``jobs.drain()`` and run in this process (the command
+        line, tests) instead of going to the queue file for a consumer; the tasks in
+        ``leave_queued`` stay waiting in the jobs table for the server instead (lookups)."""
         rt = cls(settings)
         try:
-            await rt._open(background)
+            await rt._open(background, InlineQueue(leave_queued) if inline_jobs else None)
         except BaseException:
             await rt.close()
             raise
         return rt
 
-    async def _open(self, background: bool) -> None:
+    async def _open(self, background: bool, inline: InlineQueue | None) -> None:
         settings = self.settings
         prepare_folders(settings)
         self.loop = asyncio.get_running_loop()
@@ -159,11 +176,10 @@ class Runtime:
         self.reader = ReaderService(self.library, self.reading, self.pages)
         # Before anything can organize again: finish or roll back moves a crash interrupted.
         await recover(self.db, settings)
-        await self._open_pipeline(background)
+        await self._open_pipeline(background, inline)
         self.hardcover = HardcoverSyncService(self.db, settings, self.credentials, self.preferences)
         self._stack.push_async_callback(self.hardcover.close)
         await self.hardcover.recover()
-        self.jobs.runners[HARDCOVER_TASK] = self._rerun_hardcover
         if background:
             # Build the typo vocabulary now rather than on the first search.
             self.search.refresh_soon()
@@ -176,64 +192,70 @@ class Runtime:
         await self.hardcover.rerun(job.id)
 
     async def _automatic_backup(self) -> None:
-        from bookshelf.services import backup
+        await backup.scheduled(self.db, self.settings, self.preferences)
 
-        await backup.scheduled(self)
-
-    async def _open_pipeline(self, background: bool) -> None:
+    async def _open_pipeline(self, background: bool, inline: InlineQueue | None) -> None:
         """Queue, jobs, ingest and the inbox watcher. Stopped in reverse: watcher, consumer, db."""
-        from bookshelf.services.importing import ImportService
-        from bookshelf.services.importing import task_specs as import_task_specs
-        from bookshelf.tasks import task_specs
-
         settings = self.settings
-        self.queue = TaskQueue(settings)
-        self.parser = ParseProcess(settings, enabled=False)  # in this thread unless the consumer runs
-        self._stack.callback(self.queue.close)
-        self.jobs = JobService(self.db, self.queue)
+        if inline is not None:
+            self.queue = inline
+        else:
+            self.queue = TaskQueue(settings)
+            self._stack.callback(self.queue.close)
+        self.parser = ParseProcess(read_and_store, settings, enabled=False)  # here unless the consumer runs
+        ingest_hooks = {"parse": job_failed, "metadata": job_failed}
+        retry_hooks = {"parse": job_retried, "metadata": job_retried}
+        runners = {HARDCOVER_TASK: self._rerun_hardcover}  # the Hardcover sync runs its own loop
+        # Tasks whose jobs an owner runs on the loop instead of the queue's threads: filled here,
+        # by the root, once the owner exists (the lookup scheduler needs the job service itself).
+        self._job_owners: dict[str, JobOwner] = {}
+        self.jobs = JobService(self.db, self.queue, on_failed=ingest_hooks, on_retry=retry_hooks, runners=runners,
+                               owners=self._job_owners)  # fmt: skip
         self.jobs.attach(asyncio.get_running_loop())
         self.mail_server = MailServerSettings(self.db, settings, self.box)
         self.devices = DeviceService(self.db)
         self.sender = SendService(self.db, settings, self.preferences, self.mail_server, self.devices, self.jobs)
-        for spec in [*task_specs(self), *import_task_specs(self)]:
-            self.queue.register(spec)
-        self.ingest = IngestService(self.db, settings, self.jobs,
+        self.ingest = IngestService(self.db, settings, self.jobs, asyncio.get_running_loop(), self.parser.parse,
                                     lambda: bool(self.preferences.get("metadataSources")))  # fmt: skip
         self.inbox = InboxService(self.db, settings, self.search, self.jobs)
         self.removal = RemovalService(self.db, settings, self.jobs)
         self._open_library(settings)
-        self.importer = ImportService(self)
+        self.importer = ImportService(self.db, settings, self.organizer, self.ingest, self.jobs)
+        for spec in task_specs(
+            asyncio.get_running_loop(), settings, self.ingest, self.library_jobs, self.sender, self.importer
+        ):
+            self.queue.register(spec)
         await self.trash.recover()  # before organizing: a half-restored book's files come back first
-        if background and settings.start_consumer:
-            self._open_lookups()
-            await self.jobs.recover()
-            self.jobs.start_recording()
-            self._stack.push_async_callback(self.jobs.stop_recording)
-            self._stack.push_async_callback(self.lookups.stop)  # before the recorder writes its last
-            self.parser.enabled = settings.parse_process
-            self._stack.push_async_callback(asyncio.to_thread, self.parser.stop)  # after the queue's workers
-            self.every(5, lambda: asyncio.to_thread(self.parser.stop_if_idle), "parse worker idle stop")
-            self.queue.start(settings.workers)
-            self._stack.push_async_callback(asyncio.to_thread, self.queue.stop)
-            self.register_component("queue", self.queue)
-            self.every(10, lambda: asyncio.to_thread(self.queue.check_health), "queue health")
+        if background and settings.start_consumer and isinstance(self.queue, TaskQueue):
+            await self._start_consumer(self.queue)
         if background and settings.start_watcher:
-            from bookshelf.watcher import InboxWatcher
-
             watcher = InboxWatcher(settings, self.ingest)
             await watcher.start()
             self._stack.push_async_callback(watcher.stop)
             self.register_component("watcher", watcher)
 
-    def _open_lookups(self) -> None:
-        """Lookups run on the loop, per provider, apart from the queue's threads (see services.lookups)."""
-        from bookshelf.services.lookups import Breaker, LookupScheduler
+    async def _start_consumer(self, queue: TaskQueue) -> None:
+        lookups = self._open_lookups()
+        await self.jobs.recover()
+        self.jobs.start_recording()
+        self._stack.push_async_callback(self.jobs.stop_recording)
+        self._stack.push_async_callback(lookups.stop)  # before the recorder writes its last
+        self.parser.enabled = self.settings.parse_process
+        self._stack.push_async_callback(asyncio.to_thread, self.parser.stop)  # after the queue's workers
+        self.every(5, lambda: asyncio.to_thread(self.parser.stop_if_idle), "parse worker idle stop")
+        queue.start(self.settings.workers)
+        self._stack.push_async_callback(asyncio.to_thread, queue.stop)
+        self.register_component("queue", queue)
+        self.every(10, lambda: asyncio.to_thread(queue.check_health), "queue health")
 
+    def _open_lookups(self) -> LookupScheduler:
+        """Lookups run on the loop, per provider, apart from the queue's threads (see services.lookups)."""
         backoff = self.settings.provider_backoff
         self.lookups = LookupScheduler(self.metadata, self.review, self.preferences, self.jobs,
                                        breaker=lambda: Breaker(base=backoff))  # fmt: skip
-        self.jobs.owners["lookup_metadata"] = self.lookups
+        self._job_owners["lookup_metadata"] = self.lookups
         self.every(30, self.lookups.adopt, "lookups left by bookshelf import")
+        return self.lookups
 
     def _open_library(self, settings: Settings) -> None:
         clients = ProviderClients(settings, settings.provider_timeout)
@@ -277,7 +299,3 @@ class Runtime:
                 pass
         self._background.clear()
         await self._stack.aclose()
-
-
-def data_path(settings: Settings, *parts: str) -> Path:
-    return settings.data_dir.joinpath(*parts)

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from bookshelf import service_unit
+from bookshelf.cli_args import CliError, add_startup_flags, settings_from
 from bookshelf.settings import OPTIONS, Settings, load
 
 
 def register(commands: Any) -> None:
-    from bookshelf.cli import _add_startup_flags
 
     service = commands.add_parser("service", help="install or remove a systemd unit that runs `bookshelf serve`")
     actions = service.add_subparsers(dest="service_command", metavar="ACTION")
@@ -27,7 +27,7 @@ def register(commands: Any) -> None:
     install.add_argument("--print", dest="print_only", action="store_true", help="show the unit, install nothing")
     install.add_argument("--run-as", metavar="USER", help="system unit: the user to run as (default: the data "
                          "folder's or the executable's owner)")  # fmt: skip
-    _add_startup_flags(install)
+    add_startup_flags(install)
     install.set_defaults(handler=cmd_install)
     uninstall = actions.add_parser("uninstall", help="stop, disable and remove the unit")
     _scope_flags(uninstall)
@@ -70,7 +70,6 @@ def _environment(settings: Settings) -> tuple[tuple[str, str], ...]:
 
 
 def cmd_install(args: argparse.Namespace) -> int:
-    from bookshelf.cli import CliError, settings_from
 
     settings = settings_from(args)
     command = service_unit.running_command(sys.argv[0], sys.executable, bool(getattr(sys, "frozen", False)))
@@ -104,7 +103,6 @@ def cmd_install(args: argparse.Namespace) -> int:
 
 
 def cmd_uninstall(args: argparse.Namespace) -> int:
-    from bookshelf.cli import CliError
 
     unit_dir, systemctl, missing = _target(args)
     try:

@@ -8,12 +8,10 @@ reach the async services on the server's loop through :func:`on_loop`, never a s
 from __future__ import annotations
 
 import asyncio
-import errno
 import logging
-import sqlite3
 import sys
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -21,8 +19,8 @@ from huey import SqliteHuey
 from huey import signals as S
 from huey.consumer import Consumer, Worker
 
-from bookshelf.db.priority import mark_background
-from bookshelf.errors import BookshelfError, UpstreamError
+from bookshelf.errors import BookshelfError, UpstreamError, is_transient
+from bookshelf.priority import mark_background
 from bookshelf.settings import Settings
 
 log = logging.getLogger("bookshelf.queue")
@@ -44,47 +42,22 @@ class TaskSpec:
     retries: int = MAX_RETRIES
 
 
-def on_loop(loop: asyncio.AbstractEventLoop, coro: Awaitable[T]) -> T:
+def on_loop(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, T]) -> T:
     """Run ``coro`` on the server's loop from a worker thread and wait for its result; its writes
     wait behind those of requests (db.priority)."""
     return asyncio.run_coroutine_threadsafe(_background(coro), loop).result()
 
 
-async def _background(coro: Awaitable[T]) -> T:
+async def _background(coro: Coroutine[Any, Any, T]) -> T:
     mark_background()
     return await coro
-
-
-def is_transient(exc: BaseException) -> bool:
-    """Worth retrying later: the network, a busy database, or a provider that said so."""
-    if isinstance(exc, UpstreamError):
-        return exc.transient
-    if isinstance(exc, sqlite3.OperationalError):
-        return "locked" in str(exc) or "busy" in str(exc)
-    if isinstance(exc, (ConnectionError, TimeoutError)):
-        return True
-    if isinstance(exc, OSError) and exc.errno in (errno.ETIMEDOUT, errno.ECONNRESET, errno.EHOSTUNREACH):
-        return True
-    try:
-        import httpx
-    except ImportError:  # pragma: no cover - httpx is a dependency
-        return False
-    return isinstance(exc, httpx.TransportError)
 
 
 def retry_delay(attempt: int, exc: BaseException) -> float:
     """Exponential backoff from the attempt that just failed; a provider's Retry-After wins."""
     if isinstance(exc, UpstreamError) and exc.retry_after:
         return min(float(exc.retry_after), BACKOFF_MAX_SECONDS)
-    return min(BACKOFF_BASE_SECONDS * 2 ** max(attempt - 1, 0), BACKOFF_MAX_SECONDS)
-
-
-def error_text(exc: BaseException) -> str:
-    """What /api/jobs/failed shows: our errors' sentence, otherwise the exception's type and text."""
-    message = getattr(exc, "message", None)
-    if isinstance(message, str) and message:
-        return message
-    return f"{type(exc).__name__}: {exc}"[:2000]
+    return min(BACKOFF_BASE_SECONDS * 2.0 ** max(attempt - 1, 0), BACKOFF_MAX_SECONDS)
 
 
 class _ExpectedFailures(logging.Filter):
@@ -122,7 +95,7 @@ class _Consumer(Consumer):
 
     def _create_worker(self) -> Worker:
         worker = super()._create_worker()
-        worker.wake = self.wake  # type: ignore[attr-defined]
+        worker.wake = self.wake
         return worker
 
     def _set_signal_handlers(self) -> None:
@@ -133,16 +106,62 @@ class _Consumer(Consumer):
 SignalHandler = Callable[[str, str, int, BaseException | None], None]
 
 
-class TaskQueue:
+class _Tasks:
+    """The registered tasks, which both queues know the same way."""
+
+    def __init__(self) -> None:
+        self.specs: dict[str, TaskSpec] = {}
+
+    def register(self, spec: TaskSpec) -> None:
+        self.specs[spec.name] = spec
+
+    def queue_for(self, task: str) -> str:
+        return self.specs[task].queue
+
+    def knows(self, task: str) -> bool:
+        return task in self.specs
+
+    def run(self, task: str, kwargs: dict[str, Any]) -> None:
+        self.specs[task].run(**kwargs)
+
+
+class InlineQueue(_Tasks):
+    """Jobs run in this process, when the job service drains them (the command line, tests):
+    no Huey file, no consumer, no retries. The tasks in ``leave_queued`` are not run here: their
+    jobs stay waiting in the jobs table for the server (the CLI parses; the server looks up)."""
+
+    def __init__(self, leave_queued: Iterable[str] = ()) -> None:
+        super().__init__()
+        self._pending: list[tuple[str, str, dict[str, Any]]] = []
+        self._left = frozenset(leave_queued)
+
+    def submit(self, task: str, job_id: str, kwargs: dict[str, Any]) -> None:
+        if task not in self._left:
+            self._pending.append((task, job_id, dict(kwargs)))
+
+    def queued_ids(self) -> set[str]:
+        return {job_id for _, job_id, _ in self._pending}
+
+    def revoke(self, job_id: str) -> None:
+        self._pending = [run for run in self._pending if run[1] != job_id]
+
+    def on_signal(self, handler: SignalHandler) -> None:
+        """Nothing signals: the job service records each run it drains itself."""
+
+    def take(self) -> tuple[str, str, dict[str, Any]] | None:
+        return self._pending.pop(0) if self._pending else None
+
+
+class TaskQueue(_Tasks):
     """Huey on ``queue.db`` plus an in-process consumer, started and stopped by the runtime."""
 
     def __init__(self, settings: Settings) -> None:
+        super().__init__()
         self.settings = settings
         # fsync off: the jobs table in bookshelf.db is the durable record and requeues on start.
         self.huey = SqliteHuey(
             "bookshelf", filename=str(settings.queue_path), results=False, fsync=False, timeout=15, utc=True
         )
-        self.specs: dict[str, TaskSpec] = {}
         self._wrappers: dict[str, Any] = {}
         self._wake = threading.Event()
         self._consumer: _Consumer | None = None
@@ -165,7 +184,7 @@ class TaskQueue:
                 raise
 
         execute.__name__ = spec.name
-        self.specs[spec.name] = spec
+        super().register(spec)
         self._wrappers[spec.name] = self.huey.task(retries=spec.retries, context=True, name=spec.name)(execute)
 
     def on_signal(self, handler: SignalHandler) -> None:
@@ -196,6 +215,9 @@ class TaskQueue:
 
     def revoke(self, job_id: str) -> None:
         self.huey.revoke_by_id(job_id, revoke_once=True)
+
+    def take(self) -> tuple[str, str, dict[str, Any]] | None:
+        return None  # the consumer takes Huey's work
 
     # -- consumer --------------------------------------------------------------
 

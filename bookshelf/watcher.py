@@ -14,8 +14,8 @@ import stat
 import time
 from pathlib import Path
 
-from bookshelf.db.priority import mark_background
-from bookshelf.services.ingest import IngestService, Unsupported
+from bookshelf.priority import mark_background
+from bookshelf.services.ingest.pipeline import IngestService, Unsupported
 from bookshelf.settings import Settings
 
 log = logging.getLogger("bookshelf.watcher")

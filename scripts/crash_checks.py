@@ -122,7 +122,7 @@ def syncs_kept(conn: sqlite3.Connection, ledger: Ledger) -> list[str]:
 
 def doctor(data_dir: Path, inbox: Path) -> list[str]:
     """`bookshelf doctor` (full hash check): any problem is a violation; information is allowed."""
-    from bookshelf.services import doctor as doctor_service
+    from bookshelf.services.operations import doctor as doctor_service
     from bookshelf.settings import load
 
     settings = load(environ={}, data_dir=str(data_dir), inbox_dir=str(inbox))

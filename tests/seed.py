@@ -13,7 +13,7 @@ from bookshelf.db import candidates as candidate_rows
 from bookshelf.formats import file_hashes
 from bookshelf.models import Book, BookFile, Candidate
 from bookshelf.runtime import Runtime
-from bookshelf.services.ingest import store_cover
+from bookshelf.services.storage.coverstore import store_cover
 from tests.builders import make_epub, make_jpeg, make_pdf
 
 
@@ -75,7 +75,7 @@ async def reload(rt: Runtime, book_id: str) -> Book:
 
 
 def disk_path(rt: Runtime, file: BookFile) -> Path:
-    from bookshelf.services.files import file_path
+    from bookshelf.services.storage.files import file_path
 
     return file_path(rt.settings, file)
 

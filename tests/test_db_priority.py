@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bookshelf.db import Database
 from bookshelf.db.migrate import migrate
-from bookshelf.db.priority import mark_background
+from bookshelf.priority import mark_background
 
 
 async def test_a_request_writes_before_queued_background_work(tmp_path: Path) -> None:

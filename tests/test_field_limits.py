@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from bookshelf.errors import InvalidInput
 from bookshelf.runtime import Runtime
-from bookshelf.services import bookfields
+from bookshelf.services.metadata import bookfields
 from tests.library_books import add_book
 
 LIMITS = {"title": 500, "subtitle": 500, "series": 500, "publisher": 300, "language": 35}

@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 
 from bookshelf import folding
-from bookshelf.services import doctor
-from bookshelf.services.backup import BackupError, backup, restore
+from bookshelf.services.operations import doctor
+from bookshelf.services.operations.backup import BackupError, backup, restore
 from tests.conftest import make_settings
 from tests.serve import running_server
 
@@ -132,13 +132,13 @@ def test_backup_of_missing_database_is_an_error(tmp_path: Path) -> None:
 
 
 async def test_scheduled_backup_keeps_newest(runtime, settings) -> None:
-    from bookshelf.services import backup as backups
+    from bookshelf.services.operations import backup as backups
 
-    assert await backups.scheduled(runtime) is None  # off by default
+    assert await backups.scheduled(runtime.db, runtime.settings, runtime.preferences) is None  # off by default
     await runtime.preferences.patch({"backup": {"enabled": True, "keep": 2}})
-    first = await backups.scheduled(runtime)
+    first = await backups.scheduled(runtime.db, runtime.settings, runtime.preferences)
     assert first is not None and first.exists()
-    assert await backups.scheduled(runtime) is None  # not again within a day
+    assert await backups.scheduled(runtime.db, runtime.settings, runtime.preferences) is None  # not again within a day
     for name in ("bookshelf-backup-20200101-000000.tar.gz", "bookshelf-backup-20200102-000000.tar.gz"):
         (settings.backups_dir / name).write_bytes(b"old")
     backups.prune(settings.backups_dir, 2)

@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bookshelf.runtime import Runtime
-from bookshelf.services.search import build_plan
-from bookshelf.services.vocabulary import Vocabulary
+from bookshelf.services.search.service import build_plan
+from bookshelf.services.search.vocabulary import Vocabulary
 from tests.library_books import add_book
 
 FTS_SYNTAX = ['"', "*", "NEAR", "NEAR(", "AND", "OR", "NOT", "(", ")", "^", ":", "{", "}", "-", "+", "'", "\\", "%"]

@@ -17,7 +17,7 @@ from bookshelf.db import search as search_sql
 from bookshelf.db.connection import connect_sync
 from bookshelf.models import Book
 from bookshelf.runtime import Runtime
-from bookshelf.services.vocabulary import Vocabulary, allowed_typos, edit_distance
+from bookshelf.services.search.vocabulary import Vocabulary, allowed_typos, edit_distance
 from bookshelf.settings import Settings
 from tests.conftest import make_settings
 from tests.library_books import add_book

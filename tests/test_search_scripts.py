@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bookshelf.db.library import BookFilter
 from bookshelf.folding import fold, sort_key
+from bookshelf.models import BookFilter
 from bookshelf.runtime import Runtime
 from tests.library_books import add_book
 

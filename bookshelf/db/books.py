@@ -10,8 +10,7 @@ from typing import Any
 import aiosqlite
 
 from bookshelf.db.connection import fetchall, fetchone, in_thread
-from bookshelf.db.names import name_key
-from bookshelf.folding import fold, sort_key
+from bookshelf.folding import fold, name_key, sort_key
 from bookshelf.models import Book, BookFile, Credit
 
 _JSON_LIST = ("authors", "genres", "tags")
@@ -205,6 +204,46 @@ async def get_file(conn: aiosqlite.Connection, file_id: str) -> BookFile | None:
     return row_to_file(row) if row else None
 
 
+async def get_files(conn: aiosqlite.Connection, file_ids: Sequence[str]) -> list[BookFile]:
+    """The files among ``file_ids`` that have rows (any order)."""
+    marks = ",".join("?" * len(file_ids))
+    return [
+        row_to_file(row) for row in await fetchall(conn, f"SELECT * FROM files WHERE id IN ({marks})", tuple(file_ids))
+    ]
+
+
+async def touch(conn: aiosqlite.Connection, book_id: str, now: str) -> None:
+    """The book changed (a file added or restored): lists and feeds sorted by change see it."""
+    await conn.execute("UPDATE books SET updated_at = ? WHERE id = ?", (now, book_id))
+
+
+async def set_page_count(conn: aiosqlite.Connection, file_id: str, pages: int) -> None:
+    await conn.execute("UPDATE files SET page_count = ? WHERE id = ?", (pages, file_id))
+
+
+async def fail_processing(conn: aiosqlite.Connection, book_id: str, error: str | None, now: str) -> None:
+    """A book still processing shows as failed with ``error`` (its ingest job gave up)."""
+    await conn.execute(
+        "UPDATE books SET status = 'failed', stage = NULL, error = ?, updated_at = ? "
+        "WHERE id = ? AND status = 'processing'",
+        (error, now, book_id),
+    )
+
+
+async def resume_failed(conn: aiosqlite.Connection, book_id: str, stage: str, now: str) -> None:
+    """A failed book is processing again at ``stage`` (its job is being retried)."""
+    await conn.execute(
+        "UPDATE books SET status = 'processing', stage = ?, error = NULL, updated_at = ? "
+        "WHERE id = ? AND status = 'failed'",
+        (stage, now, book_id),
+    )
+
+
+async def organized_ids(conn: aiosqlite.Connection) -> list[str]:
+    """Every organized book, oldest first."""
+    return [row["id"] for row in await fetchall(conn, "SELECT id FROM books WHERE status = 'organized' ORDER BY num")]
+
+
 async def insert_file(conn: aiosqlite.Connection, file: BookFile) -> None:
     await conn.execute(
         "INSERT INTO files (id, book_id, format, root, path, filename, size, sha256, koreader_hash, page_count, "
@@ -280,7 +319,7 @@ async def book_ids_for_documents(conn: aiosqlite.Connection, user_id: str, docum
 
 
 def book_ids_for_documents_sync(conn: sqlite3.Connection, user_id: str, documents: Sequence[str]) -> dict[str, str]:
-    """As :func:`book_ids_for_documents`, on a plain connection (inside ``Database.run_write``)."""
+    """As :func:`book_ids_for_documents`, on a plain connection (inside ``Database.write(work)``)."""
     if not documents:
         return {}
     rows = conn.execute(_documents_sql(len(documents)), (*documents, user_id, *documents)).fetchall()

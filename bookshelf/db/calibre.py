@@ -16,9 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-
-class CalibreError(Exception):
-    """metadata.db is missing, unreadable or not calibre's."""
+from bookshelf.errors import CalibreError
 
 
 @dataclass

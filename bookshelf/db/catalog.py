@@ -3,40 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import aiosqlite
 
 from bookshelf.db.connection import fetchall, fetchone
-from bookshelf.db.library import SORTS, BookFilter
+from bookshelf.db.library import SORTS, filter_where
 from bookshelf.folding import fold
+from bookshelf.models import BookFilter, BookLinks, CatalogState, NavItem
 
 NAV_TABLES = ("authors", "genres", "series")
 _LINK_TABLES = {"authors": ("book_authors", "author_id"), "genres": ("book_genres", "genre_id"),
                 "series": ("book_series", "series_id")}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class CatalogState:
-    generation: int
-    changed_at: str  # RFC 3339, UTC
-
-
-@dataclass(frozen=True)
-class NavItem:
-    """An author, genre or series with how many organized books it has."""
-
-    id: int
-    name: str
-    count: int
-
-
-@dataclass
-class BookLinks:
-    """What a feed entry links to besides the book itself."""
-
-    authors: list[tuple[int, str]] = field(default_factory=list)  # (author id, name) in byline order
-    series_id: int | None = None
 
 
 async def state(conn: aiosqlite.Connection) -> CatalogState:
@@ -90,7 +67,7 @@ async def links_of(conn: aiosqlite.Connection, nums: Sequence[int]) -> dict[int,
 
 async def page_ids(conn: aiosqlite.Connection, flt: BookFilter, sort: str, limit: int, offset: int) -> list[str]:
     """One page of book ids with library.py's filters and sorts, without its count (counted once per change)."""
-    where, params = flt.where()
+    where, params = filter_where(flt)
     rows = await fetchall(
         conn,
         f"SELECT b.id FROM books b WHERE {where} ORDER BY {SORTS[sort]} LIMIT ? OFFSET ?",
@@ -101,7 +78,7 @@ async def page_ids(conn: aiosqlite.Connection, flt: BookFilter, sort: str, limit
 
 async def ordered_nums(conn: aiosqlite.Connection, flt: BookFilter, sort: str) -> list[int]:
     """Every matching row number in ``sort`` order (read from the sort's index, no table rows)."""
-    where, params = flt.where()
+    where, params = filter_where(flt)
     cursor = await conn.execute(f"SELECT b.num FROM books b WHERE {where} ORDER BY {SORTS[sort]}", tuple(params))
     rows = await cursor.fetchall()
     await cursor.close()

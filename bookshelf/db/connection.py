@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar, overload
 
 import aiosqlite
 
 from bookshelf import folding
-from bookshelf.db import inline
+from bookshelf.db import inline_conn
 from bookshelf.db.priority import PriorityLock
 
 BUSY_TIMEOUT_MS = 10_000
 # The event loop's own reader may wait this long for a lock before its read moves to the pool.
-INLINE_BUSY_TIMEOUT_MS = 20
+ON_LOOP_BUSY_TIMEOUT_MS = 20
 T = TypeVar("T")
+# What sqlite3 takes as a statement's parameters: positional or named.
+Params = tuple[Any, ...] | dict[str, Any]
 
 
 def configure(conn: sqlite3.Connection) -> None:
@@ -41,11 +43,14 @@ def connect_sync(path: Path) -> sqlite3.Connection:
 
 
 class Database:
-    """The async face of the database file.
+    """The async face of the database file, with one door for reads and one for writes.
 
-    Writes go through :meth:`write`, which serialises them with a lock and
-    ``BEGIN IMMEDIATE`` so that two writers never race for the lock inside
-    SQLite. Reads borrow one of ``readers`` connections and run concurrently.
+    :meth:`write` serialises writes with a lock and ``BEGIN IMMEDIATE`` on the one writer, so
+    that two writers never race for the lock inside SQLite; :meth:`read` borrows one of
+    ``readers`` connections, and reads run concurrently. Each is a context yielding the
+    connection the db functions take, or, given a function, one trip to the connection's
+    thread: the fast path of kosync writes, organize steps, import batches and search, where a
+    round trip per statement would cost more than the statements.
     """
 
     def __init__(self, path: Path, readers: int = 3) -> None:
@@ -55,12 +60,12 @@ class Database:
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._all_readers: list[aiosqlite.Connection] = []
         self._write_lock = PriorityLock()  # requests before background work
-        self._inline: sqlite3.Connection | None = None
+        self._on_loop: sqlite3.Connection | None = None
 
     async def open(self) -> None:
         self._writer = await self._connect()
-        self._inline = connect_sync(self.path)
-        self._inline.execute(f"PRAGMA busy_timeout={INLINE_BUSY_TIMEOUT_MS}")
+        self._on_loop = connect_sync(self.path)
+        self._on_loop.execute(f"PRAGMA busy_timeout={ON_LOOP_BUSY_TIMEOUT_MS}")
         for _ in range(self._reader_count):
             conn = await self._connect()
             self._all_readers.append(conn)
@@ -73,9 +78,9 @@ class Database:
         return conn
 
     async def close(self) -> None:
-        if self._inline is not None:
-            self._inline.close()
-            self._inline = None
+        if self._on_loop is not None:
+            self._on_loop.close()
+            self._on_loop = None
         for conn in self._all_readers:
             await conn.close()
         self._all_readers.clear()
@@ -83,9 +88,49 @@ class Database:
             await self._writer.close()
             self._writer = None
 
+    # -- the one door: read() and write(), each as a context or as one trip ----------------
+
+    @overload
+    def write(self, *, durable: bool = False) -> AbstractAsyncContextManager[aiosqlite.Connection]: ...
+
+    @overload
+    def write(self, work: Callable[[sqlite3.Connection], T], *, durable: bool = False) -> Coroutine[Any, Any, T]: ...
+
+    def write(
+        self, work: Callable[[sqlite3.Connection], T] | None = None, *, durable: bool = False
+    ) -> AbstractAsyncContextManager[aiosqlite.Connection] | Coroutine[Any, Any, T]:
+        """A write transaction: ``async with db.write() as conn`` for the db functions, or
+        ``await db.write(work)`` to run ``work`` on the writer's plain connection in one transaction
+        and one trip to its thread (hot paths: every statement through the context is a round
+        trip, which costs more than the statement itself; :func:`inline` adapts the async db
+        functions). ``durable`` commits with synchronous=FULL (power-cut safe)."""
+        if work is None:
+            return self._write_context(durable)
+        return self._write_work(work, durable)
+
+    @overload
+    def read(self) -> AbstractAsyncContextManager[aiosqlite.Connection]: ...
+
+    @overload
+    def read(self, work: Callable[[sqlite3.Connection], T], *, on_loop: bool = False) -> Coroutine[Any, Any, T]: ...
+
+    def read(
+        self, work: Callable[[sqlite3.Connection], T] | None = None, *, on_loop: bool = False
+    ) -> AbstractAsyncContextManager[aiosqlite.Connection] | Coroutine[Any, Any, T]:
+        """A pooled reader: ``async with db.read() as conn`` (statements see a consistent snapshot
+        per statement), or ``await db.read(work)`` in one trip to the reader's thread.
+
+        ``on_loop`` runs a point read (a few index lookups) on the event loop's own connection,
+        no thread hop: for the hottest reads only (a KOReader pull), where handing a 30
+        microsecond query to a pool thread and back costs several times the query."""
+        if work is None:
+            return self._read_context()
+        if on_loop:
+            return self._read_on_loop(work)
+        return self._read_work(work)
+
     @asynccontextmanager
-    async def write(self, durable: bool = False) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction. ``durable`` commits with synchronous=FULL (power-cut safe)."""
+    async def _write_context(self, durable: bool) -> AsyncIterator[aiosqlite.Connection]:
         assert self._writer is not None, "database is not open"
         async with self._write_lock:
             conn = self._writer
@@ -109,49 +154,18 @@ class Database:
                 if durable:
                     await conn.execute("PRAGMA synchronous=NORMAL")
 
-    async def run_write(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``work`` on the writer's plain connection in one transaction and one trip to its thread.
-
-        For hot paths: every statement through :meth:`write` is a round trip to
-        aiosqlite's thread, which costs more than the statement itself.
-        """
+    async def _write_work(self, work: Callable[[sqlite3.Connection], T], durable: bool) -> T:
         assert self._writer is not None, "database is not open"
         async with self._write_lock:
-            return await in_thread(self._writer, lambda raw: _transaction(raw, work))
+            return await in_thread(self._writer, lambda raw: _transaction(raw, work, durable))
 
-    async def transaction(self, work: inline.Work[T], durable: bool = False) -> T:
-        """Run the db function ``work`` as one write transaction in one trip to the writer's thread.
-
-        For hot paths, with the functions of the db modules as they are (see db.inline).
-        ``durable`` commits with synchronous=FULL, as :meth:`write` does.
-        """
-        assert self._writer is not None, "database is not open"
-        async with self._write_lock:
-            writer = self._writer
-            return await in_thread(writer, lambda raw: _inline_transaction(raw, work, durable))
-
-    async def reading(self, work: inline.Work[T]) -> T:
-        """Run the db function ``work`` on a pooled reader in one trip to its thread."""
-        async with self.read() as conn:
-            return await in_thread(conn, lambda raw: inline.drive(raw, work))
-
-    async def run_read(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``work`` on a pooled reader's plain connection in one trip to its thread (hot paths)."""
-        async with self.read() as conn:
-            return await in_thread(conn, work)
-
-    async def read_inline(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run a point read (a few index lookups) on the event loop's own connection, no thread hop.
-
-        For the hottest reads only (a KOReader pull): handing a 30 microsecond
-        query to a pool thread and back costs several times the query. WAL
-        readers do not wait for the writer; should the file be locked anyway
-        (recovery, a restore), the read gives up within INLINE_BUSY_TIMEOUT_MS
-        and runs on the pool instead, so the loop is never held long.
-        """
-        conn = self._inline
+    async def _read_on_loop(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """WAL readers do not wait for the writer; should the file be locked anyway (recovery, a
+        restore), the read gives up within ON_LOOP_BUSY_TIMEOUT_MS and runs on the pool instead,
+        so the loop is never held long."""
+        conn = self._on_loop
         if conn is None or conn.in_transaction:
-            return await self.run_read(work)
+            return await self._read_work(work)
         try:
             return work(conn)
         except sqlite3.OperationalError as exc:
@@ -159,22 +173,27 @@ class Database:
                 conn.execute("ROLLBACK")
             if exc.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):  # extended codes too
                 raise
-        return await self.run_read(work)
+        return await self._read_work(work)
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A connection for reads; statements see a consistent snapshot per statement."""
+    async def _read_context(self) -> AsyncIterator[aiosqlite.Connection]:
         conn = await self._readers.get()
         try:
             yield conn
         finally:
             self._readers.put_nowait(conn)
 
-    async def fetchall(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+    async def _read_work(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        async with self._read_context() as conn:
+            return await in_thread(conn, work)
+
+    # Conveniences for tests and tools; services go through read() and write().
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         async with self.read() as conn:
             return await fetchall(conn, sql, params)
 
-    async def fetchone(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         async with self.read() as conn:
             return await fetchone(conn, sql, params)
 
@@ -186,26 +205,28 @@ class Database:
         return row is not None
 
 
-def _transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        result = work(conn)
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    return result
-
-
-def _inline_transaction(conn: sqlite3.Connection, work: inline.Work[T], durable: bool) -> T:
+def _transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T], durable: bool) -> T:
     if durable:
         conn.execute("PRAGMA synchronous=FULL")
     try:
-        return _transaction(conn, lambda plain: inline.drive(plain, work))
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return result
     finally:
         if durable:
             conn.execute("PRAGMA synchronous=NORMAL")
+
+
+def inline(work: inline_conn.Work[T]) -> Callable[[sqlite3.Connection], T]:
+    """An async db function (written against aiosqlite) as a plain one for ``db.read(work)`` and
+    ``db.write(work)``: run on the connection's own thread, every await completing at once."""
+    return lambda raw: inline_conn.drive(raw, work)
 
 
 async def _rollback_if_open(conn: aiosqlite.Connection) -> None:
@@ -217,18 +238,19 @@ async def _rollback_if_open(conn: aiosqlite.Connection) -> None:
 
 async def in_thread(conn: aiosqlite.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
     """Run ``work`` on the plain connection inside ``conn``'s own thread: one trip, however many statements."""
-    return await conn._execute(work, conn._conn)  # type: ignore[attr-defined, no-any-return]
+    run: Callable[..., Awaitable[T]] = conn._execute  # aiosqlite's own hand-off to its thread
+    return await run(work, conn._conn)
 
 
 # Each helper is one trip to the connection's thread: execute, fetch and close as three
 # awaits cost three hand-offs, more than most of our statements take to run.
 
 
-async def fetchall(conn: aiosqlite.Connection, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+async def fetchall(conn: aiosqlite.Connection, sql: str, params: Params = ()) -> list[sqlite3.Row]:
     return list(await conn.execute_fetchall(sql, params))
 
 
-def _first(conn: sqlite3.Connection, sql: str, params: tuple | dict) -> sqlite3.Row | None:
+def _first(conn: sqlite3.Connection, sql: str, params: Params) -> sqlite3.Row | None:
     cursor = conn.execute(sql, params)
     try:
         row: sqlite3.Row | None = cursor.fetchone()
@@ -237,5 +259,5 @@ def _first(conn: sqlite3.Connection, sql: str, params: tuple | dict) -> sqlite3.
         cursor.close()
 
 
-async def fetchone(conn: aiosqlite.Connection, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
+async def fetchone(conn: aiosqlite.Connection, sql: str, params: Params = ()) -> sqlite3.Row | None:
     return await in_thread(conn, lambda raw: _first(raw, sql, params))

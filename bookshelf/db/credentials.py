@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 
 import aiosqlite
@@ -52,7 +53,7 @@ class AccountCredentialRow:
     updated_at: str
 
 
-def _account_row(row) -> AccountCredentialRow:
+def _account_row(row: sqlite3.Row) -> AccountCredentialRow:
     return AccountCredentialRow(
         row["user_id"], row["service"], row["username"], bytes(row["secret"]), row["created_at"], row["updated_at"]
     )

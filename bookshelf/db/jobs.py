@@ -9,6 +9,7 @@ from typing import Any
 
 import aiosqlite
 
+from bookshelf import clock
 from bookshelf.db.connection import fetchall, fetchone
 
 QUEUES = ("parse", "metadata", "organize", "hardcover", "maintenance", "send")
@@ -37,8 +38,6 @@ class Job:
             state: str = "waiting", job_id: str | None = None) -> Job:  # fmt: skip
         """A job row about to be inserted: timestamps now, no attempts unless it starts active."""
         import uuid
-
-        from bookshelf import clock
 
         now = clock.now_iso()
         active = state == "active"
@@ -82,6 +81,14 @@ async def update(conn: aiosqlite.Connection, job_id: str, **fields: Any) -> None
         fields["args"] = json.dumps(fields["args"])
     assignments = ", ".join(f"{name} = :{name}" for name in fields)
     await conn.execute(f"UPDATE jobs SET {assignments} WHERE id = :id", {**fields, "id": job_id})
+
+
+async def mark_executing(conn: aiosqlite.Connection, job_id: str, now: str) -> None:
+    """A worker started the job: one more attempt."""
+    await conn.execute(
+        "UPDATE jobs SET state = 'active', attempts = attempts + 1, started_at = ?, updated_at = ? WHERE id = ?",
+        (now, now, job_id),
+    )
 
 
 async def counts(conn: aiosqlite.Connection) -> dict[str, dict[str, int]]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import aiosqlite
 
 from bookshelf.db.connection import fetchall, fetchone
 from bookshelf.models import ApiKey
 
 
-def _key(row) -> ApiKey:
+def _key(row: sqlite3.Row) -> ApiKey:
     return ApiKey(id=row["id"], label=row["label"], created_at=row["created_at"], last_used_at=row["last_used_at"])
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import aiosqlite
 
 from bookshelf.db.connection import fetchall, fetchone
-from bookshelf.db.names import name_key
+from bookshelf.folding import name_key
 
 
 @dataclass

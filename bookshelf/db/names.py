@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-import unicodedata
 
 import aiosqlite
 
 from bookshelf.db.connection import fetchone
-
-
-def name_key(path: str) -> str:
-    """What two names share when a disk a NAS serves would take them for the same file:
-    ``Dune.epub``, ``DUNE.epub`` and the NFD spelling of either."""
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", path).casefold())
 
 
 async def ascii_name(conn: aiosqlite.Connection, file_id: str) -> str | None:

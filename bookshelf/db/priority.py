@@ -2,26 +2,16 @@
 
 Under a bulk drop the one writer is queued behind dozens of ingest transactions; a KOReader
 saving its progress should wait for the transaction in hand, not for the whole queue. Work marks
-itself as background with :func:`mark_background` (the queue's tasks, the watcher, the job
+itself as background with :func:`bookshelf.priority.mark_background` (the queue's tasks, the watcher, the job
 recorder, the lookup lanes); everything else is foreground.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextvars
 from collections import deque
 
-_BACKGROUND: contextvars.ContextVar[bool] = contextvars.ContextVar("bookshelf_background", default=False)
-
-
-def mark_background() -> None:
-    """From here on, this asyncio task (and the tasks it creates) writes as background work."""
-    _BACKGROUND.set(True)
-
-
-def is_background() -> bool:
-    return _BACKGROUND.get()
+from bookshelf.priority import is_background
 
 
 class PriorityLock:

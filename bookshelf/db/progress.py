@@ -3,7 +3,7 @@
 "Latest" is commit order: each write takes the next ``seq`` inside the one
 write transaction, so two writes in the same clock second are still ordered.
 
-Writes take a plain sqlite3 connection: they run inside ``Database.run_write``,
+Writes take a plain sqlite3 connection: they run inside ``Database.write(work)``,
 one trip to the writer thread per batch of KOReader writes.
 """
 

@@ -1,7 +1,7 @@
 """SQL for reading state: per-account, per-book summaries, finishes, document links, and listing books by status.
 
 Functions that write (and the reads a write depends on) take a plain sqlite3
-connection and run inside ``Database.run_write``; listings are async reads.
+connection and run inside ``Database.write(work)``; listings are async reads.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from dataclasses import dataclass
 import aiosqlite
 
 from bookshelf.db.connection import fetchall, fetchone
-
-READING_STATUSES = ("unread", "reading", "finished", "paused")
+from bookshelf.models import READING_SORTS, READING_STATUSES
 
 # The one definition of a book's status, evaluated at query time so `paused`
 # needs no background job. `:active_since` is now minus pausedAfterDays.
@@ -32,6 +31,7 @@ SORTS = {
     "percentage": "rs.percentage {o} NULLS LAST, b.sort_title ASC, b.num ASC",
     "lastRead": "rs.last_read_at {o} NULLS LAST, b.sort_title ASC, b.num ASC",
 }
+assert tuple(SORTS) == READING_SORTS
 
 
 @dataclass

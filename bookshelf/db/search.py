@@ -164,6 +164,20 @@ def optimize(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO books_fts (books_fts) VALUES ('optimize')")
 
 
+def rebuild_all(conn: sqlite3.Connection, tidy: bool = True) -> int:
+    """Rebuild (and with ``tidy`` optimize) the index in one transaction; the number of books."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        rebuild(conn)
+        if tidy:
+            optimize(conn)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return int(conn.execute("SELECT count(*) FROM books").fetchone()[0])
+
+
 def brief_rows(conn: sqlite3.Connection, nums: list[int]) -> list[sqlite3.Row]:
     """The few columns a suggestion shows, for ``nums`` (any order)."""
     if not nums:

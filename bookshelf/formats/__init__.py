@@ -10,8 +10,8 @@ import logging
 from pathlib import Path
 
 from bookshelf.formats.covers import make_thumbnail, normalise_cover, sniff_image_type
-from bookshelf.formats.detect import MEDIA_TYPES, SUPPORTED_FORMATS, detect_format
-from bookshelf.formats.epub_writer import EpubMetadata, write_epub_copy, write_epub_metadata
+from bookshelf.formats.detect import SUPPORTED_FORMATS, detect_format
+from bookshelf.formats.epub_writer import write_epub_copy, write_epub_metadata
 from bookshelf.formats.filename import parse_filename
 from bookshelf.formats.koreader_hash import (
     file_hashes,
@@ -20,7 +20,8 @@ from bookshelf.formats.koreader_hash import (
     sha256_file,
 )
 from bookshelf.formats.pages import page_count, render_page
-from bookshelf.formats.parsed import FormatError, ParsedBook
+from bookshelf.formats.parsed import EpubMetadata, FormatError, ParsedBook
+from bookshelf.models import MEDIA_TYPES
 
 __all__ = [
     "MEDIA_TYPES",

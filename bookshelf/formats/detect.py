@@ -8,14 +8,6 @@ from pathlib import Path
 from bookshelf.formats.parsed import FormatError
 
 SUPPORTED_FORMATS = ("epub", "pdf", "mobi", "azw3", "cbz", "cbr")
-MEDIA_TYPES = {
-    "epub": "application/epub+zip",
-    "pdf": "application/pdf",
-    "mobi": "application/x-mobipocket-ebook",
-    "azw3": "application/vnd.amazon.mobi8-ebook",  # OPDS.md's table; KOReader maps it
-    "cbz": "application/vnd.comicbook+zip",
-    "cbr": "application/vnd.comicbook-rar",
-}
 _IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".avif")
 # Things people upload by mistake, named so the error sentence can say what the file really is.
 _NOT_BOOKS = (

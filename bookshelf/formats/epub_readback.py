@@ -6,14 +6,11 @@ from __future__ import annotations
 import hashlib
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bookshelf.formats.language import to_bcp47
-from bookshelf.formats.parsed import FormatError, ParsedBook
+from bookshelf.formats.parsed import EpubMetadata, FormatError, ParsedBook
 from bookshelf.formats.plaintext import clean, description_html, html_to_text
-
-if TYPE_CHECKING:
-    from bookshelf.formats.epub_writer import EpubMetadata
 
 
 def _expected(meta: EpubMetadata) -> dict[str, Any]:

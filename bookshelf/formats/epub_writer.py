@@ -7,7 +7,7 @@ import os
 import posixpath
 import uuid
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,26 +16,10 @@ from bookshelf.formats.covers import normalise_cover, open_image, sniff_image_ty
 from bookshelf.formats.epub import Package, check_drm, load_package
 from bookshelf.formats.epub_readback import Hashing, verify
 from bookshelf.formats.opfedit import el, format_number
-from bookshelf.formats.parsed import FormatError
+from bookshelf.formats.parsed import EpubMetadata, FormatError
 from bookshelf.formats.plaintext import description_html
 from bookshelf.formats.safezip import EPUB_LIMITS, MiB, SafeZip
 from bookshelf.formats.zipcopy import RawZipWriter
-
-
-@dataclass
-class EpubMetadata:
-    title: str
-    authors: list[str] = field(default_factory=list)
-    author_sort: str | None = None  # file-as of the first author
-    series: str | None = None
-    series_index: float | None = None
-    isbn13: str | None = None
-    isbn10: str | None = None
-    language: str | None = None
-    publisher: str | None = None
-    published_year: int | None = None
-    description: str | None = None  # plain text; blank lines separate paragraphs
-    genres: list[str] = field(default_factory=list)
 
 
 class _OpfWriter:

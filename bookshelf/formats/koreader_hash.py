@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import BinaryIO
 
 # KOReader util.partialMD5 samples 1024 bytes at 1024 << (2*i) for i in -1..10; LuaJIT masks
 # the shift of i=-1 to 30 and wraps to 0, so the first sample is at offset 0 (KOSYNC.md 5.1).
@@ -13,13 +14,13 @@ SAMPLE_SIZE = 1024
 _CHUNK = 1024 * 1024
 
 
-def _partial_md5_of(fh: object, size: int) -> str:
+def _partial_md5_of(fh: BinaryIO, size: int) -> str:
     md5 = hashlib.md5()
     for offset in SAMPLE_OFFSETS:
         if offset >= size:
             break
-        fh.seek(offset)  # type: ignore[attr-defined]
-        md5.update(fh.read(SAMPLE_SIZE))  # type: ignore[attr-defined]
+        fh.seek(offset)
+        md5.update(fh.read(SAMPLE_SIZE))
     return md5.hexdigest()
 
 

@@ -46,3 +46,21 @@ class FormatError(InvalidInput):
 
     def __repr__(self) -> str:
         return f"FormatError({self.message!r}, reason={self.reason!r})"
+
+
+@dataclass
+class EpubMetadata:
+    """What bookshelf writes into an EPUB's package (formats.epub_writer) and reads back to verify."""
+
+    title: str
+    authors: list[str] = field(default_factory=list)
+    author_sort: str | None = None  # file-as of the first author
+    series: str | None = None
+    series_index: float | None = None
+    isbn13: str | None = None
+    isbn10: str | None = None
+    language: str | None = None
+    publisher: str | None = None
+    published_year: int | None = None
+    description: str | None = None  # plain text; blank lines separate paragraphs
+    genres: list[str] = field(default_factory=list)

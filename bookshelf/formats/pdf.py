@@ -31,8 +31,9 @@ def _fitz() -> Any:
     import pymupdf
 
     # MuPDF otherwise prints every repair warning of a scruffy PDF to stderr.
-    pymupdf.TOOLS.mupdf_display_errors(False)
-    pymupdf.TOOLS.mupdf_display_warnings(False)
+    tools: Any = pymupdf.TOOLS  # untyped in pymupdf
+    tools.mupdf_display_errors(False)
+    tools.mupdf_display_warnings(False)
     return pymupdf
 
 

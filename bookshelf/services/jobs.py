@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 import aiosqlite
@@ -19,15 +19,46 @@ from bookshelf import clock
 from bookshelf.db import Database
 from bookshelf.db import jobs as rows
 from bookshelf.db.jobs import Job
-from bookshelf.db.priority import mark_background
-from bookshelf.errors import Conflict, NotFound
-from bookshelf.taskqueue import TaskQueue, error_text, is_transient
+from bookshelf.errors import Conflict, NotFound, error_text, is_transient
+from bookshelf.priority import mark_background
 
 log = logging.getLogger("bookshelf.jobs")
 # What /api/jobs/status reports; maintenance holds library imports, send the books mailed to devices.
 QUEUES = ("parse", "metadata", "organize", "hardcover", "maintenance", "send")
 
 Hook = Callable[[aiosqlite.Connection, Job], Awaitable[None]]
+Runner = Callable[[Job], Awaitable[None]]
+# Called in a worker thread as (signal name, task id, retries left, exception or None).
+SignalHandler = Callable[[str, str, int, BaseException | None], None]
+
+
+class Queue(Protocol):
+    """What the job service needs of a queue: bookshelf.taskqueue's TaskQueue (Huey and its
+    consumer) or InlineQueue (jobs run here when drained: the command line, tests)."""
+
+    def queue_for(self, task: str) -> str:
+        """The queue a task belongs to; KeyError for a task nobody registered."""
+        ...
+
+    def knows(self, task: str) -> bool: ...
+
+    def submit(self, task: str, job_id: str, kwargs: dict[str, Any]) -> None:
+        """Hand one run to the queue under our job id (blocking: called in a thread)."""
+        ...
+
+    def queued_ids(self) -> set[str]: ...
+
+    def revoke(self, job_id: str) -> None: ...
+
+    def on_signal(self, handler: SignalHandler) -> None: ...
+
+    def take(self) -> tuple[str, str, dict[str, Any]] | None:
+        """The next run to do here (task, job id, kwargs), or None: a consumer does the queue's own."""
+        ...
+
+    def run(self, task: str, kwargs: dict[str, Any]) -> None:
+        """Run one task function here (blocking: called in a thread)."""
+        ...
 
 
 class JobOwner(Protocol):
@@ -41,9 +72,26 @@ class JobOwner(Protocol):
 
 
 class JobService:
-    """Creates, tracks and retries jobs. ``inline`` runs them in this process (the CLI) instead."""
+    """Creates, tracks and retries jobs.
 
-    def __init__(self, db: Database, queue: TaskQueue) -> None:
+    ``on_failed`` and ``on_retry`` say, per queue, what a final failure or a retry means for the
+    job's book (ingest marks it failed). ``runners`` are the tasks that run outside the queue
+    (the Hardcover sync owns its run loop): a retry hands the job back to its owner. ``owners``
+    run a task's jobs on the loop instead of the queue's threads (lookups wait on the network
+    and on rate limits, and must never hold a thread a parse needs); the composition root
+    fills it once an owner exists, as the owner needs this service.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        queue: Queue,
+        *,
+        on_failed: Mapping[str, Hook] | None = None,
+        on_retry: Mapping[str, Hook] | None = None,
+        runners: Mapping[str, Runner] | None = None,
+        owners: Mapping[str, JobOwner] | None = None,
+    ) -> None:
         self.db = db
         self.queue = queue
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -51,19 +99,10 @@ class JobService:
         self._wake = asyncio.Event()
         self._recorder: asyncio.Task[None] | None = None
         self._stopping = False
-        self.inline = False
-        self._pending: list[Job] = []
-        # Per queue: what a final failure or a retry means for the job's book (ingest marks it failed).
-        self.on_failed: dict[str, Hook] = {}
-        self.on_retry: dict[str, Hook] = {}
-        # Tasks that run outside Huey (the Hardcover sync owns its own run loop): a retry hands
-        # the job back to its owner instead of to the queue.
-        self.runners: dict[str, Callable[[Job], Awaitable[None]]] = {}
-        # Tasks whose jobs an owner runs on the loop instead of the queue's threads (lookups wait
-        # on the network and on rate limits, and must never hold a thread a parse needs).
-        self.owners: dict[str, JobOwner] = {}
-        # Tasks left waiting in the table for the server to run (the CLI parses; the server looks up).
-        self.deferred: set[str] = set()
+        self._on_failed = dict(on_failed or {})
+        self._on_retry = dict(on_retry or {})
+        self._runners = dict(runners or {})
+        self._owners = owners if owners is not None else {}
         queue.on_signal(self._signal)
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -80,20 +119,15 @@ class JobService:
         existing = None if fresh else await rows.open_for(conn, task, book_id)
         if existing is not None:
             return existing, False
-        job = Job.new(self.queue.specs[task].queue, task, book_id, args)
+        job = Job.new(self.queue.queue_for(task), task, book_id, args)
         await rows.insert(conn, job)
         return job, True
 
     async def submit(self, job: Job) -> None:
-        """Hand a committed job to its owner, the queue, or the inline list."""
-        if job.task in self.deferred:
-            return
-        owner = self.owners.get(job.task)
-        if owner is not None and not self.inline:
+        """Hand a committed job to its owner or to the queue."""
+        owner = self._owners.get(job.task)
+        if owner is not None:
             await owner.submit(job)
-            return
-        if self.inline:
-            self._pending.append(job)
             return
         await asyncio.to_thread(self.queue.submit, job.task, job.id, self._kwargs(job))
 
@@ -108,8 +142,8 @@ class JobService:
 
     def hurry(self, job: Job, bypass_cache: bool = False) -> None:
         """The reader asked again for a job that is still open: its owner asks now, not after a back-off."""
-        owner = self.owners.get(job.task)
-        if owner is not None and not self.inline:
+        owner = self._owners.get(job.task)
+        if owner is not None:
             owner.hurry(job.id, bypass_cache)
 
     @staticmethod
@@ -143,11 +177,11 @@ class JobService:
             now = clock.now_iso()
             await rows.update(conn, job.id, state="waiting", error=None, failed_at=None, finished_at=None,
                               updated_at=now)  # fmt: skip
-            hook = self.on_retry.get(job.queue)
+            hook = self._on_retry.get(job.queue)
             if hook is not None:
                 await hook(conn, job)
             job.state = "waiting"
-        runner = self.runners.get(job.task)
+        runner = self._runners.get(job.task)
         if runner is not None:
             await runner(job)
         else:
@@ -159,7 +193,7 @@ class JobService:
         return await rows.delete_for_book(conn, book_id)
 
     def revoke(self, job_ids: list[str]) -> None:
-        for owner in self.owners.values():
+        for owner in self._owners.values():
             owner.forget(job_ids)
         for job_id in job_ids:
             self.queue.revoke(job_id)
@@ -178,7 +212,7 @@ class JobService:
         queued = await asyncio.to_thread(self.queue.queued_ids)
         async with self.db.read() as conn:
             unfinished = await rows.unfinished(conn)
-        again = [job for job in unfinished if job.id not in queued and job.task in self.queue.specs]
+        again = [job for job in unfinished if job.id not in queued and self.queue.knows(job.task)]
         if again:
             now = clock.now_iso()
             async with self.db.write() as conn:
@@ -189,20 +223,20 @@ class JobService:
             log.info("requeued %d unfinished job(s) from the last run", len(again))
         return len(again)
 
-    # -- inline runs (CLI) -----------------------------------------------------
+    # -- runs in this process (an InlineQueue: the CLI) ----------------------------
 
     async def drain(self) -> None:
-        """Run every job queued in inline mode, and what they queue, here and now."""
-        while self._pending:
-            job = self._pending.pop(0)
-            await self._record([(S.SIGNAL_EXECUTING, job.id, 0, None)])
-            spec = self.queue.specs[job.task]
+        """Run every job the queue holds for this process, and what they queue, here and now
+        (nothing, for a queue with its own consumer)."""
+        while (run := self.queue.take()) is not None:
+            task, job_id, kwargs = run
+            await self._record([(S.SIGNAL_EXECUTING, job_id, 0, None)])
             try:
-                await asyncio.to_thread(spec.run, **self._kwargs(job))
+                await asyncio.to_thread(self.queue.run, task, kwargs)
             except Exception as exc:
-                await self._record([(S.SIGNAL_ERROR, job.id, 0, exc)])
+                await self._record([(S.SIGNAL_ERROR, job_id, 0, exc)])
             else:
-                await self._record([(S.SIGNAL_COMPLETE, job.id, 0, None)])
+                await self._record([(S.SIGNAL_COMPLETE, job_id, 0, None)])
 
     # -- state from the queue's signals ----------------------------------------
     #
@@ -266,11 +300,7 @@ class JobService:
         async with self.db.write() as conn:
             for signal, job_id, retries_left, exc in batch:
                 if signal == S.SIGNAL_EXECUTING:
-                    await conn.execute(
-                        "UPDATE jobs SET state = 'active', attempts = attempts + 1, started_at = ?, updated_at = ? "
-                        "WHERE id = ?",
-                        (now, now, job_id),
-                    )
+                    await rows.mark_executing(conn, job_id, now)
                 elif signal == S.SIGNAL_COMPLETE:
                     await rows.update(conn, job_id, state="completed", error=None, finished_at=now, updated_at=now)
                 elif signal == S.SIGNAL_ERROR and exc is not None:
@@ -297,7 +327,7 @@ class JobService:
             return None
         await rows.update(conn, job_id, state="failed", error=text, failed_at=now, finished_at=now, updated_at=now)
         job.error = text
-        hook = self.on_failed.get(job.queue)
+        hook = self._on_failed.get(job.queue)
         if hook is not None:
             await hook(conn, job)
         return job

@@ -44,7 +44,6 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         rt = await Runtime.open(settings)
         app.state.runtime = rt
         try:
-            await endpoint_table.start_surfaces(rt)
             yield
         finally:
             await rt.close()

@@ -24,7 +24,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from bookshelf.errors import BookshelfError, NotFound
-from bookshelf.formats.detect import MEDIA_TYPES
+from bookshelf.models import MEDIA_TYPES
 from bookshelf.services.names import translit
 
 CHUNK = 64 * 1024

@@ -9,7 +9,6 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from bookshelf.errors import BookshelfError
-from bookshelf.runtime import Runtime
 from bookshelf.web import kosync, opds
 from bookshelf.web.api import (
     book_files,
@@ -86,10 +85,6 @@ def all_endpoints() -> list[Endpoint]:
         *search.ENDPOINTS,
         *admin(imports.ENDPOINTS),
     ]
-
-
-async def start_surfaces(rt: Runtime) -> None:
-    """Start what serving needs beyond the runtime (queue consumer, watcher, schedules)."""
 
 
 def surface_error(surface: str, request: Request, exc: BookshelfError) -> Response:

@@ -18,7 +18,7 @@ MAX_JSON_BYTES = 1_000_000
 
 def account_of(request: Request) -> Account:
     """The account this request acts as (set by web.middleware.ApiAuth); 401 when there is none."""
-    account = request.scope.get("bookshelf.account")
+    account: Account | None = request.scope.get("bookshelf.account")
     if account is None:
         raise Unauthorized("A valid API key is required")
     return account

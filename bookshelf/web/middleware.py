@@ -32,7 +32,7 @@ def client_address(scope: Scope) -> str:
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", []):
         if key == name:
-            return value.decode("latin-1")
+            return bytes(value).decode("latin-1")
     return None
 
 
@@ -133,12 +133,14 @@ class ApiAuth:
                 raw = authorization[7:].strip()
             raw = raw or _header(scope, b"x-api-key")
         if raw:
-            return await rt.keys.identify(raw)
+            identity: tuple[str | None, str] | None = await rt.keys.identify(raw)
+            return identity
         sessions = getattr(rt, "sessions", None)
         if sessions is None:
             return None
         if api:
-            return await sessions.identity_for_scope(scope)
+            identity = await sessions.identity_for_scope(scope)
+            return identity
         session = await sessions.for_scope(scope)
         return (session.key_id, session.user_id) if session is not None else None
 

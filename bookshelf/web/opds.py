@@ -7,16 +7,16 @@ import binascii
 import zlib
 from email.utils import format_datetime
 from typing import Any
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from bookshelf import clock
-from bookshelf.db.catalog import CatalogState
-from bookshelf.db.library import BookFilter
 from bookshelf.errors import BookshelfError, InvalidInput, NotFound, RateLimited, Unauthorized
-from bookshelf.services.catalog import ACQUISITION_TYPES, CatalogService, Entry
-from bookshelf.services.page_stream import image_type
+from bookshelf.models import BookFilter, CatalogState
+from bookshelf.services.library.catalog import ACQUISITION_TYPES, CatalogService, Entry
+from bookshelf.services.library.page_stream import image_type
 from bookshelf.web import opds_xml as xml
 from bookshelf.web.download import download_response
 from bookshelf.web.http import path_uuid, query_choice, query_text
@@ -126,7 +126,8 @@ def error_response(request: Request, exc: BookshelfError) -> Response:
 
 
 def _catalog(request: Request) -> CatalogService:
-    return request.app.state.runtime.catalog
+    catalog: CatalogService = request.app.state.runtime.catalog
+    return catalog
 
 
 def _user(request: Request) -> str:
@@ -222,8 +223,7 @@ def _nav_books(table: str, param: str) -> Handler:
         item_id = _id(request, param)
         name = await _catalog(request).name_of(table, item_id)
         singular = {"authors": "author", "genres": "genre", "series": "series"}[table]
-        flt = BookFilter()
-        setattr(flt, f"{singular}_id", item_id)  # author_id, genre_id or series_id
+        flt = BookFilter.of_nav(table, item_id)
         info = FeedInfo(f"urn:bookshelf:{singular}:{item_id}", name, f"/opds/{table}/{item_id}", ACQUISITION,
                         up=f"/opds/{table}")  # fmt: skip
         return await _books(request, info, FEED_SORT[table], flt)
@@ -242,7 +242,7 @@ async def search(request: Request) -> Response:
     page.items = await _read(request, page.items)
     state = await catalog.state()
     title = f"Search: {query.strip()}" if query.strip() else "Search"
-    info = FeedInfo("urn:bookshelf:opds:search:" + xml.quote(query.strip(), safe=""), title, "/opds/search",
+    info = FeedInfo("urn:bookshelf:opds:search:" + quote(query.strip(), safe=""), title, "/opds/search",
                     ACQUISITION, query={"q": query})  # fmt: skip
     return _feed(xml.acquisition_feed(urls, info, state, page), ACQUISITION, state)
 

@@ -6,10 +6,11 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote, urlencode
 
-from bookshelf.db.catalog import CatalogState, NavItem
-from bookshelf.services.catalog import Entry, Page, acquisition_type
+from bookshelf.models import CatalogState, NavItem
+from bookshelf.services.library.catalog import Entry, Page, acquisition_type
 
 ATOM = "http://www.w3.org/2005/Atom"
 DC = "http://purl.org/dc/terms/"
@@ -121,7 +122,7 @@ def serialize(root: ET.Element, namespace: str = ATOM) -> bytes:
     return DECLARATION + ET.tostring(root, encoding="unicode").encode("utf-8")
 
 
-def _feed(urls: Urls, info: FeedInfo, state: CatalogState, page: Page | None) -> ET.Element:
+def _feed(urls: Urls, info: FeedInfo, state: CatalogState, page: Page[Any] | None) -> ET.Element:
     feed = ET.Element("feed")
     _el(feed, "id", info.id)
     _el(feed, "title", info.title)
@@ -142,7 +143,7 @@ def _feed(urls: Urls, info: FeedInfo, state: CatalogState, page: Page | None) ->
     return feed
 
 
-def _pagination(feed: ET.Element, urls: Urls, info: FeedInfo, page: Page) -> None:
+def _pagination(feed: ET.Element, urls: Urls, info: FeedInfo, page: Page[Any]) -> None:
     last = page.last_page
 
     def at(number: int) -> str:
@@ -160,7 +161,7 @@ def _pagination(feed: ET.Element, urls: Urls, info: FeedInfo, page: Page) -> Non
 
 
 def navigation_feed(
-    urls: Urls, info: FeedInfo, state: CatalogState, entries: list[NavEntry], page: Page | None = None
+    urls: Urls, info: FeedInfo, state: CatalogState, entries: list[NavEntry], page: Page[Any] | None = None
 ) -> bytes:
     feed = _feed(urls, info, state, page)
     updated = rfc3339(state.changed_at, "")

@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from bookshelf.runtime import Runtime  # noqa: E402
-from bookshelf.services.calibre_import import CalibreImporter  # noqa: E402
-from bookshelf.services.import_report import ImportReport  # noqa: E402
+from bookshelf.services.importing.calibre import CalibreImporter  # noqa: E402
+from bookshelf.services.importing.report import ImportReport  # noqa: E402
 from bookshelf.settings import Settings, load  # noqa: E402
 from tests.builders import make_epub, make_jpeg, make_pdf  # noqa: E402
 from tests.importing.calibre_library import CBook, make_calibre_library  # noqa: E402

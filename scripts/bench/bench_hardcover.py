@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from bookshelf.runtime import Runtime  # noqa: E402
-from bookshelf.services.hardcover_sync import sync_limiter  # noqa: E402
+from bookshelf.services.hardcover.sync import sync_limiter  # noqa: E402
 from tests.conftest import make_settings  # noqa: E402
 from tests.fakes.common import FakeClock  # noqa: E402
 from tests.fakes.hardcover import GOOD_TOKEN, FakeHardcover  # noqa: E402

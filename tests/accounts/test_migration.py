@@ -13,7 +13,7 @@ import httpx
 from bookshelf.db.connection import connect_sync
 from bookshelf.db.migrate import applied, available
 from bookshelf.runtime import Runtime
-from bookshelf.services.secrets_box import SealBox, load_or_create_key
+from bookshelf.services.access.secrets_box import SealBox, load_or_create_key
 from bookshelf.web.app import create_app
 from tests.conftest import make_settings
 from tests.reading.helpers import koreader_headers

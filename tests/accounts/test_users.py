@@ -9,7 +9,7 @@ import httpx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bookshelf.services.accounts import username_key
+from bookshelf.folding import name_key as username_key
 from tests.accounts.helpers import add_reader, setup_admin
 
 

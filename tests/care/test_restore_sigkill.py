@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from bookshelf.runtime import Runtime
-from bookshelf.services import doctor
+from bookshelf.services.operations import doctor
 from tests.conftest import make_settings
 from tests.library_books import add_book
 from tests.serve import read_db, running_server

@@ -11,7 +11,7 @@ import httpx
 
 from bookshelf import clock
 from bookshelf.runtime import Runtime
-from bookshelf.services import doctor
+from bookshelf.services.operations import doctor
 from tests.library_books import add_book
 from tests.reading.helpers import koreader_headers, set_kosync_user
 from tests.seed import disk_path, reload

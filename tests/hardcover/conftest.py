@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bookshelf.runtime import Runtime
-from bookshelf.services.hardcover_sync import HardcoverSyncService, sync_limiter
+from bookshelf.services.hardcover.sync import HardcoverSyncService, sync_limiter
 from bookshelf.settings import Settings
 from tests.conftest import make_settings
 from tests.fakes.common import FakeClock

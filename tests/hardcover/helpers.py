@@ -110,7 +110,7 @@ async def set_state(
         if finished:
             reading_rows.add_finish(conn, user_id, book_id, state.started_at, state.finished_at or now)
 
-    await rt.db.run_write(write)
+    await rt.db.write(write)
 
 
 def day(days_ago: float) -> str:

@@ -9,7 +9,7 @@ from bookshelf import clock
 from bookshelf.db import reading as reading_rows
 from bookshelf.db.reading import ReadingState
 from bookshelf.runtime import Runtime
-from bookshelf.services.hardcover_sync import HardcoverSyncService
+from bookshelf.services.hardcover.sync import HardcoverSyncService
 from tests.fakes.hardcover import FakeHardcover, Token
 from tests.hardcover.helpers import add_book, hardcover_id, isbn13, set_state
 
@@ -38,7 +38,7 @@ async def test_each_account_pushes_its_own_reading(
         state = ReadingState(theirs.id, percentage=0.3, last_read_at=at, started_at=at)
         reading_rows.save_state(conn, reader, state, clock.now_iso())
 
-    await runtime.db.run_write(reader_reads)
+    await runtime.db.write(reader_reads)
 
     assert (await hc.sync_now(admin)).pushed == 1  # type: ignore[union-attr]
     assert (await hc.sync_now(reader)).pushed == 1  # type: ignore[union-attr]

@@ -9,7 +9,7 @@ import httpx
 from bookshelf.db import jobs as job_rows
 from bookshelf.db.jobs import Job
 from bookshelf.runtime import Runtime
-from bookshelf.services.hardcover_sync import HardcoverSyncService
+from bookshelf.services.hardcover.sync import HardcoverSyncService
 from tests.fakes.common import Fault
 from tests.fakes.hardcover import FakeHardcover, Token
 from tests.hardcover.helpers import add_book, hardcover_id, isbn13, set_state

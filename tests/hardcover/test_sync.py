@@ -9,7 +9,7 @@ import httpx
 from bookshelf.db import hardcover as rows
 from bookshelf.db.hardcover import Link
 from bookshelf.runtime import Runtime
-from bookshelf.services.hardcover_sync import HardcoverSyncService
+from bookshelf.services.hardcover.sync import HardcoverSyncService
 from tests.fakes.common import FakeClock, Fault
 from tests.fakes.hardcover import FakeHardcover, Token
 from tests.hardcover.helpers import (

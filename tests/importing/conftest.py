@@ -22,6 +22,16 @@ def import_root(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+async def inline_runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    """A runtime whose jobs wait for ``jobs.drain()`` and run on the test's loop."""
+    rt = await Runtime.open(settings, background=False, inline_jobs=True)
+    try:
+        yield rt
+    finally:
+        await rt.close()
+
+
+@pytest.fixture
 def live_settings(tmp_path: Path, import_root: Path) -> Settings:
     return make_settings(tmp_path, start_consumer=True, import_roots=str(import_root))
 

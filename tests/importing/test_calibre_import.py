@@ -13,8 +13,8 @@ from bookshelf.db import books as book_rows
 from bookshelf.db import candidates as candidate_rows
 from bookshelf.db.connection import fetchall
 from bookshelf.runtime import Runtime
-from bookshelf.services.files import cover_path, file_path
-from bookshelf.services.importing import ImportRequest
+from bookshelf.services.importing.service import ImportRequest
+from bookshelf.services.storage.files import cover_path, file_path
 from tests.builders import make_epub
 from tests.importing.calibre_library import CBook, default_cover, make_calibre_library, snapshot
 
@@ -187,7 +187,7 @@ async def test_paths_in_metadata_db_cannot_escape_the_library(runtime: Runtime, 
 
 async def test_not_a_calibre_library_is_refused(runtime: Runtime, tmp_path: Path) -> None:
     from bookshelf.errors import InvalidInput
-    from bookshelf.services.importing import check_request
+    from bookshelf.services.importing.service import check_request
 
     (tmp_path / "plain").mkdir()
     with pytest.raises(InvalidInput, match="not a calibre library"):
@@ -198,7 +198,7 @@ async def test_epubs_are_written_once_with_their_metadata_and_keep_the_originals
     runtime: Runtime, tmp_path: Path
 ) -> None:
     from bookshelf.formats import koreader_partial_md5, read_book
-    from bookshelf.services.organize import fingerprint
+    from bookshelf.services.organize.service import fingerprint
 
     books = library_books()
     lib = make_calibre_library(tmp_path / "calibre", books)

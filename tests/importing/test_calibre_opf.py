@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from bookshelf.db.calibre import CalibreError
 from bookshelf.db.connection import fetchall
+from bookshelf.errors import CalibreError
 from bookshelf.formats import read_book
 from bookshelf.runtime import Runtime
-from bookshelf.services.files import cover_path, file_path
+from bookshelf.services.storage.files import cover_path, file_path
 from tests.importing.calibre_library import make_calibre_library, snapshot
 from tests.importing.test_calibre_import import all_books, library_books, run
 

@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from bookshelf.db import books as book_rows
 from bookshelf.db.connection import fetchall
 from bookshelf.runtime import Runtime
-from bookshelf.services.files import file_path
-from bookshelf.services.import_copy import PART_SUFFIX
-from bookshelf.services.importing import ImportRequest
+from bookshelf.services.importing.service import ImportRequest
 from bookshelf.services.names.disk import from_filesystem
+from bookshelf.services.storage.durable import IMPORT_PART_SUFFIX as PART_SUFFIX
+from bookshelf.services.storage.files import file_path
 from bookshelf.settings import Settings
 from tests.builders import make_epub, make_pdf
 from tests.conftest import make_settings
@@ -147,10 +147,12 @@ def test_in_place_import_from_the_command_line(tmp_path: Path) -> None:
     assert moved.returncode == 2 and "neither moves" in moved.stderr
 
 
-async def test_copied_folder_goes_through_the_inbox_and_keeps_originals(runtime: Runtime, tmp_path: Path) -> None:
+async def test_copied_folder_goes_through_the_inbox_and_keeps_originals(
+    inline_runtime: Runtime, tmp_path: Path
+) -> None:
+    runtime = inline_runtime
     tree = _tree(tmp_path / "books")
     before = snapshot(tree)
-    runtime.jobs.inline = True
 
     report = await runtime.importer.run(ImportRequest(tree, "folder"), [], drain=runtime.jobs.drain)
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bookshelf.errors import UpstreamError
+from bookshelf.errors import UpstreamError, is_transient
 from bookshelf.runtime import Runtime
-from bookshelf.taskqueue import TaskSpec, is_transient, retry_delay
+from bookshelf.taskqueue import TaskSpec, retry_delay
 from tests.builders import make_epub, make_pdf
 from tests.ingest.conftest import book_status, wait_for
 

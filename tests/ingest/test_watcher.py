@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bookshelf.runtime import Runtime
-from bookshelf.services.ingest import Unsupported
+from bookshelf.services.ingest.pipeline import Unsupported
 from bookshelf.settings import Settings
 from tests.builders import make_epub
 from tests.conftest import make_settings

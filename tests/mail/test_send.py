@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bookshelf.runtime import Runtime
-from bookshelf.services import files
 from bookshelf.services.mail.message import real_name
 from bookshelf.services.mail.send import Delivery, deliver
 from bookshelf.services.mail.server import SmtpServer
+from bookshelf.services.storage import files
 from tests.library_books import add_book
 from tests.mail.conftest import add_device, finished, send, set_server
 from tests.mail.smtpd import PASSWORD, USER, smtp_server

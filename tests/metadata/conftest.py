@@ -102,8 +102,7 @@ def settings(tmp_path: Path, fakes: Fakes) -> Settings:
 async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
     """The real runtime with its jobs run inline: ``await rt.jobs.drain()`` runs what was queued,
     through the same task functions the queue consumer calls."""
-    rt = await Runtime.open(settings, background=False)
-    rt.jobs.inline = True
+    rt = await Runtime.open(settings, background=False, inline_jobs=True)
     try:
         yield rt
     finally:

@@ -29,8 +29,7 @@ _serial = itertools.count()
 @pytest.fixture
 async def shelf(tmp_path: Path) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
     settings = make_settings(tmp_path)
-    rt = await Runtime.open(settings, background=False)
-    rt.jobs.inline = True
+    rt = await Runtime.open(settings, background=False, inline_jobs=True)
     transport = httpx.ASGITransport(app=create_app(settings, rt), raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         key = (await http.post("/api/auth/setup", json={"label": "names"})).json()["key"]

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from bookshelf.db.names import name_key
+from bookshelf.folding import name_key
 from bookshelf.services.names import header
 from bookshelf.services.names.disk import from_filesystem, safe_name, source_key
 from bookshelf.services.names.translit import ascii_name, transliterate

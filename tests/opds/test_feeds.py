@@ -266,7 +266,7 @@ async def test_rendered_feeds_never_outlive_a_change(opds: httpx.AsyncClient, ru
 
 
 async def test_deep_pages_from_the_cached_ordering_match_offset_paging(runtime) -> None:
-    from bookshelf.services.catalog import CatalogService
+    from bookshelf.services.library.catalog import CatalogService
 
     made = await library_of(runtime, 120)
     ordered = CatalogService(runtime.db, runtime.settings, runtime.search, deep_offset=0)

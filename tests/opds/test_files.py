@@ -10,7 +10,7 @@ import httpx
 from PIL import Image
 
 from bookshelf.db.connection import fetchall
-from bookshelf.services.page_stream import PageService
+from bookshelf.services.library.page_stream import PageService
 from tests.opds.helpers import NS, add_book, assert_feed, cover_bytes, links, parse
 
 PSE = "http://vaemendis.net/opds-pse/stream"

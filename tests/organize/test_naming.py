@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 
 from bookshelf.models import Book
-from bookshelf.services import naming
+from bookshelf.services.organize import naming
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import httpx
 
 from bookshelf.db.stats import rebuild_activity
 from bookshelf.runtime import Runtime
-from bookshelf.services.stats import months_back, streaks
+from bookshelf.services.reading.stats import months_back, streaks
 from tests.reading.helpers import add_book, record
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -150,7 +150,7 @@ async def test_activity_kept_on_write_equals_a_recount(runtime: Runtime) -> None
         )
     ]
     assert len(kept) == 14 and sum(row[3] for row in kept) == 17  # 17 writes in 14 quarter hours
-    await runtime.db.run_write(rebuild_activity)  # what migration 0004 does for history already stored
+    await runtime.db.write(rebuild_activity)  # what migration 0004 does for history already stored
     recounted = [
         tuple(row)
         for row in await runtime.db.fetchall(

@@ -122,7 +122,7 @@ async def test_cover_symlinked_outside_is_not_served(made: Made, runtime: Runtim
 
 async def test_symlink_into_the_inbox_is_never_taken(runtime: Runtime, outside: Path) -> None:
     # The watcher takes regular files only; ingest refuses to move a link (it could point anywhere).
-    from bookshelf.services.ingest import Unsupported
+    from bookshelf.services.ingest.pipeline import Unsupported
 
     link = runtime.settings.inbox_dir / "link.epub"
     link.parent.mkdir(parents=True, exist_ok=True)
@@ -135,7 +135,7 @@ async def test_symlink_into_the_inbox_is_never_taken(runtime: Runtime, outside: 
 
 def test_inside_takes_the_quick_path_only_when_nothing_can_be_followed(tmp_path: Path) -> None:
     from bookshelf.errors import NotFound
-    from bookshelf.services.files import inside
+    from bookshelf.services.storage.files import inside
 
     base = tmp_path / "library"
     (base / "Author" / "Title").mkdir(parents=True)

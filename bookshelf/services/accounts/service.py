@@ -16,6 +16,7 @@ from bookshelf import clock
 from bookshelf.db import Database
 from bookshelf.db import users as rows
 from bookshelf.errors import Conflict, InvalidInput, NotFound
+from bookshelf.folding import name_key
 from bookshelf.models import ROLES, Account
 
 FIRST_ADMIN = "admin"
@@ -29,11 +30,6 @@ def dummy_hash() -> bytes:
     """A hash at the real cost to check against when a user name is unknown, so timing does not
     say which names exist."""
     return bcrypt.hashpw(b"not a password", bcrypt.gensalt())
-
-
-def username_key(name: str) -> str:
-    """What two user names are compared by: NFC, then case folded (and NFC again, as folding may decompose)."""
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
 
 
 def clean_username(value: object) -> str:
@@ -102,7 +98,7 @@ class AccountService:
             if row is not None:
                 return row.account
             account = Account(str(uuid.uuid4()), FIRST_ADMIN, "admin", True)
-            await rows.insert(conn, account, username_key(account.username), None, clock.now_iso())
+            await rows.insert(conn, account, name_key(account.username), None, clock.now_iso())
         return account
 
     async def first_admin_id(self) -> str:
@@ -118,9 +114,9 @@ class AccountService:
         hashed = await asyncio.to_thread(bcrypt.hashpw, password.encode("utf-8", "surrogatepass"), bcrypt.gensalt())
         account = Account(str(uuid.uuid4()), name, role, can_upload)
         async with self.db.write() as conn:
-            if await rows.by_username_key(conn, username_key(name)) is not None:
+            if await rows.by_username_key(conn, name_key(name)) is not None:
                 raise Conflict("That username is taken", details=[{"field": "username", "message": "taken"}])
-            await rows.insert(conn, account, username_key(name), hashed, clock.now_iso())
+            await rows.insert(conn, account, name_key(name), hashed, clock.now_iso())
         return account
 
     async def rename_first_admin(self, user_id: str, username: str) -> Account:
@@ -141,13 +137,13 @@ class AccountService:
             name = clean_username(body["username"]) if "username" in body else old.username
             role = _role(body["role"]) if "role" in body else old.role
             can_upload = _flag(body, "canUpload", default=old.can_upload)
-            if username_key(name) != username_key(old.username):
-                if await rows.by_username_key(conn, username_key(name)) is not None:
+            if name_key(name) != name_key(old.username):
+                if await rows.by_username_key(conn, name_key(name)) is not None:
                     raise Conflict("That username is taken", details=[{"field": "username", "message": "taken"}])
             if old.role == "admin" and role != "admin" and await rows.count_admins(conn) <= 1:
                 raise Conflict("The last admin cannot become a reader")
             account = Account(old.id, name, role, can_upload)
-            await rows.update(conn, account, username_key(name), hashed, clock.now_iso(), hashed is not None)
+            await rows.update(conn, account, name_key(name), hashed, clock.now_iso(), hashed is not None)
         self._cache[user_id] = account
         return account
 
@@ -172,7 +168,7 @@ class AccountService:
         if not isinstance(username, str) or not isinstance(password, str) or len(username) > 256:
             return None
         async with self.db.read() as conn:
-            row = await rows.by_username_key(conn, username_key(username.strip()))
+            row = await rows.by_username_key(conn, name_key(username.strip()))
         secret = row.password_hash if row is not None and row.password_hash else dummy_hash()
         material = password.encode("utf-8", "surrogatepass")
         if len(material) > MAX_PASSWORD_BYTES:
@@ -185,7 +181,7 @@ class AccountService:
         if row is None or not row.password_hash or not good:
             return None
         # Constant-time in the name as well: the stored key was looked up by value.
-        hmac.compare_digest(username_key(username.strip()), username_key(row.account.username))
+        hmac.compare_digest(name_key(username.strip()), name_key(row.account.username))
         return row.account
 
 

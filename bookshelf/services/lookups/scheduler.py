@@ -15,12 +15,13 @@ from huey import signals as S
 
 from bookshelf import clock
 from bookshelf.db.jobs import Job
-from bookshelf.db.priority import mark_background
-from bookshelf.errors import NotFound, UpstreamError
+from bookshelf.errors import NotFound, UpstreamError, error_text
+from bookshelf.priority import mark_background
 from bookshelf.providers import LookupQuery
 from bookshelf.services.jobs import JobService
 from bookshelf.services.lookups.breaker import Breaker
-from bookshelf.services.metadata import (
+from bookshelf.services.metadata.review import ReviewService
+from bookshelf.services.metadata.service import (
     LookupReport,
     MetadataService,
     answer_note,
@@ -31,8 +32,6 @@ from bookshelf.services.metadata import (
     raise_if_all_failed,
 )
 from bookshelf.services.preferences import PreferenceService
-from bookshelf.services.review import ReviewService
-from bookshelf.taskqueue import error_text
 
 log = logging.getLogger("bookshelf.lookups")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from bookshelf.errors import InvalidInput
 
@@ -13,7 +14,7 @@ _ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0
 KINDLE_DOMAINS = ("kindle.com", "kindle.cn")
 
 
-def address(payload: dict, name: str) -> str:
+def address(payload: dict[str, Any], name: str) -> str:
     value = payload.get(name)
     # fullmatch, not match: "$" would let a trailing newline through.
     if not isinstance(value, str) or len(value) > 254 or not _ADDRESS.fullmatch(value.strip(" ")):

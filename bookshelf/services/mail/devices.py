@@ -65,7 +65,7 @@ class DeviceService:
                 raise NotFound("Device not found")
 
 
-def _body(payload: Any) -> dict:
+def _body(payload: Any) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise InvalidInput("Body must be a JSON object")
     unknown = sorted(set(payload) - FIELDS)
@@ -74,7 +74,7 @@ def _body(payload: Any) -> dict:
     return payload
 
 
-def _name(body: dict) -> str:
+def _name(body: dict[str, Any]) -> str:
     value = body.get("name")
     if not isinstance(value, str) or not 1 <= len(value.strip()) <= 100:
         raise InvalidInput("name must be 1 to 100 characters", details=[{"field": "name"}])

@@ -18,14 +18,14 @@ from bookshelf.db import devices as device_rows
 from bookshelf.db.devices import Sending
 from bookshelf.db.jobs import Job
 from bookshelf.errors import Conflict, NotFound
-from bookshelf.formats.detect import MEDIA_TYPES
-from bookshelf.services import files
+from bookshelf.models import MEDIA_TYPES
 from bookshelf.services.jobs import JobService
 from bookshelf.services.mail import message, transport
 from bookshelf.services.mail.choice import Unsendable, pick
 from bookshelf.services.mail.devices import DeviceService
 from bookshelf.services.mail.server import MailServerSettings, SmtpServer
 from bookshelf.services.preferences import PreferenceService
+from bookshelf.services.storage import files
 from bookshelf.settings import Settings
 
 log = logging.getLogger("bookshelf.mail")

@@ -10,8 +10,8 @@ from bookshelf import clock
 from bookshelf.db import Database
 from bookshelf.db import smtp as rows
 from bookshelf.errors import Conflict, InvalidInput
+from bookshelf.services.access.secrets_box import SealBox
 from bookshelf.services.mail.addresses import address
-from bookshelf.services.secrets_box import SealBox
 from bookshelf.settings import Settings
 
 SECURITY = ("starttls", "tls", "none")
@@ -121,7 +121,7 @@ def _public(server: SmtpServer) -> dict[str, Any]:
             "passwordSet": server.password is not None}  # fmt: skip
 
 
-def _optional_text(payload: dict, name: str, high: int) -> str | None:
+def _optional_text(payload: dict[str, Any], name: str, high: int) -> str | None:
     value = payload.get(name)
     if value is None or (value == "" and name == "username"):  # an empty user name: no login
         return None

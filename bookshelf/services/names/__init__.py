@@ -5,5 +5,5 @@ not be UTF-8, an import source) becomes a text name; how a name becomes safe to 
 any filesystem a NAS shares (NFC, 255 bytes cut on a character boundary with the
 extension kept, equal-on-a-case-insensitive-disk keys); and the readable ASCII name that
 downloads send as ``filename=``. Pure functions, except ``served`` which claims each
-file's ASCII name in the database through ``bookshelf.db.names``.
+file's ASCII name in the database through ``bookshelf.db.names``. May call bookshelf.db only.
 """

@@ -7,8 +7,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from bookshelf.db.names import name_key  # noqa: F401 - part of the rule, kept beside its SQL
-
 UNKNOWN = "Unknown"
 MAX_COMPONENT_BYTES = 255
 # Windows refuses these as a name, with or without an extension (SMB shares inherit that).

@@ -12,9 +12,9 @@ from bookshelf.errors import InvalidInput, NotFound
 from bookshelf.formats.comic import right_to_left
 from bookshelf.formats.xpointer import XPointer
 from bookshelf.models import Book, BookFile, Progress
-from bookshelf.services.library import LibraryService
-from bookshelf.services.page_stream import PageService
-from bookshelf.services.reading import ReadingService
+from bookshelf.services.library.page_stream import PageService
+from bookshelf.services.library.service import LibraryService
+from bookshelf.services.reading.service import ReadingService
 
 # Preferred when a book has several: reflowable text first, then pages.
 READABLE = ("epub", "pdf", "cbz", "cbr")

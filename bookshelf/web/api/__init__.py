@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from starlette.requests import Request
 
-if TYPE_CHECKING:
-    from bookshelf.runtime import Runtime
+from bookshelf.runtime import Runtime
 
 
 def runtime(request: Request) -> Runtime:
-    return request.app.state.runtime
+    rt: Runtime = request.app.state.runtime
+    return rt
 
 
 def caller_key(request: Request) -> str | None:

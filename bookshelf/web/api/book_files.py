@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bookshelf.errors import InvalidInput, PayloadTooLarge
-from bookshelf.services.uploads import UploadReader
+from bookshelf.services.ingest.uploads import UploadReader
 from bookshelf.web.api import runtime
 from bookshelf.web.api.book_schemas import BOOK
 from bookshelf.web.http import ok, path_uuid

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bookshelf.errors import InvalidInput
-from bookshelf.services.bulk import RULES
+from bookshelf.services.metadata.bulk import RULES
 from bookshelf.web.api import runtime
 from bookshelf.web.http import ok, read_json
 from bookshelf.web.routing import Endpoint

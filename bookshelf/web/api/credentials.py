@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bookshelf.errors import Forbidden
-from bookshelf.services.credentials import SERVER_SERVICES
+from bookshelf.services.access.credentials import SERVER_SERVICES
 from bookshelf.web.api import runtime
 from bookshelf.web.http import account_of, ok, read_json
 from bookshelf.web.routing import Endpoint, path_param

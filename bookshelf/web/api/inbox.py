@@ -7,8 +7,8 @@ from starlette.responses import FileResponse, Response
 
 from bookshelf.errors import Forbidden, PayloadTooLarge
 from bookshelf.models import INBOX_STATUSES
-from bookshelf.services.inbox import INBOX_SORTS
-from bookshelf.services.uploads import UploadReader, take_uploads
+from bookshelf.services.ingest.inbox import INBOX_SORTS
+from bookshelf.services.ingest.uploads import UploadReader, take_uploads
 from bookshelf.web.api import runtime
 from bookshelf.web.http import account_of, ok, paged, path_uuid, query_choice, query_text
 from bookshelf.web.paging import PAGE, limit

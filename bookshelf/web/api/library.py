@@ -6,10 +6,10 @@ import anyio
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bookshelf.db.library import BookFilter
-from bookshelf.services.library import LIBRARY_SORTS, RELEVANCE
+from bookshelf.models import MEDIA_TYPES, BookFilter
+from bookshelf.services.library.service import LIBRARY_SORTS, RELEVANCE
 from bookshelf.web.api import runtime
-from bookshelf.web.download import MEDIA_TYPES, download_response, media_type_for
+from bookshelf.web.download import download_response, media_type_for
 from bookshelf.web.http import ok, paged, path_uuid, query_choice, query_text
 from bookshelf.web.paging import PAGE, limit
 from bookshelf.web.routing import Endpoint, path_param, query_param

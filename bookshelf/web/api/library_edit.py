@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bookshelf.errors import InvalidInput, PayloadTooLarge
-from bookshelf.services.coverstore import MAX_COVER_BYTES
+from bookshelf.services.storage.coverstore import MAX_COVER_BYTES
 from bookshelf.web.api import runtime
 from bookshelf.web.api.book_schemas import APPROVE, BOOK_AND_JOB, BOOK_AND_MAYBE_JOB, EDIT, QUEUED, UUID
 from bookshelf.web.http import ok, path_uuid, read_json

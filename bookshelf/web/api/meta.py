@@ -5,7 +5,6 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from bookshelf.services import health
 from bookshelf.web.api import runtime
 from bookshelf.web.http import ok
 from bookshelf.web.routing import Endpoint
@@ -35,11 +34,11 @@ DOCS_PAGE = """<!doctype html>
 
 
 async def get_health(request: Request) -> Response:
-    rt = runtime(request)
-    status, checks = await health.check(rt)
+    health = runtime(request).health
+    status, checks = await health.check()
     code = 503 if status == "error" else 200
     if request.scope.get("bookshelf.key_id"):
-        return ok(health.detailed(status, checks, rt.started), code)
+        return ok(health.detailed(status, checks), code)
     return ok({"status": status}, code)
 
 

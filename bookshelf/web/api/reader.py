@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bookshelf.errors import InvalidInput
-from bookshelf.services.page_stream import image_type
+from bookshelf.services.library.page_stream import image_type
 from bookshelf.web.api import runtime
 from bookshelf.web.http import account_of, ok, path_uuid, read_json
 from bookshelf.web.paging import IMAGE_WIDTH

@@ -7,10 +7,8 @@ import uuid
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bookshelf.db import books as book_rows
-from bookshelf.db.reading import READING_STATUSES, SORTS
-from bookshelf.errors import InvalidInput, NotFound
-from bookshelf.models import Book
+from bookshelf.errors import InvalidInput
+from bookshelf.models import READING_SORTS, READING_STATUSES, Book
 from bookshelf.web.api import runtime
 from bookshelf.web.http import account_of, ok, path_uuid, query_choice, query_text, read_json
 from bookshelf.web.paging import PAGE, limit
@@ -25,12 +23,7 @@ BOOK_ID = path_param("id", "Book id")
 
 async def _library_book(request: Request) -> Book:
     """The organized book named in the path (inbox books are 404 under /api/library)."""
-    book_id = path_uuid(request)
-    async with runtime(request).db.read() as conn:
-        book = await book_rows.get(conn, book_id, with_files=False)
-    if book is None or book.status != "organized":
-        raise NotFound("Book not found")
-    return book
+    return await runtime(request).library.get(path_uuid(request), with_files=False)
 
 
 async def book_progress(request: Request) -> Response:
@@ -75,7 +68,7 @@ async def books_by_status(request: Request) -> Response:
         )
     page = PAGE.parse(request)
     per_page = PER_PAGE.parse(request)
-    sort = query_choice(request, "sort", tuple(SORTS), "title") or "title"
+    sort = query_choice(request, "sort", READING_SORTS, "title") or "title"
     order = query_choice(request, "order", ("asc", "desc"), "asc")
     search = query_text(request, "search") or query_text(request, "q")
     data, total = await runtime(request).reading.list_by_status(
@@ -176,7 +169,7 @@ ENDPOINTS = [
              params=(path_param("status", "Reading status", schema=STATUS_ENUM),
                      PAGE.param(),
                      PER_PAGE.param(),
-                     query_param("sort", {"type": "string", "enum": list(SORTS), "default": "title"}),
+                     query_param("sort", {"type": "string", "enum": list(READING_SORTS), "default": "title"}),
                      query_param("order", {"type": "string", "enum": ["asc", "desc"], "default": "asc"}),
                      query_param("search", {"type": "string", "maxLength": 500}, "Text query (see Search)"),
                      query_param("q", {"type": "string", "maxLength": 500}, "Alias of search")),

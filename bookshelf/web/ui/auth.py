@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bookshelf.errors import Conflict, InvalidInput, Unauthorized
-from bookshelf.services.sessions import COOKIE, CSRF_COOKIE, LIFETIME
+from bookshelf.services.access.sessions import COOKIE, CSRF_COOKIE, LIFETIME
 from bookshelf.web.ui.render import (
     page,
     read_form,

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bookshelf.errors import NotFound
+from bookshelf.models import READING_STATUSES
 from bookshelf.services.reader import READABLE
 from bookshelf.web.http import path_uuid
 from bookshelf.web.ui.render import current_account, page, redirect, render, runtime, ui_endpoint
@@ -35,7 +36,10 @@ INBOX_SORTS = (
     ("status_asc", "Status A–Z"),
     ("status_desc", "Status Z–A"),
 )
-READING_STATUSES = (("reading", "Reading"), ("paused", "Paused"), ("unread", "Unread"), ("finished", "Finished"))
+# The reading page's tabs: models.READING_STATUSES in display order, books in progress first.
+_TAB_ORDER = ("reading", "paused", "unread", "finished")
+assert sorted(_TAB_ORDER) == sorted(READING_STATUSES)
+READING_TABS = tuple((status, status.capitalize()) for status in _TAB_ORDER)
 QUEUE_STATES = ("waiting", "active", "delayed", "completed", "failed")
 
 
@@ -78,7 +82,7 @@ async def book(request: Request) -> Response:
     account = current_account(request)
     progress = await rt.reading.book_progress(account.id, found)
     try:
-        link: dict | None = await rt.hardcover.links.get(account.id, book_id)
+        link: dict[str, Any] | None = await rt.hardcover.links.get(account.id, book_id)
     except NotFound:  # not linked (yet)
         link = None
     return render(
@@ -109,7 +113,7 @@ def one_per_device(devices: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @page
 async def reading(request: Request) -> Response:
     counts = await runtime(request).reading.counts(current_account(request).id)
-    return render(request, "reading.html", title="Reading", active="reading", statuses=READING_STATUSES, counts=counts)
+    return render(request, "reading.html", title="Reading", active="reading", statuses=READING_TABS, counts=counts)
 
 
 @page

@@ -15,7 +15,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from bookshelf import __version__
 from bookshelf.errors import InvalidInput, PayloadTooLarge, Unauthorized
 from bookshelf.models import Account
-from bookshelf.services.sessions import COOKIE, Session
+from bookshelf.services.access.sessions import COOKIE, Session
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_FORM_BYTES = 64 * 1024
@@ -121,7 +121,7 @@ def page(handler: PageHandler) -> PageHandler:
 async def read_form(request: Request) -> dict[str, str]:
     """A small urlencoded form, last value per name; bigger bodies are refused, not buffered."""
     if hasattr(request.state, "form"):
-        return request.state.form
+        return form(request)
     raw = b""
     async for chunk in request.stream():
         raw += chunk
@@ -131,18 +131,19 @@ async def read_form(request: Request) -> dict[str, str]:
         parsed = parse_qs(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=200)
     except (UnicodeDecodeError, ValueError):
         raise InvalidInput("Form could not be read") from None
-    form = {name: values[-1] for name, values in parsed.items()}
-    request.state.form = form
-    return form
+    fields = {name: values[-1] for name, values in parsed.items()}
+    request.state.form = fields
+    return fields
 
 
 def form(request: Request) -> dict[str, str]:
-    return request.state.form
+    parsed: dict[str, str] = request.state.form
+    return parsed
 
 
 def current_account(request: Request) -> Account:
     """The signed-in account of a page (set with its session by web.middleware.ApiAuth)."""
-    account = request.scope.get("bookshelf.account")
+    account: Account | None = request.scope.get("bookshelf.account")
     if account is None:
         raise Unauthorized("Sign in first")
     return account

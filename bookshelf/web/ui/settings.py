@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bookshelf.errors import BookshelfError, Forbidden, InvalidInput, NotFound
-from bookshelf.services.credentials import SERVER_SERVICES, md5_hex
+from bookshelf.services.access.credentials import SERVER_SERVICES, md5_hex
 from bookshelf.services.preferences import FIELDS
 from bookshelf.web.http import path_uuid
 from bookshelf.web.ui.render import current_account, form, page, redirect, render, runtime, ui_endpoint
@@ -109,7 +109,7 @@ def _services(request: Request) -> tuple[tuple[str, str, str], ...]:
 
 
 def _service(request: Request) -> str:
-    name = request.path_params["service"]
+    name: str = request.path_params["service"]
     if name not in SECRET_FIELD:
         raise NotFound("Unknown service")
     if name in SERVER_SERVICES and not current_account(request).is_admin:
