@@ -52,7 +52,11 @@ class Pending:
     transient: list[bool] = field(default_factory=list)
     tries: dict[str, int] = field(default_factory=dict)
     started: bool = False
-    hurried: bool = False  # a reader is waiting for this one: no retrying later
+    urgent: bool = False  # a reader is waiting for this one (Retry, Fetch metadata): no retrying later
+
+    def ordered_notes(self) -> list[dict[str, Any]]:
+        """The notes so far, in the reader's order of sources."""
+        return [self.notes[n] for n in self.order if n in self.notes]
 
 
 @dataclass
@@ -106,7 +110,7 @@ class LookupScheduler:
         query = query_for(book)
         bypass = bool(job.args.get("bypass_cache"))
         order = [str(n) for n in self.preferences.get("metadataSources")]
-        pending = Pending(job, query, bypass, order, set())
+        pending = Pending(job, query, bypass, order, set(), urgent=bypass)
         self.pending[job.id] = pending
         for name in order:
             if not query.clean_isbn and not query.title:
@@ -124,9 +128,10 @@ class LookupScheduler:
         for name in order:
             if name in pending.waiting:
                 lane = self._lane(name)
-                if bypass:  # the reader pressed Retry: ask now, even a provider that is backing off
-                    lane.breaker.probe_now()
-                lane.push(job.id, front=bypass)
+                if pending.urgent:
+                    self._ask_first(lane, job.id)
+                else:
+                    lane.push(job.id)
 
     def hurry(self, job_id: str, bypass_cache: bool) -> None:
         """A reader asked again (Retry, Fetch metadata): the providers this job still waits for are
@@ -135,13 +140,19 @@ class LookupScheduler:
         if pending is None:
             return
         pending.bypass = pending.bypass or bypass_cache
-        pending.hurried = True
+        pending.urgent = True
         for name in pending.waiting:
             lane = self._lane(name)
-            lane.breaker.probe_now()
-            if job_id in lane.queue:
-                lane.queue.remove(job_id)
-                lane.push(job_id, front=True)
+            if job_id in lane.queue:  # not while a request for it is in flight: that one answers
+                self._ask_first(lane, job_id)
+
+    @staticmethod
+    def _ask_first(lane: Lane, job_id: str) -> None:
+        """A reader is waiting: the job is the lane's next, and a provider backing off is probed now."""
+        lane.breaker.probe_now()
+        if job_id in lane.queue:
+            lane.queue.remove(job_id)
+        lane.push(job_id, front=True)
 
     def forget(self, job_ids: list[str]) -> None:
         """The books of these jobs were deleted: stop looking them up."""
@@ -246,7 +257,7 @@ class LookupScheduler:
     def _again(lane: Lane, pending: Pending) -> bool:
         """Put the job back at the front of the lane, unless it met the outage too often (then its
         note says so and the book's other providers are not held up any longer)."""
-        if pending.bypass or pending.hurried:  # a reader's Retry wants today's answer, not a later one
+        if pending.urgent:  # a reader's Retry wants today's answer, not a later one
             return False
         tries = pending.tries[lane.name] = pending.tries.get(lane.name, 0) + 1
         if tries >= MAX_OUTAGE_TRIES:
@@ -261,8 +272,7 @@ class LookupScheduler:
             return
         pending.notes[name] = note
         assert pending.job.book_id is not None
-        notes = [pending.notes[n] for n in pending.order if n in pending.notes]
-        await self._guarded(self.metadata.save_notes(pending.job.book_id, notes))
+        await self._guarded(self.metadata.save_notes(pending.job.book_id, pending.ordered_notes()))
 
     async def _resolve(self, pending: Pending, name: str, note: dict[str, Any] | None) -> None:
         if note is not None:
@@ -277,7 +287,7 @@ class LookupScheduler:
         self.pending.pop(job.id, None)
         assert job.book_id is not None
         report = LookupReport(job.book_id, transient=pending.transient)
-        report.notes = [pending.notes[n] for n in pending.order if n in pending.notes]
+        report.notes = pending.ordered_notes()
         await self.metadata.save_notes(job.book_id, report.notes)
         try:
             raise_if_all_failed(report)
