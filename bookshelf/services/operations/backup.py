@@ -14,6 +14,7 @@ from typing import Any
 from bookshelf import __version__, clock
 from bookshelf.db import Database, checks, kv
 from bookshelf.services.preferences import PreferenceService
+from bookshelf.services.storage import durable
 from bookshelf.settings import Settings
 
 MANIFEST = "manifest.json"
@@ -54,6 +55,7 @@ def backup(settings: Settings, dest: Path, with_files: bool = False) -> Path:
     with open(partial, "rb") as handle:
         os.fsync(handle.fileno())
     os.replace(partial, dest)
+    durable.fsync_dir(dest.parent)  # the rename itself survives a power cut, as every move does
     return dest
 
 
