@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+KEEP_ALIVE_SECONDS = 20
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -72,6 +75,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         proxy_headers=False,
         server_header=False,
         timeout_graceful_shutdown=10,
+        # Longer than the idle expiry of common HTTP client pools (httpx: 5 s), so a
+        # client never reuses a connection in the instant the server closes it: that
+        # race answers "server disconnected" to a request that was never read.
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
     server = uvicorn.Server(config)
     # uvicorn re-raises the signal that stopped it once shutdown is done; a

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import http.client
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -69,3 +72,27 @@ def test_sigterm_stops_cleanly(tmp_path: Path) -> None:
     with running_server(tmp_path / "data") as server:
         pass
     assert server.process.returncode == 0
+
+
+def test_idle_connection_outlives_a_client_pool_expiry(tmp_path: Path) -> None:
+    """httpx drops pooled connections after 5 s idle; if the server closed at the same
+    moment, a reused connection would answer "server disconnected". The server keeps
+    an idle connection open longer than that."""
+    with running_server(tmp_path / "data") as server:
+        host, port = server.base_url.removeprefix("http://").split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=5)
+        connection.request("GET", "/api/health")
+        assert connection.getresponse().read() == b'{"status":"ok"}'
+        time.sleep(6)
+        sock = connection.sock
+        assert sock is not None
+        sock.setblocking(False)
+        try:
+            closed = sock.recv(1, socket.MSG_PEEK) == b""
+        except BlockingIOError:
+            closed = False
+        assert not closed, "the server closed an idle connection within 6 s"
+        sock.setblocking(True)
+        connection.request("GET", "/api/health")  # the same socket: http.client reconnects only if it is gone
+        assert connection.sock is sock and connection.getresponse().status == 200
+        connection.close()
