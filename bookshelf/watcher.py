@@ -145,7 +145,8 @@ class InboxWatcher:
                 wait = min(wait, tick, next_due)
             self._changed.clear()
             try:  # a new event wakes us at once; otherwise at the next due time or tick
-                await asyncio.wait_for(self._changed.wait(), timeout=max(wait, 0.01))
+                async with asyncio.timeout(max(wait, 0.01)):  # not wait_for: it can swallow a cancel on 3.11
+                    await self._changed.wait()
             except TimeoutError:
                 pass
 

@@ -4,7 +4,9 @@ other providers, and answers that arrive after an approval land as candidates.""
 
 from __future__ import annotations
 
+import asyncio
 import math
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import pytest
 from bookshelf.db import candidates as candidate_rows
 from bookshelf.runtime import Runtime
 from bookshelf.services.lookups import Breaker
-from bookshelf.services.lookups.scheduler import WORKERS_PER_PROVIDER
+from bookshelf.services.lookups.scheduler import WORKERS_PER_PROVIDER, Lane
 from bookshelf.settings import Settings
 from bookshelf.web.app import create_app
 from tests.builders import make_epub
@@ -163,3 +165,30 @@ def test_breaker_opens_once_probes_alone_and_backs_off() -> None:
     breaker.wait()
     breaker.success()
     assert breaker.state == "closed" and breaker.wait() == 0 and breaker.outages == 0
+
+
+@pytest.mark.parametrize("turns", [1, 2, 3])
+async def test_stop_is_prompt_when_a_held_back_lane_wakes_as_it_is_cancelled(tmp_path: Path, turns: int) -> None:
+    """A worker finishing its request wakes the lane's other workers; when the server stops in that
+    instant, a waiting worker must still stop, not wait out the provider's back-off. ``turns`` is
+    how far the wake-up has got when the cancel arrives."""
+    with outage() as down:
+        rt = await open_runtime(make_settings(tmp_path, openlibrary_url=down.url, openlibrary_covers_url=down.url))
+        try:
+            await drop(rt, tmp_path / "drop", 3)
+            await wait_for(lambda: _waiting(rt, 3), what="every lookup held back for Open Library")
+            lane = rt.lookups.lanes["openlibrary"]
+            await wait_for(lambda: _idle(lane), what="no request in flight")
+            assert lane.breaker.state == "open"
+            lane.changed.set()  # what a worker's finally does
+            for _ in range(turns):
+                await asyncio.sleep(0)
+            started = time.monotonic()
+            await asyncio.wait_for(rt.lookups.stop(), timeout=10)
+            assert time.monotonic() - started < 2
+        finally:
+            await rt.close()
+
+
+async def _idle(lane: Lane) -> bool:
+    return lane.in_flight == 0

@@ -179,24 +179,31 @@ class LookupScheduler:
                 self._tasks.append(loop.create_task(self._work(lane), name=f"lookups {name} {i}"))
         return lane
 
-    async def _take(self, lane: Lane) -> Pending:
-        """The next job this lane may ask about now, waiting out the breaker."""
-        while True:
+    async def _take(self, lane: Lane) -> Pending | None:
+        """The next job this lane may ask about now, waiting out the breaker; None once stopping."""
+        while not self._stopping:
             while lane.queue and lane.queue[0] not in self.pending:
                 lane.queue.popleft()  # forgotten
             wait = lane.breaker.wait() if lane.queue else math.inf
             if wait <= 0:
                 return self.pending[lane.queue.popleft()]
             lane.changed.clear()
+            # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that arrives as the
+            # event is set (another worker's finally sets it while stop() cancels both), and the
+            # worker would then wait out the breaker (30 s and more) before the server could stop.
             try:
-                await asyncio.wait_for(lane.changed.wait(), None if math.isinf(wait) else wait)
+                async with asyncio.timeout(None if math.isinf(wait) else wait):
+                    await lane.changed.wait()
             except TimeoutError:
                 pass
+        return None
 
     async def _work(self, lane: Lane) -> None:
         mark_background()
         while not self._stopping:
             pending = await self._take(lane)
+            if pending is None:
+                return
             lane.in_flight += 1
             lane.asked += 1
             try:
@@ -315,6 +322,8 @@ class LookupScheduler:
     async def stop(self) -> None:
         """Stop asking; let any database step in progress finish. Unfinished jobs run again on start."""
         self._stopping = True
+        for lane in self.lanes.values():
+            lane.changed.set()  # a worker that misses its cancel still sees the stop at once
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
