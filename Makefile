@@ -8,6 +8,8 @@ HOST ?= 0.0.0.0
 PORT ?= 8080
 DATA ?= ./data
 PYTEST_ARGS ?=
+# Test files run in parallel, each whole in one worker (its module fixtures, a browser or a server, start once).
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint bench dist clean
 
@@ -27,7 +29,7 @@ run: $(STAMP)
 	$(BIN)/bookshelf serve --host $(HOST) --port $(PORT) --data-dir $(DATA)
 
 test: $(TEST_STAMP)
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check bookshelf tests scripts

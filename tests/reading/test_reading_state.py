@@ -96,8 +96,8 @@ async def test_manual_status_wins_until_cleared(api: httpx.AsyncClient, runtime:
     "path,body,status",
     [
         ("/api/library/not-a-uuid/reading-status", {"status": "reading"}, 400),
-        (f"/api/library/{uuid.uuid4()}/reading-status", {"status": "reading"}, 404),
-        (f"/api/library/{uuid.uuid4()}/progress", None, 404),
+        ("/api/library/7d1b6c1e-5f0a-4f57-9a57-0c2d1f1e8a01/reading-status", {"status": "reading"}, 404),  # no such book
+        ("/api/library/7d1b6c1e-5f0a-4f57-9a57-0c2d1f1e8a02/progress", None, 404),
     ],
 )
 async def test_reading_status_errors(api: httpx.AsyncClient, path: str, body: dict | None, status: int) -> None:
