@@ -151,3 +151,24 @@ async def test_page_cache_stays_under_its_cap(runtime) -> None:
     kept = list(service.dir.rglob("*.img"))
     assert sum(p.stat().st_size for p in kept) <= service.cap * 0.8
     assert service.cached_path(file, 0, 100) in kept and service.cached_path(file, 0, None) not in kept
+
+
+async def test_a_first_download_leaves_the_catalog_marker_and_cached_feeds_alone(opds: httpx.AsyncClient,
+                                                                                 runtime) -> None:  # fmt: skip
+    """The first download of a file claims its ASCII name; that is no change to any feed, so the
+    marker that keeps feeds, ETags and the authors/genres/series counts cached must not move."""
+    made = await add_book(runtime, "Ὀδύσσεια", ["Ὅμηρος"], formats=("epub", "pdf"))
+    before = await runtime.catalog.state()
+    root = await opds.get("/opds")
+    for file in made.book.files:
+        response = await opds.get(f"/opds/books/{made.book.id}/download/{file.id}")
+        assert response.status_code == 200 and "Odysseia" in response.headers["content-disposition"]
+    async with runtime.db.read() as conn:
+        named = await fetchall(conn, "SELECT ascii_name FROM files WHERE book_id = ?", (made.book.id,))
+    assert all(row[0] for row in named), "each download claimed its name"
+    assert (await runtime.catalog.state()).generation == before.generation
+    assert (await opds.get("/opds")).headers["etag"] == root.headers["etag"]
+    # A change a feed does show still moves it: the page count a PSE link carries.
+    async with runtime.db.write() as conn:
+        await conn.execute("UPDATE files SET page_count = 7 WHERE id = ?", (made.book.files[1].id,))
+    assert (await runtime.catalog.state()).generation > before.generation
