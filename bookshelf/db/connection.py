@@ -13,6 +13,7 @@ import aiosqlite
 
 from bookshelf import folding
 from bookshelf.db import inline_conn
+from bookshelf.db.checkpoint import Checkpointer
 from bookshelf.db.priority import PriorityLock
 
 BUSY_TIMEOUT_MS = 10_000
@@ -23,23 +24,30 @@ T = TypeVar("T")
 Params = tuple[Any, ...] | dict[str, Any]
 
 
-def configure(conn: sqlite3.Connection) -> None:
-    """Pragmas every connection gets (WAL survives a killed process at synchronous=NORMAL)."""
+def configure(conn: sqlite3.Connection, autocheckpoint: bool = True) -> None:
+    """Pragmas every connection gets (WAL survives a killed process at synchronous=NORMAL).
+    ``autocheckpoint=False`` for a Database's own connections: its Checkpointer thread does that."""
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA temp_store=MEMORY")
     conn.execute("PRAGMA cache_size=-16000")
+    if not autocheckpoint:
+        conn.execute("PRAGMA wal_autocheckpoint=0")
     folding.register(conn)  # the search index triggers fold what they index
 
 
-def connect_sync(path: Path) -> sqlite3.Connection:
+def connect_sync(path: Path, autocheckpoint: bool = True) -> sqlite3.Connection:
     """A plain connection for start-up work and command-line tools."""
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
-    configure(conn)
+    configure(conn, autocheckpoint)
     return conn
+
+
+def _checkpoint_connection(path: Path) -> sqlite3.Connection:
+    return connect_sync(path, autocheckpoint=False)
 
 
 class Database:
@@ -61,23 +69,26 @@ class Database:
         self._all_readers: list[aiosqlite.Connection] = []
         self._write_lock = PriorityLock()  # requests before background work
         self._on_loop: sqlite3.Connection | None = None
+        self.checkpointer = Checkpointer(path, _checkpoint_connection)
 
     async def open(self) -> None:
         self._writer = await self._connect()
-        self._on_loop = connect_sync(self.path)
+        self._on_loop = connect_sync(self.path, autocheckpoint=False)
         self._on_loop.execute(f"PRAGMA busy_timeout={ON_LOOP_BUSY_TIMEOUT_MS}")
         for _ in range(self._reader_count):
             conn = await self._connect()
             self._all_readers.append(conn)
             self._readers.put_nowait(conn)
+        self.checkpointer.start()
 
     async def _connect(self) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(self.path, isolation_level=None)
         conn.row_factory = sqlite3.Row
-        await in_thread(conn, configure)
+        await in_thread(conn, lambda raw: configure(raw, autocheckpoint=False))
         return conn
 
     async def close(self) -> None:
+        await asyncio.to_thread(self.checkpointer.stop)
         if self._on_loop is not None:
             self._on_loop.close()
             self._on_loop = None

@@ -96,7 +96,7 @@ async def test_manual_status_wins_until_cleared(api: httpx.AsyncClient, runtime:
     "path,body,status",
     [
         ("/api/library/not-a-uuid/reading-status", {"status": "reading"}, 400),
-        ("/api/library/7d1b6c1e-5f0a-4f57-9a57-0c2d1f1e8a01/reading-status", {"status": "reading"}, 404),  # no such book
+        ("/api/library/7d1b6c1e-5f0a-4f57-9a57-0c2d1f1e8a01/reading-status", {"status": "reading"}, 404),
         ("/api/library/7d1b6c1e-5f0a-4f57-9a57-0c2d1f1e8a02/progress", None, 404),
     ],
 )
