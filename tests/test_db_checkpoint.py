@@ -8,7 +8,6 @@ import threading
 from pathlib import Path
 
 from bookshelf.db import Database, connect_sync
-from bookshelf.db.checkpoint import Checkpointer
 
 PAGE = 4096
 ROWS = 1500  # one page each: past SQLite's 1,000-page automatic checkpoint
@@ -32,8 +31,7 @@ def checkpointer_threads() -> list[threading.Thread]:
 
 async def test_the_databases_connections_leave_checkpoints_to_its_thread(tmp_path: Path) -> None:
     path = tmp_path / "b.db"
-    db = Database(path)
-    db.checkpointer = Checkpointer(path, lambda p: connect_sync(p, autocheckpoint=False), interval=3600)
+    db = Database(path, checkpoint_interval=3600)
     await db.open()
     try:
         assert await db.read(lambda c: c.execute("PRAGMA wal_autocheckpoint").fetchone()[0]) == 0
@@ -43,7 +41,9 @@ async def test_the_databases_connections_leave_checkpoints_to_its_thread(tmp_pat
         # No commit copied the log back (SQLite's default would have at 1,000 pages).
         assert wal_frames(path) > ROWS
         frames_before = wal_frames(path)
-        db.checkpointer.checkpoint(connect_sync(path, autocheckpoint=False))
+        own = connect_sync(path, autocheckpoint=False)
+        db.checkpointer.checkpoint(own)  # what the thread does each turn
+        own.close()
         assert db.checkpointer.runs == 1
         await fill(db)  # a checkpointed log is written from its start again, not grown
         assert wal_frames(path) < frames_before * 1.5  # unchecked it would hold both fills
@@ -54,8 +54,7 @@ async def test_the_databases_connections_leave_checkpoints_to_its_thread(tmp_pat
 
 async def test_the_thread_checkpoints_while_writes_go_on(tmp_path: Path) -> None:
     path = tmp_path / "b.db"
-    db = Database(path)
-    db.checkpointer = Checkpointer(path, lambda p: connect_sync(p, autocheckpoint=False), interval=0.05)
+    db = Database(path, checkpoint_interval=0.05)
     await db.open()
     try:
         assert len(checkpointer_threads()) == 1

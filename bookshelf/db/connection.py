@@ -13,6 +13,7 @@ import aiosqlite
 
 from bookshelf import folding
 from bookshelf.db import inline_conn
+from bookshelf.db.checkpoint import INTERVAL_SECONDS as CHECKPOINT_SECONDS
 from bookshelf.db.checkpoint import Checkpointer
 from bookshelf.db.priority import PriorityLock
 
@@ -61,7 +62,7 @@ class Database:
     round trip per statement would cost more than the statements.
     """
 
-    def __init__(self, path: Path, readers: int = 3) -> None:
+    def __init__(self, path: Path, readers: int = 3, checkpoint_interval: float = CHECKPOINT_SECONDS) -> None:
         self.path = path
         self._reader_count = readers
         self._writer: aiosqlite.Connection | None = None
@@ -69,7 +70,7 @@ class Database:
         self._all_readers: list[aiosqlite.Connection] = []
         self._write_lock = PriorityLock()  # requests before background work
         self._on_loop: sqlite3.Connection | None = None
-        self.checkpointer = Checkpointer(path, _checkpoint_connection)
+        self.checkpointer = Checkpointer(path, _checkpoint_connection, checkpoint_interval)
 
     async def open(self) -> None:
         self._writer = await self._connect()
