@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from bookshelf.runtime import Runtime
 from bookshelf.settings import Settings, load
 from bookshelf.web.app import create_app
+from tests.ui_browser import launch_browser
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -26,6 +28,12 @@ def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: objec
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One Chromium per test file (its tests each open their own context or page)."""
+    yield from launch_browser()
 
 
 def make_settings(root: Path, **overrides: object) -> Settings:

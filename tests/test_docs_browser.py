@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.serve import running_server
-from tests.ui_browser import launch_browser, watch
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    yield from launch_browser()
+from tests.ui_browser import watch
 
 
 def test_docs_page_loads_offline_and_tries_a_request(tmp_path: Path, browser: Any) -> None:

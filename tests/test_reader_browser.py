@@ -19,7 +19,7 @@ from bookshelf.formats.xpointer import XPointer, resolve, text_in_order, xpointe
 from tests.reader_browser import DESKTOP, PHONE, Reader, kosync_get, kosync_put, new_context, served_library
 from tests.reader_library import Library
 from tests.strict import shared_path
-from tests.ui_browser import launch_browser, wait_for
+from tests.ui_browser import wait_for
 
 SIZES = pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
 # Scrolled mode puts the position at the top of the reading area, where it is read back.
@@ -46,11 +46,6 @@ TOP_TEXT = """() => {
   }
   return null;
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launch_browser()
 
 
 class Leaves:

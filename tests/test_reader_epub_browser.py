@@ -11,14 +11,8 @@ from bookshelf.formats.epub_spine import EpubText
 from tests.reader_books import make_fixed_layout_epub, make_prose_epub
 from tests.reader_browser import DESKTOP, PHONE, Reader, kosync_get, new_context, served_library
 from tests.reader_library import Library
-from tests.ui_browser import launch_browser
 
 PAGINATED = '{"flow":"paginated"}'
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launch_browser()
 
 
 @pytest.fixture(scope="module")

@@ -10,16 +10,11 @@ import pytest
 from tests.reader_books import make_outlined_pdf, make_prose_epub
 from tests.reader_browser import DESKTOP, PHONE, Reader, kosync_get, new_context, served_library
 from tests.reader_library import Library
-from tests.ui_browser import launch_browser, watch
+from tests.ui_browser import watch
 
 SIZES = pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
 # The text foliate reports as shown (its visible range), or the page pdf.js drew.
 SHOWN_TEXT = "document.querySelector('foliate-view').lastLocation.range.toString()"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launch_browser()
 
 
 @pytest.fixture(scope="module")

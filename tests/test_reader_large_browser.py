@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from bookshelf.formats.epub_spine import EpubText
 from bookshelf.formats.xpointer import text_in_order, xpointer_of
 from tests.reader_books import make_large_epub, make_large_pdf
 from tests.reader_browser import DESKTOP, Reader, kosync_put, new_context, served_library
-from tests.ui_browser import launch_browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launch_browser()
 
 
 def fetched(reader: Reader, url: str) -> list[tuple[str | None, int, int]]:

@@ -11,16 +11,10 @@ import pytest
 from tests.builders import make_cbr, make_cbz, make_pdf
 from tests.reader_browser import DESKTOP, PHONE, Reader, kosync_get, kosync_put, new_context, served_library
 from tests.reader_library import Library
-from tests.ui_browser import launch_browser
 
 PAGES = 14
 MOVES = [("key:ArrowRight", 1), ("tap:right", 1), ("swipe:left", 1), ("swipe:right", -1), ("tap:left", -1),
          ("key:ArrowLeft", -1), ("key:PageDown", 1)]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launch_browser()
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,12 @@ playwright package; skips without them (fails in strict mode, as in CI).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
-import pytest
 
 from tests.serve import running_server
-from tests.ui_browser import assert_fits, launch_browser, watch
+from tests.ui_browser import assert_fits, watch
 
 PAGES = {
     "dashboard": "/",
@@ -26,11 +23,6 @@ PAGES = {
     "jobs": "/jobs",
     "settings": "/settings",
 }
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    yield from launch_browser()
 
 
 def test_first_run_settings_palette_and_pages_in_chromium(browser, tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from tests.fakes.server import serve_in_thread
 from tests.reader_books import make_chapters_epub, xhtml
 from tests.serve import running_server
 from tests.strict import REPO_ROOT
-from tests.ui_browser import assert_fits, launch_browser, wait_for, watch
+from tests.ui_browser import assert_fits, wait_for, watch
 from tests.ui_library import BOOKS, CATALOGUE, fill_library, idle
 
 AXE = REPO_ROOT / "tests" / "vendor" / "axe-core"
@@ -51,11 +51,6 @@ class Library:
             if t == title and (number is None or n == number):
                 return self.ids[stem]
         raise KeyError(title)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launch_browser()
 
 
 @pytest.fixture(scope="module")

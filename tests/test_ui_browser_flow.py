@@ -24,7 +24,7 @@ from tests.fakes.openlibrary import FakeOpenLibrary
 from tests.fakes.server import serve_in_thread
 from tests.reading.helpers import koreader_headers
 from tests.serve import running_server
-from tests.ui_browser import assert_fits, launch_browser, wait_for, watch
+from tests.ui_browser import assert_fits, wait_for, watch
 
 LEFT_HAND = "The Left Hand of Darkness"
 DISPOSSESSED = "The Dispossessed"
@@ -36,11 +36,6 @@ CATALOGUE = [
     {"title": DISPOSSESSED, "authors": [AUTHOR], "isbn13": "9780061054884", "year": 1974, "pages": 387,
      "cover_id": 7002, "publisher": "Harper Voyager", "description": "An ambiguous utopia."},
 ]  # fmt: skip
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    yield from launch_browser()
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from tests.builders import make_epub, make_jpeg, make_png
 from tests.fakes.openlibrary import FakeOpenLibrary
 from tests.fakes.server import serve_in_thread
 from tests.serve import running_server
-from tests.ui_browser import launch_browser, watch
+from tests.ui_browser import watch
 from tests.ui_library import idle, wait_for
 
 CATALOGUE = [
@@ -26,11 +26,6 @@ CATALOGUE = [
     {"title": "Parable of the Sower", "authors": ["Octavia E. Butler"], "year": 1993, "pages": 345,
      "cover_id": 7302, "publisher": "Four Walls Eight Windows", "description": "California, 2024."},
 ]  # fmt: skip
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    yield from launch_browser()
 
 
 @pytest.fixture

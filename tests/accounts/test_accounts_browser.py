@@ -7,27 +7,20 @@ Needs Debian's chromium and the playwright package; skips without them (fails in
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import anyio
 import httpx
-import pytest
 
 from bookshelf.runtime import Runtime
 from tests.conftest import make_settings
 from tests.reading.helpers import add_book
 from tests.serve import running_server
-from tests.ui_browser import launch_browser, watch
+from tests.ui_browser import watch
 
 DOC = "b" * 32
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    yield from launch_browser()
 
 
 async def _seed(root: Path) -> str:

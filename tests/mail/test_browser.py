@@ -4,25 +4,17 @@ the SMTP server is real (aiosmtpd on loopback), and what arrives is the library'
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from tests.builders import make_epub
 from tests.mail.smtpd import smtp_server
 from tests.mail.test_message import attachment, names
 from tests.reader_library import Library
 from tests.serve import running_server
-from tests.ui_browser import assert_fits, launch_browser, wait_for, watch
+from tests.ui_browser import assert_fits, wait_for, watch
 
 TITLE = "Пикник на обочине"
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    yield from launch_browser()
 
 
 def test_add_a_device_send_a_book_and_see_it_arrive(browser: Any, tmp_path: Path,
