@@ -168,6 +168,11 @@ async def test_a_first_download_leaves_the_catalog_marker_and_cached_feeds_alone
     assert all(row[0] for row in named), "each download claimed its name"
     assert (await runtime.catalog.state()).generation == before.generation
     assert (await opds.get("/opds")).headers["etag"] == root.headers["etag"]
+    # The other columns no feed shows: what organizing embedded, the name key of a rename.
+    for column in ("embedded", "name_key"):
+        async with runtime.db.write() as conn:
+            await conn.execute(f"UPDATE files SET {column} = 'x' || id WHERE book_id = ?", (made.book.id,))
+        assert (await runtime.catalog.state()).generation == before.generation, column
     # A change a feed does show still moves it: the page count a PSE link carries.
     async with runtime.db.write() as conn:
         await conn.execute("UPDATE files SET page_count = 7 WHERE id = ?", (made.book.files[1].id,))
