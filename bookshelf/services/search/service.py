@@ -109,7 +109,10 @@ class StatusScope(Scope):
 
 def scope_for(flt: BookFilter, counts: MatchCounts | None = None) -> Scope:
     only_statuses = BookFilter(statuses=flt.statuses) == flt and set(flt.statuses) <= set(BOOK_STATUSES)
-    return StatusScope(flt.statuses, counts) if only_statuses else Scope(flt, counts)
+    # Subtracting the other statuses pays off when they are the few inbox books; an inbox search
+    # would subtract the whole library, so it joins its matches to the books instead.
+    subtract = only_statuses and "organized" in flt.statuses
+    return StatusScope(flt.statuses, counts) if subtract else Scope(flt, counts)
 
 
 def _tiers(
@@ -193,6 +196,7 @@ class SearchService:
         self.db = db
         self.timeout = timeout
         self._vocabulary: Vocabulary | None = None
+        self._library_text_version = -1  # of the snapshot: organized books' words when it was read
         self._build_lock = asyncio.Lock()
         self._background: asyncio.Task[None] | None = None
         self._last_build = 0.0
@@ -202,10 +206,16 @@ class SearchService:
     # -- vocabulary ---------------------------------------------------------
 
     async def vocabulary(self) -> Vocabulary | None:
-        """The current snapshot, rebuilt first when that is quick, otherwise refreshed in the background."""
-        version = await self.read(lambda conn: sql.versions(conn)[0])
+        """The current snapshot: rebuilt first when the library's own words changed and that is quick,
+        otherwise refreshed in the background."""
+        version, library_text = await self.read(sql.text_versions)
         current = self._vocabulary
         if current is not None and current.version == version:
+            return current
+        if current is not None and library_text == self._library_text_version:
+            # Only inbox books' words changed (an import streaming in). Such a word cannot correct a
+            # library search towards a library book, so this snapshot answers while a new one is built.
+            self._refresh_later()
             return current
         now = time.monotonic()
         recent = [t for t in self._inline_builds if now - t < REBUILD_INTERVAL_SECONDS]
@@ -220,11 +230,11 @@ class SearchService:
     async def refresh(self) -> Vocabulary:
         """Rebuild the vocabulary snapshot now (one build at a time; waiters share its result)."""
         async with self._build_lock:
-            version = await self.read(lambda conn: sql.versions(conn)[0])
+            version = await self.read(lambda conn: sql.text_versions(conn)[0])
             if self._vocabulary is not None and self._vocabulary.version == version:
                 return self._vocabulary
             started = time.perf_counter()
-            vocabulary = await asyncio.to_thread(_load_vocabulary, self.db)
+            vocabulary, self._library_text_version = await asyncio.to_thread(_load_vocabulary, self.db)
             seconds = time.perf_counter() - started
             self._last_build = time.monotonic()
             self._vocabulary = vocabulary
@@ -354,13 +364,14 @@ class SearchService:
             raise Unavailable("Search took too long; try more specific words") from None
 
 
-def _load_vocabulary(db: Database) -> Vocabulary:
+def _load_vocabulary(db: Database) -> tuple[Vocabulary, int]:
+    """A fresh snapshot and the library text version it was read at."""
     conn = connect_sync(db.path)
     try:
-        version, terms = sql.vocabulary(conn, FULL_VOCABULARY_TERMS)
+        (version, library_text), terms = sql.vocabulary(conn, FULL_VOCABULARY_TERMS)
     finally:
         conn.close()
-    return Vocabulary(terms, version)
+    return Vocabulary(terms, version), library_text
 
 
 def _suggestion(row: sqlite3.Row) -> dict[str, Any]:
