@@ -28,7 +28,15 @@ SORTS = {
 
 def filter_where(flt: BookFilter) -> tuple[str, list[Any]]:
     """The WHERE clause (over ``books b``) and its parameters for ``flt``."""
-    clauses = [f"b.status IN ({','.join('?' * len(flt.statuses))})"]
+    # A list of rows (an author's, a series', a genre's, a search's) drives the query: `+` keeps the
+    # status index from being offered. The database holds no statistics, so SQLite took `status = ?`
+    # for a narrow index, walked every organized book and checked each against the list: an
+    # author's 8 books cost 24 ms to count and 40 ms to page at 100,000 books, now 0.3 ms.
+    # A format is not such a list (nearly every book has an EPUB): the status index drives that.
+    listed = (flt.nums, flt.match, flt.author_id, flt.series_id, flt.genre_id)
+    narrow = any(v is not None for v in listed) or bool(flt.series or flt.genre)
+    status = "+b.status" if narrow else "b.status"
+    clauses = [f"{status} IN ({','.join('?' * len(flt.statuses))})"]
     params: list[Any] = list(flt.statuses)
     if flt.author:
         clauses.append(

@@ -105,7 +105,9 @@ def ids_with_status(conn: sqlite3.Connection, nums: list[int], statuses: tuple[s
     if not nums:
         return {}
     marks = ",".join("?" * len(statuses))
-    sql = f"SELECT num, id FROM books WHERE num IN (SELECT value FROM json_each(?)) AND status IN ({marks})"
+    # `+status`: the list must drive (a lookup per listed row). Offered the status index, SQLite
+    # walked every organized book and checked each against the list: 22 ms at 100,000 books.
+    sql = f"SELECT num, id FROM books WHERE num IN (SELECT value FROM json_each(?)) AND +status IN ({marks})"
     return {r[0]: r[1] for r in conn.execute(sql, ("[" + ",".join(map(str, nums)) + "]", *statuses))}
 
 
