@@ -17,6 +17,7 @@ import pytest
 
 from bookshelf.db import books as book_rows
 from bookshelf.db import facets as facet_sql
+from bookshelf.db import reading as reading_rows
 from bookshelf.db import search as search_sql
 from bookshelf.db.connection import connect_sync
 from bookshelf.db.library import SORTS, filter_where
@@ -115,3 +116,31 @@ async def test_rows_with_a_status_are_looked_up_not_searched_for(runtime: Runtim
     finally:
         conn.close()
     assert large < small + 100, (small, large)
+
+
+async def test_a_reading_list_search_does_not_pay_for_the_rest_of_the_library(runtime: Runtime) -> None:
+    """GET /api/reading/unread?q=: the search's rows drive the list, not every organized book."""
+
+    async def cost() -> tuple[int, int]:
+        steps = 0
+
+        def tick() -> int:
+            nonlocal steps
+            steps += 1
+            return 0
+
+        async with runtime.db.read() as conn:
+            nums = [r[0] for r in await conn.execute_fetchall("SELECT num FROM books WHERE title LIKE 'Quill %'")]
+            await conn.set_progress_handler(tick, 1)
+            try:
+                _, total = await reading_rows.list_by_status(conn, "nobody", "unread", 0, "title", False, 20, 0, nums)
+            finally:
+                await conn.set_progress_handler(None, 1)
+        return steps, total
+
+    await _add(runtime, FEW, few=True)
+    small, found = await cost()
+    await _add(runtime, MORE, few=False)
+    large, found_later = await cost()
+    assert found == found_later == FEW
+    assert large < small + MORE, (small, large)
