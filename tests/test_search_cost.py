@@ -9,6 +9,7 @@ not depend on the machine's speed or load.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import uuid
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from bookshelf.db import books as book_rows
 from bookshelf.db.connection import connect_sync
 from bookshelf.models import BOOK_STATUSES, INBOX_STATUSES, Book, BookFilter
 from bookshelf.runtime import Runtime
+from bookshelf.services.search import service as search_service
 from bookshelf.services.search.service import Scope, build_plan, run_plan, scope_for
 from bookshelf.services.search.vocabulary import Vocabulary
 
@@ -152,3 +154,30 @@ async def test_a_library_edit_or_an_approval_is_corrected_towards_at_once(runtim
         await book_rows.set_status(conn, arriving.id, "organized", None, "2026-01-02T00:00:00Z")
     # The approval brings its words into the library, so the next search rebuilds before answering.
     assert len(await runtime.search.match("orchrads", ("organized",))) == 1
+
+
+async def test_an_import_rebuilds_the_vocabulary_rarely_and_a_library_edit_overtakes_it(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each background build holds the interpreter; while only inbox words change they wait a minute."""
+    monkeypatch.setattr(search_service, "REBUILD_INTERVAL_SECONDS", 0.2)
+    monkeypatch.setattr(search_service, "INBOX_REBUILD_INTERVAL_SECONDS", 30.0)
+    await _add_books(runtime, 20, "organized")
+    assert await runtime.search.vocabulary() is not None
+    monkeypatch.setattr(search_service, "INLINE_BUILD_TERMS", 0)  # as a large library: builds in the background
+    await _add_named(runtime, "Zanzibar Quay", "review")
+    await runtime.search.vocabulary()
+    await asyncio.sleep(0.6)
+    assert "zanzibar" not in (await runtime.search.vocabulary() or ())  # inbox words: not yet
+    await _add_named(runtime, "Quixotic Lanterns", "organized")
+    await runtime.search.vocabulary()  # a library change: due after the short interval instead
+    await asyncio.sleep(0.6)
+    vocabulary = await runtime.search.vocabulary()
+    assert vocabulary is not None and "quixotic" in vocabulary and "zanzibar" in vocabulary
+
+
+async def _add_named(rt: Runtime, title: str, status: str) -> None:
+    book = Book(id=str(uuid.uuid4()), status=status, title=title, authors=["Someone"],
+                created_at="2026-01-01T00:00:00Z", updated_at="2026-01-01T00:00:00Z")  # fmt: skip
+    async with rt.db.write() as conn:
+        await book_rows.insert(conn, book)
