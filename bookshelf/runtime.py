@@ -183,6 +183,9 @@ class Runtime:
         if background:
             # Build the typo vocabulary now rather than on the first search.
             self.search.refresh_soon()
+            # The OPDS root counts authors, genres and series once per catalog change: count them
+            # now rather than on an e-reader's first visit (about 90 ms at 10,000 books).
+            self.once(self.catalog.totals, "catalog warm-up")
             self.every(60, self.keys.flush_usage, "key usage flush")
             self.every(30, self.hardcover.tick, "hardcover sync schedule")
             self.every(1800, self._automatic_backup, "automatic backup")
@@ -268,6 +271,17 @@ class Runtime:
         self.trash = TrashService(self.db, settings, self.preferences, self.jobs)
         self.bulk = BulkService(self.db, self.review, self.removal)
         self.book_files = BookFileService(self.db, settings, self.jobs)
+
+    def once(self, job: Any, name: str) -> None:
+        """Run ``job`` (async, no arguments) in the background now; a failure is logged."""
+
+        async def run() -> None:
+            try:
+                await job()
+            except Exception:
+                log.exception("background job %s failed", name)
+
+        self._background.append(asyncio.get_running_loop().create_task(run(), name=name))
 
     def every(self, seconds: float, job: Any, name: str) -> None:
         """Run ``job`` (async, no arguments) every ``seconds`` until close."""
