@@ -38,6 +38,18 @@ async def nav_items(conn: aiosqlite.Connection, table: str) -> list[NavItem]:
     return [NavItem(int(r["id"]), str(r["name"]), int(r["n"])) for r in rows]
 
 
+async def nav_count(conn: aiosqlite.Connection, table: str) -> int:
+    """How many authors, genres or series :func:`nav_items` lists, without building the list."""
+    assert table in NAV_TABLES
+    link, column = _LINK_TABLES[table]
+    row = await fetchone(
+        conn,
+        f"SELECT count(DISTINCT t.id) FROM {link} l JOIN books b ON b.num = l.book_num "
+        f"JOIN {table} t ON t.id = l.{column} WHERE b.status = 'organized'",
+    )
+    return int(row[0]) if row else 0
+
+
 async def exists(conn: aiosqlite.Connection, table: str, item_id: int) -> str | None:
     """The name of author/genre/series ``item_id``, or None."""
     assert table in NAV_TABLES
