@@ -202,7 +202,6 @@ class SearchService:
         self._build_lock = asyncio.Lock()
         self._background: asyncio.Task[None] | None = None
         self._background_due = 0.0  # when the pending background rebuild starts (monotonic)
-        self._building = False  # the background rebuild has started (it is never cancelled then)
         self._last_build = 0.0
         self._inline_builds: list[float] = []
         self.counts = MatchCounts()
@@ -257,19 +256,18 @@ class SearchService:
             delay = max(0.0, self._last_build + interval - time.monotonic())
         due = time.monotonic() + delay
         if self._background is not None and not self._background.done():
-            if self._background_due <= due or self._building:
+            # A pending rebuild due no later is kept; one already building has a due time in the
+            # past, so it is kept too. Only an inbox-paced one a library change overtakes is dropped.
+            if self._background_due <= due:
                 return
-            self._background.cancel()  # an inbox-paced rebuild, overtaken by a library change
+            self._background.cancel()
 
         async def later() -> None:
             await asyncio.sleep(delay)
-            self._building = True
             try:
                 await self.refresh()
             except Exception:
                 log.exception("search vocabulary refresh failed")
-            finally:
-                self._building = False
 
         self._background_due = due
         self._background = asyncio.get_running_loop().create_task(later(), name="search vocabulary")
