@@ -21,10 +21,10 @@ async def test_the_root_counts_are_ready_after_start(settings: Settings) -> None
     try:
         # Nothing has asked for the root yet; the start-up warm-up counts for this catalog generation.
         for _ in range(100):
-            if rt.catalog._totals is not None:
+            if rt.catalog._totals:
                 break
             await asyncio.sleep(0.05)
-        assert rt.catalog._totals is not None
+        assert rt.catalog._totals
         totals = await rt.catalog.totals()
         assert totals == {"books": 3, "authors": 1, "genres": 1, "series": 3}
         # The counts are what the navigation lists show.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from array import array
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -106,7 +107,7 @@ class CatalogService:
         # Navigation lists with counts cost a GROUP BY over the library; they are kept until
         # the catalog's generation (bumped by triggers on every change) moves on.
         self._nav: dict[str, tuple[int, list[NavItem]]] = {}
-        self._totals: tuple[int, dict[str, int]] | None = None
+        self._totals: dict[str, tuple[int, dict[str, int]]] = {}
         self._nav_lock = asyncio.Lock()
         # Covers are content-addressed, so a type once sniffed never changes.
         self._image_types: dict[Path, str] = {}
@@ -132,31 +133,35 @@ class CatalogService:
         Counted in SQL rather than as the length of each navigation list, so the root (and the
         warm-up at start) does not hold every author's name in memory for a reader who never
         opens the author list (about 9 MB at 100,000 books)."""
-        generation = (await self.state()).generation
-        if self._totals is not None and self._totals[0] == generation:
-            return self._totals[1]
-        async with self.db.read() as conn:
-            generation = (await rows.state(conn)).generation
+
+        async def count(conn: aiosqlite.Connection) -> dict[str, int]:
             counts = {"books": await rows.organized_count(conn)}
             for table in rows.NAV_TABLES:
                 counts[table] = await rows.nav_count(conn, table)
-        self._totals = (generation, counts)
-        return counts
+            return counts
+
+        return await self._per_generation(self._totals, "root", self._nav_lock, count)
 
     async def _nav_items(self, table: str) -> list[NavItem]:
+        return await self._per_generation(self._nav, table, self._nav_lock, lambda conn: rows.nav_items(conn, table))
+
+    async def _per_generation(self, store: dict[str, tuple[int, T]], key: str, lock: asyncio.Lock,
+                              compute: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:  # fmt: skip
+        """``compute``'s answer for ``key``, kept in ``store`` until the catalog's generation moves on
+        (one computation at a time under ``lock``; waiters take its answer)."""
         generation = (await self.state()).generation
-        cached = self._nav.get(table)
+        cached = store.get(key)
         if cached and cached[0] == generation:
             return cached[1]
-        async with self._nav_lock:
-            cached = self._nav.get(table)
+        async with lock:
+            cached = store.get(key)
             if cached and cached[0] == generation:
                 return cached[1]
             async with self.db.read() as conn:
                 generation = (await rows.state(conn)).generation
-                items = await rows.nav_items(conn, table)
-            self._nav[table] = (generation, items)
-            return items
+                value = await compute(conn)
+            store[key] = (generation, value)
+            return value
 
     async def name_of(self, table: str, item_id: int) -> str:
         async with self.db.read() as conn:
@@ -191,19 +196,10 @@ class CatalogService:
         return Page(entries, page, total)
 
     async def _ordering(self, sort: str) -> array[int]:
-        generation = (await self.state()).generation
-        cached = self._orders.get(sort)
-        if cached and cached[0] == generation:
-            return cached[1]
-        async with self._order_lock:
-            cached = self._orders.get(sort)
-            if cached and cached[0] == generation:
-                return cached[1]
-            async with self.db.read() as conn:
-                generation = (await rows.state(conn)).generation
-                order = array("q", await rows.ordered_nums(conn, BookFilter(), sort))
-            self._orders[sort] = (generation, order)
-            return order
+        async def order(conn: aiosqlite.Connection) -> array[int]:
+            return array("q", await rows.ordered_nums(conn, BookFilter(), sort))
+
+        return await self._per_generation(self._orders, sort, self._order_lock, order)
 
     async def search(self, query: str, page: int) -> Page[Entry]:
         nums = await self._search_nums(query.strip())
