@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 from pathlib import Path
 
 import httpx
+import pytest
 
 from bookshelf.runtime import Runtime
 from tests.builders import make_epub
@@ -103,6 +106,22 @@ async def test_possible_duplicates_are_flagged(live: Runtime, live_api: httpx.As
     books = [(await live_api.get(f"/api/inbox/{b}")).json() for b in ids]
     assert books[0]["possibleDuplicateOf"] is None and books[1]["possibleDuplicateOf"] == ids[0]
     assert books[2]["possibleDuplicateOf"] is None and books[3]["possibleDuplicateOf"] == ids[2]
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(3))))
+async def test_the_later_arrival_is_the_duplicate_whatever_order_the_parses_finish(
+    runtime: Runtime, tmp_path: Path, order: tuple[int, ...]
+) -> None:
+    """Parses run side by side, so the last book dropped may be read first: every later arrival
+    still points to one that arrived before it, and the first is never flagged."""
+    titles = ["The Dispossessed", "the dispossessed ", "THE DISPOSSESSED"]
+    paths = [make_epub(tmp_path / f"{i}.epub", title=t, authors=["Ursula K. Le Guin"]) for i, t in enumerate(titles)]
+    ids = [(await runtime.ingest.accept(p)).book_id for p in paths]
+    for i in order:
+        await asyncio.to_thread(runtime.ingest.parse, ids[i])
+    flags = [(await runtime.db.fetchone("SELECT possible_duplicate_of FROM books WHERE id = ?", (b,)))[0] for b in ids]
+    assert flags[0] is None
+    assert all(flags[i] in ids[:i] for i in (1, 2)), (order, flags, ids)
 
 
 async def test_rescan_replaces_the_file_candidate(live: Runtime, live_api: httpx.AsyncClient, tmp_path: Path) -> None:
