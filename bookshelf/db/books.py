@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -45,18 +46,31 @@ _BOOK_FIELDS = frozenset(BOOK_COLUMNS) - {"sort_title"}
 
 
 def row_to_book(row: sqlite3.Row) -> Book:
-    return _book_from(row.keys(), row)
+    return _book_from(tuple(row.keys()), row)
 
 
-def _book_from(keys: Sequence[str], row: Sequence[Any]) -> Book:
-    values: dict[str, Any] = {k: v for k, v in zip(keys, row, strict=True) if k in _BOOK_FIELDS}
+@functools.lru_cache(maxsize=32)
+def _columns_plan(keys: tuple[str, ...]) -> tuple[tuple[tuple[int, str], ...], int]:
+    """(position, name) of each Book field among a query's columns, and where ``num`` is: worked
+    out once per column list, not once per row (a page builds its books from 20 rows)."""
+    return tuple((i, k) for i, k in enumerate(keys) if k in _BOOK_FIELDS), keys.index("num")
+
+
+def _list(text: str | None) -> list[Any]:
+    return json.loads(text) if text and text != "[]" else []
+
+
+def _book_from(keys: tuple[str, ...], row: Sequence[Any]) -> Book:
+    fields, num_at = _columns_plan(keys)
+    values: dict[str, Any] = {name: row[i] for i, name in fields}
     for key in _JSON_LIST:
-        values[key] = json.loads(values.get(key) or "[]")
-    values["identifiers"] = json.loads(values.get("identifiers") or "{}")
+        values[key] = _list(values.get(key))
+    identifiers = values.get("identifiers")
+    values["identifiers"] = json.loads(identifiers) if identifiers and identifiers != "{}" else {}
     if "contributors" in values:
-        values["contributors"] = [Credit(c["name"], c["role"]) for c in json.loads(values["contributors"] or "[]")]
+        values["contributors"] = [Credit(c["name"], c["role"]) for c in _list(values["contributors"])]
     book = Book(**values)
-    book.num = row[keys.index("num")]
+    book.num = row[num_at]
     return book
 
 
@@ -175,7 +189,7 @@ def get_many_now(conn: sqlite3.Connection, book_ids: Sequence[str], with_files: 
         return []
     marks = ",".join("?" * len(book_ids))
     cursor = conn.execute(f"SELECT * FROM books WHERE id IN ({marks})", tuple(book_ids))
-    keys = [d[0] for d in cursor.description]
+    keys = tuple(d[0] for d in cursor.description)
     by_id = {book.id: book for book in (_book_from(keys, row) for row in cursor)}
     if with_files and by_id:
         marks = ",".join("?" * len(by_id))
