@@ -20,44 +20,35 @@ async def file_with_sha256(conn: aiosqlite.Connection, sha256: str) -> BookFile 
     return row_to_file(row) if row else None
 
 
-# A book in review is the duplicate of one that arrived before it (or of a library book), whatever
-# order the parses finish in: parses run side by side, so the later arrival may be read first.
-def _same_book(isbns: list[str], sort_title: str, author_sort: str) -> tuple[str, list[object]]:
-    """The WHERE fragment matching another book by ISBN or by folded title and first author."""
-    parts: list[str] = []
-    params: list[object] = []
-    if isbns:
-        marks = ",".join("?" * len(isbns))
-        parts.append(f"isbn13 IN ({marks}) OR isbn10 IN ({marks})")
-        params += [*isbns, *isbns]
-    if sort_title and author_sort:
-        parts.append("(sort_title = ? AND author_sort = ?)")
-        params += [sort_title, author_sort]
-    return " OR ".join(parts), params
+def _by_isbn(isbns: list[str]) -> tuple[str, list[object]]:
+    """The WHERE fragment matching a book by one of these ISBNs ("" when there are none)."""
+    if not isbns:
+        return "", []
+    marks = ",".join("?" * len(isbns))
+    return f"isbn13 IN ({marks}) OR isbn10 IN ({marks})", [*isbns, *isbns]
+
+
+def _by_title(sort_title: str, author_sort: str) -> tuple[str, list[object]]:
+    """The WHERE fragment matching a book by folded title and first author ("" without both)."""
+    if not (sort_title and author_sort):
+        return "", []
+    return "sort_title = ? AND author_sort = ?", [sort_title, author_sort]
 
 
 async def similar_book(
-    conn: aiosqlite.Connection, book_id: str, num: int | None, isbns: list[str], sort_title: str, author_sort: str
+    conn: aiosqlite.Connection, book_id: str, num: int, isbns: list[str], sort_title: str, author_sort: str
 ) -> str | None:
     """A library book, or one that arrived earlier, with one of these ISBNs, or else the same
-    folded title and first author."""
-    earlier = "(status = 'organized' OR num < ?)"
-    if isbns:
-        marks = ",".join("?" * len(isbns))
+    folded title and first author. Arrival, not parse order, decides which copy is the duplicate:
+    parses run side by side, so the later arrival may be read first."""
+    for match, params in (_by_isbn(isbns), _by_title(sort_title, author_sort)):
+        if not match:
+            continue
         row = await fetchone(
             conn,
-            f"SELECT id FROM books WHERE id <> ? AND {earlier} AND (isbn13 IN ({marks}) OR isbn10 IN ({marks})) "
+            f"SELECT id FROM books WHERE id <> ? AND (status = 'organized' OR num < ?) AND ({match}) "
             "ORDER BY num LIMIT 1",
-            (book_id, num if num is not None else -1, *isbns, *isbns),
-        )
-        if row:
-            return str(row[0])
-    if sort_title and author_sort:
-        row = await fetchone(
-            conn,
-            f"SELECT id FROM books WHERE sort_title = ? AND author_sort = ? AND id <> ? AND {earlier} "
-            "ORDER BY num LIMIT 1",
-            (sort_title, author_sort, book_id, num if num is not None else -1),
+            (book_id, num, *params),
         )
         if row:
             return str(row[0])
@@ -69,11 +60,11 @@ async def flag_later_arrivals(
 ) -> None:
     """Books in review that arrived after ``book_id``, look like it and were read before it was:
     they are its duplicates, not the other way round."""
-    same, params = _same_book(isbns, sort_title, author_sort)
-    if not same:
+    matches = [m for m in (_by_isbn(isbns), _by_title(sort_title, author_sort)) if m[0]]
+    if not matches:
         return
     await conn.execute(
-        f"UPDATE books SET possible_duplicate_of = ? WHERE num > ? AND status = 'review' "
-        f"AND possible_duplicate_of IS NULL AND ({same})",
-        (book_id, num, *params),
+        "UPDATE books SET possible_duplicate_of = ? WHERE num > ? AND status = 'review' "
+        f"AND possible_duplicate_of IS NULL AND ({' OR '.join(f'({match})' for match, _ in matches)})",
+        (book_id, num, *(p for _, params in matches for p in params)),
     )

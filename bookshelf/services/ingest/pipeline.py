@@ -241,11 +241,11 @@ class IngestService:
             _fill(book, parsed, cover_sha256, now)
             isbns = [i for i in (book.isbn13, book.isbn10) if i]
             sort_title = book_rows.sort_title(book.title)
+            assert book.num is not None  # read from its row, so it has the row's number
             book.possible_duplicate_of = await duplicates.similar_book(
                 conn, book.id, book.num, isbns, sort_title, book.author_sort
             )
-            if book.num is not None:
-                await duplicates.flag_later_arrivals(conn, book.id, book.num, isbns, sort_title, book.author_sort)
+            await duplicates.flag_later_arrivals(conn, book.id, book.num, isbns, sort_title, book.author_sort)
             # Reviewable now, from the file's own metadata: lookups run apart and land as
             # candidates whenever each provider answers, never holding back the next parse.
             book.status, book.stage = "review", None
