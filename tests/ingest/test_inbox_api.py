@@ -108,14 +108,24 @@ async def test_possible_duplicates_are_flagged(live: Runtime, live_api: httpx.As
     assert books[2]["possibleDuplicateOf"] is None and books[3]["possibleDuplicateOf"] == ids[2]
 
 
+# Three copies of one book, alike by folded title and first author, or only by ISBN.
+COPIES = {
+    "title": [
+        {"title": t, "authors": ["Ursula K. Le Guin"]}
+        for t in ("The Dispossessed", "the dispossessed ", "THE DISPOSSESSED")
+    ],
+    "isbn": [{"title": t, "isbn": "9780060512750"} for t in ("Anarres", "The Dispossessed", "Les Dépossédés")],
+}
+
+
+@pytest.mark.parametrize("alike", sorted(COPIES))
 @pytest.mark.parametrize("order", list(itertools.permutations(range(3))))
 async def test_the_later_arrival_is_the_duplicate_whatever_order_the_parses_finish(
-    runtime: Runtime, tmp_path: Path, order: tuple[int, ...]
+    runtime: Runtime, tmp_path: Path, order: tuple[int, ...], alike: str
 ) -> None:
     """Parses run side by side, so the last book dropped may be read first: every later arrival
     still points to one that arrived before it, and the first is never flagged."""
-    titles = ["The Dispossessed", "the dispossessed ", "THE DISPOSSESSED"]
-    paths = [make_epub(tmp_path / f"{i}.epub", title=t, authors=["Ursula K. Le Guin"]) for i, t in enumerate(titles)]
+    paths = [make_epub(tmp_path / f"{i}.epub", **copy) for i, copy in enumerate(COPIES[alike])]
     ids = [(await runtime.ingest.accept(p)).book_id for p in paths]
     for i in order:
         await asyncio.to_thread(runtime.ingest.parse, ids[i])
