@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from collections.abc import Callable
 
 import pytest
 
@@ -23,6 +22,7 @@ from bookshelf.db.connection import connect_sync
 from bookshelf.db.library import SORTS, filter_where
 from bookshelf.models import Book, BookFilter
 from bookshelf.runtime import Runtime
+from tests.vm_steps import vm_steps
 
 FEW = 12
 MORE = 900
@@ -38,22 +38,6 @@ async def _add(rt: Runtime, count: int, few: bool) -> None:
                 created_at="2026-01-01T00:00:00Z", updated_at="2026-01-01T00:00:00Z",
             )  # fmt: skip
             await book_rows.insert(conn, book)
-
-
-def _steps(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], object]) -> int:
-    count = 0
-
-    def tick() -> int:
-        nonlocal count
-        count += 1
-        return 0
-
-    conn.set_progress_handler(tick, 1)
-    try:
-        work(conn)
-    finally:
-        conn.set_progress_handler(None, 1)
-    return count
 
 
 def _filters(conn: sqlite3.Connection) -> dict[str, BookFilter]:
@@ -83,7 +67,7 @@ def _cost(rt: Runtime, name: str) -> tuple[int, int]:
             assert len(ids) == min(20, FEW)
             return facet_sql.count_books(c, where, params)
 
-        return _steps(conn, work), work(conn)
+        return vm_steps(conn, work), work(conn)
     finally:
         conn.close()
 
@@ -106,13 +90,13 @@ async def test_rows_with_a_status_are_looked_up_not_searched_for(runtime: Runtim
     conn = connect_sync(runtime.settings.db_path)
     try:
         nums = [r[0] for r in conn.execute("SELECT num FROM books")]
-        small = _steps(conn, lambda c: search_sql.ids_with_status(c, nums, ("organized",)))
+        small = vm_steps(conn, lambda c: search_sql.ids_with_status(c, nums, ("organized",)))
     finally:
         conn.close()
     await _add(runtime, MORE, few=False)
     conn = connect_sync(runtime.settings.db_path)
     try:
-        large = _steps(conn, lambda c: search_sql.ids_with_status(c, nums, ("organized",)))
+        large = vm_steps(conn, lambda c: search_sql.ids_with_status(c, nums, ("organized",)))
     finally:
         conn.close()
     assert large < small + 100, (small, large)

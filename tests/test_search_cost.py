@@ -25,6 +25,7 @@ from bookshelf.runtime import Runtime
 from bookshelf.services.search import service as search_service
 from bookshelf.services.search.service import Scope, build_plan, run_plan, scope_for
 from bookshelf.services.search.vocabulary import Vocabulary
+from tests.vm_steps import vm_steps
 
 WORDS = ["river", "garden", "winter", "letters", "shadow", "mirror"]
 
@@ -36,22 +37,6 @@ async def _add_books(rt: Runtime, count: int, status: str) -> None:
             book = Book(id=str(uuid.uuid4()), status=status, title=title, authors=[f"Author {n % 13}"],
                         created_at="2026-01-01T00:00:00Z", updated_at="2026-01-01T00:00:00Z")  # fmt: skip
             await book_rows.insert(conn, book)
-
-
-def _steps(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], object]) -> int:
-    count = 0
-
-    def tick() -> int:
-        nonlocal count
-        count += 1
-        return 0
-
-    conn.set_progress_handler(tick, 1)
-    try:
-        work(conn)
-    finally:
-        conn.set_progress_handler(None, 1)
-    return count
 
 
 def _search(statuses: tuple[str, ...], query: str = "river") -> Callable[[sqlite3.Connection], tuple[int, int]]:
@@ -69,7 +54,7 @@ def _cost(rt: Runtime, statuses: tuple[str, ...]) -> tuple[int, tuple[int, int]]
     conn = connect_sync(rt.settings.db_path)
     try:
         answer = _search(statuses)(conn)
-        return _steps(conn, _search(statuses)), answer
+        return vm_steps(conn, _search(statuses)), answer
     finally:
         conn.close()
 

@@ -4,7 +4,6 @@ reads the same few rows however large the library is."""
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 
 import httpx
 
@@ -15,6 +14,7 @@ from bookshelf.runtime import Runtime
 from bookshelf.settings import Settings
 from tests.accounts.helpers import READER_PASSWORD, Member, add_reader, pull, push, set_kosync, setup_admin
 from tests.reading.helpers import add_book, md5
+from tests.vm_steps import vm_steps
 
 DOC = "59d481d168cca6267322f150c5f6a2a3"
 KOBO = "AB" * 16
@@ -69,23 +69,6 @@ async def test_a_renamed_device_user_and_a_deleted_account_are_refused_at_once(
     assert runtime.credentials.remembered("kosync", admin.kosync_user, md5(READER_PASSWORD)) is None
 
 
-def _steps(conn: sqlite3.Connection, work: object) -> int:
-    """SQLite virtual-machine steps ``work(conn)`` takes: rows visited, whatever the machine's speed."""
-    count = 0
-
-    def tick() -> int:
-        nonlocal count
-        count += 1
-        return 0
-
-    conn.set_progress_handler(tick, 1)
-    try:
-        work(conn)  # type: ignore[operator]
-    finally:
-        conn.set_progress_handler(None, 1)
-    return count
-
-
 async def test_a_pull_reads_the_same_rows_in_a_small_and_a_large_library(
     client: httpx.AsyncClient, runtime: Runtime, settings: Settings
 ) -> None:
@@ -96,8 +79,8 @@ async def test_a_pull_reads_the_same_rows_in_a_small_and_a_large_library(
     def cost() -> tuple[int, int]:
         conn = connect_sync(settings.db_path)
         try:
-            latest = _steps(conn, lambda c: progress_rows.latest_for_book_of(c, admin.id, DOC))
-            documents = _steps(conn, lambda c: book_rows.documents_of_book_sync(c, admin.id, book.id))
+            latest = vm_steps(conn, lambda c: progress_rows.latest_for_book_of(c, admin.id, DOC))
+            documents = vm_steps(conn, lambda c: book_rows.documents_of_book_sync(c, admin.id, book.id))
         finally:
             conn.close()
         return latest, documents
