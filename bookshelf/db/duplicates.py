@@ -46,7 +46,9 @@ async def similar_book(
             continue
         row = await fetchone(
             conn,
-            f"SELECT id FROM books WHERE id <> ? AND (status = 'organized' OR num < ?) AND ({match}) "
+            # The match drives the lookup; the database keeps no statistics, so unhinted the
+            # planner may walk every library book through the status index instead.
+            f"SELECT id FROM books WHERE id <> ? AND (+status = 'organized' OR +num < ?) AND ({match}) "
             "ORDER BY num LIMIT 1",
             (book_id, num, *params),
         )
@@ -64,7 +66,7 @@ async def flag_later_arrivals(
     if not matches:
         return
     await conn.execute(
-        "UPDATE books SET possible_duplicate_of = ? WHERE num > ? AND status = 'review' "
+        "UPDATE books SET possible_duplicate_of = ? WHERE +num > ? AND +status = 'review' "
         f"AND possible_duplicate_of IS NULL AND ({' OR '.join(f'({match})' for match, _ in matches)})",
         (book_id, num, *(p for _, params in matches for p in params)),
     )
