@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 import httpx
 import pytest
 
@@ -73,6 +76,29 @@ async def test_query_with_filters_and_sorts(shelf: Runtime, api: httpx.AsyncClie
     assert await _titles(api, q="ursula", genre="fantasy") == ["A Wizard of Earthsea"]
     assert await _titles(api, q="draft") == []  # inbox books are not in the library
     assert await _titles(api, q="   ") == await _titles(api)
+
+
+async def test_a_plain_page_is_answered_while_every_reader_is_busy(shelf: Runtime, api: httpx.AsyncClient) -> None:
+    """Browsing never queues behind long reads (facets, a search or a filter at 100,000 books): a
+    plain page whose count is known is read on the loop's own connection, and sees every change."""
+    first = await _titles(api)  # counts the library in a reader
+    newest = await _titles(api, sort="added_newest", limit=2)
+    async with contextlib.AsyncExitStack() as busy:
+        for _ in range(shelf.db.reader_count):
+            await busy.enter_async_context(shelf.db.read())
+        async with asyncio.timeout(10):
+            assert await _titles(api) == first
+            assert await _titles(api, sort="added_newest", limit=2) == newest
+            body = (await api.get("/api/library", params={"page": 2, "limit": 2, "sort": "title_desc"})).json()
+            assert [b["title"] for b in body["data"]] == ["Jane Eyre", "Die Verwandlung"] and body["total"] == 5
+        # A filtered list waits for a reader: its count and its page may walk the library.
+        filtered = asyncio.create_task(_titles(api, language="de"))
+        await asyncio.sleep(0.2)
+        assert not filtered.done()
+    assert await filtered == ["Die Verwandlung"]
+    await add_book(shelf, "Aardvark Almanac", ["Ann Author"])
+    body = (await api.get("/api/library")).json()
+    assert body["data"][0]["title"] == "Aardvark Almanac" and body["total"] == 6
 
 
 async def test_pagination(shelf: Runtime, api: httpx.AsyncClient) -> None:

@@ -72,6 +72,11 @@ class Database:
         self._on_loop: sqlite3.Connection | None = None
         self.checkpointer = Checkpointer(path, _checkpoint_connection, checkpoint_interval)
 
+    @property
+    def reader_count(self) -> int:
+        """Connections in the read pool (the loop's own connection aside)."""
+        return self._reader_count
+
     async def open(self) -> None:
         self._writer = await self._connect()
         self._on_loop = connect_sync(self.path, autocheckpoint=False)
