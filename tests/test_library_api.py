@@ -83,6 +83,9 @@ async def test_a_plain_page_is_answered_while_every_reader_is_busy(shelf: Runtim
     plain page whose count is known is read on the loop's own connection, and sees every change."""
     first = await _titles(api)  # counts the library in a reader
     newest = await _titles(api, sort="added_newest", limit=2)
+    facets = (await api.get("/api/library/facets")).json()
+    # A book arriving in the inbox changes nothing the library shows: what is known stays known.
+    await add_book(shelf, "Arriving Meanwhile", ["Inbox Person"], status="review")
     async with contextlib.AsyncExitStack() as busy:
         for _ in range(shelf.db.reader_count):
             await busy.enter_async_context(shelf.db.read())
@@ -91,6 +94,7 @@ async def test_a_plain_page_is_answered_while_every_reader_is_busy(shelf: Runtim
             assert await _titles(api, sort="added_newest", limit=2) == newest
             body = (await api.get("/api/library", params={"page": 2, "limit": 2, "sort": "title_desc"})).json()
             assert [b["title"] for b in body["data"]] == ["Jane Eyre", "Die Verwandlung"] and body["total"] == 5
+            assert (await api.get("/api/library/facets")).json() == facets
         # A filtered list waits for a reader: its count and its page may walk the library.
         filtered = asyncio.create_task(_titles(api, language="de"))
         await asyncio.sleep(0.2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 
 import aiosqlite
@@ -21,6 +22,12 @@ async def state(conn: aiosqlite.Connection) -> CatalogState:
     if row is None:  # the migration inserts the row; a hand-made database might not have it
         return CatalogState(0, "1970-01-01T00:00:00Z")
     return CatalogState(int(row[0]), str(row[1]))
+
+
+def generation_now(conn: sqlite3.Connection) -> int:
+    """The change marker alone, on a plain connection (a point read for hot paths)."""
+    row = conn.execute("SELECT generation FROM catalog_state WHERE id = 1").fetchone()
+    return int(row[0]) if row else 0
 
 
 async def nav_items(conn: aiosqlite.Connection, table: str) -> list[NavItem]:

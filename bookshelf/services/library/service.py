@@ -5,11 +5,13 @@ from __future__ import annotations
 import sqlite3
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from bookshelf.db import Database
 from bookshelf.db import books as book_rows
+from bookshelf.db import catalog as catalog_sql
 from bookshelf.db import facets as facet_sql
 from bookshelf.db import search as search_sql
 from bookshelf.db.library import SORTS, filter_where
@@ -72,12 +74,12 @@ class LibraryService:
 
         def run(conn: sqlite3.Connection) -> tuple[list[Book], int]:
             ids = search_sql.sorted_page(conn, where, params, order, limit, offset)
-            return book_rows.get_many_now(conn, ids), self._count(conn, where, params)
+            return book_rows.get_many_now(conn, ids), self._count(conn, flt.statuses, where, params)
 
         def counted(conn: sqlite3.Connection) -> tuple[list[Book], int] | None:
             """The page, when its count is already known (None: it is not); remembered until the
             library changes, since every browser opens the same first pages."""
-            count_key = self._count_key(conn, where, params)
+            count_key = _count_key(conn, flt.statuses, where, params)
             total = self._counts.get(count_key)
             if total is None:
                 return None
@@ -105,9 +107,9 @@ class LibraryService:
         # One trip to the database thread for the page, its books and their files.
         return await self.search.read(run)
 
-    def _count(self, conn: sqlite3.Connection, where: str, params: list[Any]) -> int:
+    def _count(self, conn: sqlite3.Connection, statuses: tuple[str, ...], where: str, params: list[Any]) -> int:
         """Books passing a filter, remembered until the library changes (a count walks every row)."""
-        key = self._count_key(conn, where, params)
+        key = _count_key(conn, statuses, where, params)
         total = self._counts.get(key)
         if total is None:
             total = facet_sql.count_books(conn, where, params)
@@ -116,19 +118,14 @@ class LibraryService:
                 self._counts.popitem(last=False)
         return total
 
-    @staticmethod
-    def _count_key(conn: sqlite3.Connection, where: str, params: list[Any]) -> tuple[Any, ...]:
-        search_version, library_version = search_sql.versions(conn)
-        return (library_version, search_version, where, repr(params))
-
     async def facets(self, flt: BookFilter, query: str | None, limit: int) -> dict[str, Any]:
         """Top ``limit`` values of each facet among the books ``flt`` (and ``query``) select, with totals."""
         query = query if query and words_of(query) else None
-        search_version, library_version = await self.search.read(search_sql.versions)
+        marker = await self.db.read(partial(_marker, statuses=flt.statuses), on_loop=True)
         expression = await self.search.filter_expression(query) if query else None
         if query and expression is None:
             return _empty_facets()
-        key = (library_version, search_version if query else None, repr(flt), expression, limit)
+        key = (marker, repr(flt), expression, limit)
         cached = self._facets.get(key)
         if cached is not None:
             self._facets.move_to_end(key)
@@ -187,6 +184,21 @@ class LibraryService:
         if not path.is_file():
             raise NotFound("File is missing")
         return match, path
+
+
+def _marker(conn: sqlite3.Connection, statuses: tuple[str, ...]) -> tuple[Any, ...]:
+    """What a remembered answer over books of ``statuses`` is keyed by. For the library alone
+    that is the catalog's generation, which triggers move in the same transaction as any change
+    to an organized book, its files or its names: books arriving in the inbox, which moved the
+    other counters on every step, no longer make each page, count and facet start again while
+    a folder is imported."""
+    if statuses == ("organized",):
+        return ("library", catalog_sql.generation_now(conn))
+    return ("any", *search_sql.versions(conn))
+
+
+def _count_key(conn: sqlite3.Connection, statuses: tuple[str, ...], where: str, params: list[Any]) -> tuple[Any, ...]:
+    return (_marker(conn, statuses), where, repr(params))
 
 
 def _bounded(flt: BookFilter, expression: str | None, offset: int) -> bool:
