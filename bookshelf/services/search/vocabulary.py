@@ -27,6 +27,7 @@ MAX_TERMS = (1 << _TERM_BITS) - 1
 _TERM_MASK = (1 << _TERM_BITS) - 1
 _HASH_MASK = (1 << 63) - 1
 _BUCKET_SHIFT = 55  # 256 buckets by the top 8 bits of a 63-bit hash
+NEAR_CACHE_SIZE = 4096  # query words remembered per snapshot (a few hundred KB at most)
 
 
 def allowed_typos(word: str) -> int:
@@ -93,6 +94,7 @@ class Vocabulary:
                 buckets[h >> _BUCKET_SHIFT].append(((h >> _TERM_BITS) << _TERM_BITS) | number)
         # Sorting one bucket at a time keeps the temporary Python ints small.
         self._buckets = [array("q", sorted(bucket)) for bucket in buckets]
+        self._near: dict[tuple[str, int, int], list[str]] = {}
 
     def __len__(self) -> int:
         return len(self.terms)
@@ -118,7 +120,21 @@ class Vocabulary:
             i += 1
 
     def near(self, word: str, distance: int, limit: int = 3) -> list[str]:
-        """Terms within ``distance`` edits of ``word`` (not ``word`` itself): closest, then most common, first."""
+        """Terms within ``distance`` edits of ``word`` (not ``word`` itself): closest, then most common, first.
+
+        Remembered for the snapshot's life: it never changes, and the same words come back as a
+        search box is typed into, a result is paged through or a household searches the same
+        library (the edit distances were a quarter of a one-word search's Python time)."""
+        key = (word, distance, limit)
+        found = self._near.get(key)
+        if found is None:
+            found = self._near_uncached(word, distance, limit)
+            if len(self._near) >= NEAR_CACHE_SIZE:
+                self._near.clear()
+            self._near[key] = found
+        return list(found)
+
+    def _near_uncached(self, word: str, distance: int, limit: int) -> list[str]:
         if distance <= 0 or not self.terms:
             return []
         seen: set[int] = set()
