@@ -118,6 +118,23 @@ async def test_a_remembered_page_shows_what_filing_did_to_a_file(runtime: Runtim
     assert after != before
 
 
+async def test_a_repeated_search_is_kept_until_the_library_changes(shelf: Runtime, api: httpx.AsyncClient) -> None:
+    """Ranking every match is most of a search; a repeated one is answered without a reader (like a
+    search engine's result cache) until an organized book changes, and an inbox arrival is no change."""
+    first = await _titles(api, q="earthsaa")  # a typo, corrected
+    assert first == ["A Wizard of Earthsea"]
+    await add_book(shelf, "Earthsea Drafts", ["Inbox Person"], status="review")
+    async with contextlib.AsyncExitStack() as busy:
+        for _ in range(shelf.db.reader_count):
+            await busy.enter_async_context(shelf.db.read())
+        async with asyncio.timeout(10):
+            assert await _titles(api, q="earthsaa") == first
+    await add_book(shelf, "Tales from Earthsea", ["Ursula K. Le Guin"])
+    both = await _titles(api, q="earthsaa")
+    assert sorted(both) == ["A Wizard of Earthsea", "Tales from Earthsea"]
+    assert await _titles(api, q="earthsaa", limit=1, page=2) == both[1:]
+
+
 async def test_pagination(shelf: Runtime, api: httpx.AsyncClient) -> None:
     pages = [await _titles(api, page=p, limit=2) for p in (1, 2, 3, 4)]
     assert [len(p) for p in pages] == [2, 2, 1, 0]

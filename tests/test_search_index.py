@@ -103,7 +103,7 @@ async def test_a_search_past_its_deadline_is_503(runtime: Runtime, api: httpx.As
             )
     assert (await api.get("/api/library", params={"q": "title"})).json()["total"] == 1500
     runtime.search.timeout = 0.0  # every statement is already late
-    response = await api.get("/api/library", params={"q": "title"})
+    response = await api.get("/api/library", params={"q": "some title"})  # not answered before: not kept
     assert response.status_code == 503 and response.json()["error"]["code"] == "unavailable"
     # Facets walk the whole list by design and are cached after; a search's deadline does not refuse them.
     facets = await api.get("/api/library/facets")
@@ -146,6 +146,9 @@ def test_near_finds_every_term_within_budget_like_brute_force() -> None:
         budget = allowed_typos(typed)
         expected = {t for t in terms if t != typed and edit_distance(typed, t, budget) <= budget} if budget else set()
         assert set(vocabulary.near(typed, budget, limit=10_000)) == expected, typed
+        # Asked again (remembered by the snapshot), and with a smaller limit: the closest of the same.
+        again = vocabulary.near(typed, budget, limit=10_000)
+        assert set(again) == expected and vocabulary.near(typed, budget, limit=2) == again[:2], typed
 
 
 def test_vocabulary_prefix_and_membership() -> None:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from bookshelf.db.catalog import generation_now
 from bookshelf.folding import FOLD_VERSION
 
 # bm25 weights for title, authors, series, description (title weighs most).
@@ -125,6 +126,16 @@ def versions(conn: sqlite3.Connection) -> tuple[int, int]:
     """(search_version, library_version): counters bumped by triggers on every relevant write."""
     row = conn.execute("SELECT search_version, library_version FROM search_state WHERE id = 1").fetchone()
     return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+def change_marker(conn: sqlite3.Connection, statuses: tuple[str, ...]) -> tuple[Any, ...]:
+    """What a remembered answer over books of ``statuses`` is keyed by. For the library alone that
+    is the catalog's generation, which triggers move in the same transaction as any change to an
+    organized book, its files or its names (and nothing else: books arriving in the inbox, which
+    move the other counters on every step, leave every library answer valid)."""
+    if statuses == ("organized",):
+        return ("library", generation_now(conn))
+    return ("any", *versions(conn))
 
 
 def text_versions(conn: sqlite3.Connection) -> tuple[int, int]:

@@ -11,7 +11,6 @@ from typing import Any
 
 from bookshelf.db import Database
 from bookshelf.db import books as book_rows
-from bookshelf.db import catalog as catalog_sql
 from bookshelf.db import facets as facet_sql
 from bookshelf.db import search as search_sql
 from bookshelf.db.library import SORTS, filter_where
@@ -19,6 +18,7 @@ from bookshelf.errors import NotFound
 from bookshelf.models import Book, BookFile, BookFilter
 from bookshelf.services.names.served import served_ascii_name
 from bookshelf.services.search.plan import words_of
+from bookshelf.services.search.results import KeptPages
 from bookshelf.services.search.service import SearchService
 from bookshelf.services.storage import files
 from bookshelf.services.storage.generated_covers import GeneratedCovers
@@ -55,8 +55,7 @@ class LibraryService:
         # write bumps a counter in the same transaction, so a stale hit is impossible.
         self._facets: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
         self._counts: OrderedDict[tuple[Any, ...], int] = OrderedDict()
-        # Plain pages by count key, order and window; filled on the loop only (one thread).
-        self._pages: OrderedDict[tuple[Any, ...], tuple[Book, ...]] = OrderedDict()
+        self._pages = KeptPages(_PAGE_CACHE_SIZE)  # plain pages by count key, order and window (on the loop)
 
     async def list_books(
         self, flt: BookFilter, query: str | None, sort: str | None, limit: int, offset: int
@@ -83,18 +82,13 @@ class LibraryService:
             total = self._counts.get(count_key)
             if total is None:
                 return None
-            key = (count_key, order, limit, offset)
-            books = self._pages.get(key)
-            if books is None:
-                books = tuple(
-                    book_rows.get_many_now(conn, search_sql.sorted_page(conn, where, params, order, limit, offset))
-                )
-                self._pages[key] = books
-                while len(self._pages) > _PAGE_CACHE_SIZE:
-                    self._pages.popitem(last=False)
-            else:
-                self._pages.move_to_end(key)
-            return list(books), total
+            window = (order, limit, offset)
+            kept = self._pages.get(count_key, window)
+            if kept is not None:
+                return kept
+            books = book_rows.get_many_now(conn, search_sql.sorted_page(conn, where, params, order, limit, offset))
+            self._pages.put(count_key, window, books, total)
+            return books, total
 
         if _bounded(flt, expression, offset):
             # A plain page near the top is a few index steps and 20 rows: on the loop's own
@@ -121,7 +115,7 @@ class LibraryService:
     async def facets(self, flt: BookFilter, query: str | None, limit: int) -> dict[str, Any]:
         """Top ``limit`` values of each facet among the books ``flt`` (and ``query``) select, with totals."""
         query = query if query and words_of(query) else None
-        marker = await self.db.read(partial(_marker, statuses=flt.statuses), on_loop=True)
+        marker = await self.db.read(partial(search_sql.change_marker, statuses=flt.statuses), on_loop=True)
         expression = await self.search.filter_expression(query) if query else None
         if query and expression is None:
             return _empty_facets()
@@ -186,19 +180,8 @@ class LibraryService:
         return match, path
 
 
-def _marker(conn: sqlite3.Connection, statuses: tuple[str, ...]) -> tuple[Any, ...]:
-    """What a remembered answer over books of ``statuses`` is keyed by. For the library alone
-    that is the catalog's generation, which triggers move in the same transaction as any change
-    to an organized book, its files or its names: books arriving in the inbox, which moved the
-    other counters on every step, no longer make each page, count and facet start again while
-    a folder is imported."""
-    if statuses == ("organized",):
-        return ("library", catalog_sql.generation_now(conn))
-    return ("any", *search_sql.versions(conn))
-
-
 def _count_key(conn: sqlite3.Connection, statuses: tuple[str, ...], where: str, params: list[Any]) -> tuple[Any, ...]:
-    return (_marker(conn, statuses), where, repr(params))
+    return (search_sql.change_marker(conn, statuses), where, repr(params))
 
 
 def _bounded(flt: BookFilter, expression: str | None, offset: int) -> bool:

@@ -17,6 +17,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 
 from bookshelf.db import Database
@@ -28,6 +29,7 @@ from bookshelf.errors import Unavailable
 from bookshelf.models import BOOK_STATUSES, INBOX_STATUSES, Book, BookFilter
 from bookshelf.services.search.match_counts import MatchCounts
 from bookshelf.services.search.plan import Plan, build_plan, phrase, words_of  # noqa: F401 (re-exported)
+from bookshelf.services.search.results import KeptPages
 from bookshelf.services.search.vocabulary import Vocabulary
 
 log = logging.getLogger("bookshelf.search")
@@ -37,6 +39,7 @@ RANK_LIMIT = 5000  # above this many matches, rank the title/author/series tier 
 # Suggestions are eight books for a word still being typed: ranking a thousand prefix matches
 # by bm25 costs ~0.9 ms at 100,000 books, listing the newest 0.05 ms. Below this, rank.
 SUGGEST_RANK_LIMIT = 300
+RESULT_CACHE_SIZE = 64  # result pages of 20 books: about 1 MB
 TIMEOUT_SECONDS = 2.0
 # A vocabulary this small is rebuilt before answering (about 0.2 s on a 2-core machine). Deciding by
 # size rather than by the last build's time keeps the choice the same on a busy machine: a timed
@@ -205,13 +208,15 @@ class SearchService:
         self._last_build = 0.0
         self._inline_builds: list[float] = []
         self.counts = MatchCounts()
+        self.results = KeptPages(RESULT_CACHE_SIZE)  # by plan, filter and window
 
     # -- vocabulary ---------------------------------------------------------
 
     async def vocabulary(self) -> Vocabulary | None:
         """The current snapshot: rebuilt first when the library's own words changed and that is quick,
         otherwise refreshed in the background."""
-        version, library_text = await self.read(sql.text_versions)
+        # A point read: on the loop's own connection, not a hop to a reader thread and back.
+        version, library_text = await self.db.read(sql.text_versions, on_loop=True)
         current = self._vocabulary
         if current is not None and current.version == version:
             return current
@@ -293,12 +298,25 @@ class SearchService:
         if plan is None:
             return [], 0
         scope = scope_for(flt, self.counts)
+        # Ranking every match of a common word is most of a search (8 ms for 14,000 books with
+        # "river" at 100,000), and the same searches come back: paging, going back, a household.
+        # Results are kept like a search engine's result cache, under the change marker.
+        key = (repr(plan), repr(flt), limit, offset)
+        marker = await self.db.read(partial(sql.change_marker, statuses=flt.statuses), on_loop=True)
+        kept = self.results.get(marker, key)
+        if kept is not None:
+            return kept
 
-        def run(conn: sqlite3.Connection) -> tuple[list[Book], int]:
+        def run(conn: sqlite3.Connection) -> tuple[tuple[Any, ...], list[Book], int]:
+            # The marker is read before the ranking: a write committing in between leaves the answer
+            # under the older marker, which no later request looks up; never stale under a newer one.
+            seen = sql.change_marker(conn, flt.statuses)
             rows, total = run_plan(conn, plan, scope, limit, offset)
-            return book_rows.get_many_now(conn, [book_id for _, book_id in rows]), total
+            return seen, book_rows.get_many_now(conn, [book_id for _, book_id in rows]), total
 
-        return await self.read(run)
+        seen, books, total = await self.read(run)
+        self.results.put(seen, key, books, total)
+        return books, total
 
     async def match(self, query: str, statuses: tuple[str, ...], limit: int = 1000) -> list[int]:
         """Book rows (num) matching ``query`` among ``statuses``, best first (used by inbox, OPDS, lists)."""
