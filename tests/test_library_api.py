@@ -190,6 +190,23 @@ async def test_facets_follow_changes(shelf: Runtime, api: httpx.AsyncClient) -> 
     assert {"name": "mobi", "count": 1} in after["formats"]
 
 
+async def test_suggestions_are_kept_until_a_book_they_could_show_changes(shelf: Runtime, api: httpx.AsyncClient) -> None:
+    """Suggestions cover the inbox too, so an arrival there shows at once; repeated keystrokes are
+    answered without a reader."""
+
+    async def titles() -> list[str]:
+        return [s["title"] for s in (await api.get("/api/search/suggest", params={"q": "wiz"})).json()["data"]]
+
+    assert await titles() == ["A Wizard of Earthsea"]
+    async with contextlib.AsyncExitStack() as busy:
+        for _ in range(shelf.db.reader_count):
+            await busy.enter_async_context(shelf.db.read())
+        async with asyncio.timeout(10):
+            assert await titles() == ["A Wizard of Earthsea"]
+    await add_book(shelf, "Wizards at Work", ["Inbox Person"], status="review")
+    assert sorted(await titles()) == ["A Wizard of Earthsea", "Wizards at Work"]
+
+
 async def test_one_book(shelf: Runtime, api: httpx.AsyncClient) -> None:
     listed = (await api.get("/api/library", params={"q": "eyre"})).json()["data"][0]
     book = (await api.get(f"/api/library/{listed['id']}")).json()

@@ -208,7 +208,8 @@ class SearchService:
         self._last_build = 0.0
         self._inline_builds: list[float] = []
         self.counts = MatchCounts()
-        self.results = KeptPages(RESULT_CACHE_SIZE)  # by plan, filter and window
+        self.results: KeptPages[Book] = KeptPages(RESULT_CACHE_SIZE)  # by plan, filter and window
+        self.suggestions: KeptPages[dict[str, Any]] = KeptPages(RESULT_CACHE_SIZE)  # by typed text and limit
 
     # -- vocabulary ---------------------------------------------------------
 
@@ -356,16 +357,26 @@ class SearchService:
         # common words ("the sil" needs every book with "the").
         typed = book_rows.sort_title(" ".join(query.split()))
 
-        def run(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+        key = (repr(plan), typed, limit)
+        marker = await self.db.read(partial(sql.change_marker, statuses=SUGGEST_STATUSES), on_loop=True)
+        kept = self.suggestions.get(marker, key)  # each keystroke is asked again as a search box fills
+        if kept is not None:
+            return kept[0]
+
+        def run(conn: sqlite3.Connection) -> tuple[tuple[Any, ...], list[sqlite3.Row]]:
+            seen = sql.change_marker(conn, SUGGEST_STATUSES)  # before the rows: never newer than them
             rows = sql.title_prefix(conn, typed, SUGGEST_STATUSES, limit) if typed else []
             if len(rows) < limit:
                 more, _ = run_plan(conn, plan, scope, limit, 0, SUGGEST_RANK_LIMIT)
                 rows += [r for r in more if r not in rows]
             order = {num: i for i, (num, _) in enumerate(rows[:limit])}
             found = sql.brief_rows(conn, list(order))
-            return sorted(found, key=lambda r: order[r["num"]])
+            return seen, sorted(found, key=lambda r: order[r["num"]])
 
-        return [_suggestion(row) for row in await self.read(run)]
+        seen, rows = await self.read(run)
+        suggestions = [_suggestion(row) for row in rows]
+        self.suggestions.put(seen, key, suggestions, len(suggestions))
+        return suggestions
 
     # -- index maintenance --------------------------------------------------
 
