@@ -190,7 +190,9 @@ async def test_facets_follow_changes(shelf: Runtime, api: httpx.AsyncClient) -> 
     assert {"name": "mobi", "count": 1} in after["formats"]
 
 
-async def test_suggestions_are_kept_until_a_book_they_could_show_changes(shelf: Runtime, api: httpx.AsyncClient) -> None:
+async def test_suggestions_are_kept_until_a_book_they_could_show_changes(
+    shelf: Runtime, api: httpx.AsyncClient
+) -> None:
     """Suggestions cover the inbox too, so an arrival there shows at once; repeated keystrokes are
     answered without a reader."""
 

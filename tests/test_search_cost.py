@@ -22,7 +22,7 @@ from bookshelf.db import books as book_rows
 from bookshelf.db.connection import connect_sync
 from bookshelf.models import BOOK_STATUSES, INBOX_STATUSES, Book, BookFilter
 from bookshelf.runtime import Runtime
-from bookshelf.services.search import service as search_service
+from bookshelf.services.search import snapshots as search_snapshots
 from bookshelf.services.search.service import Scope, build_plan, run_plan, scope_for
 from bookshelf.services.search.vocabulary import Vocabulary
 from tests.vm_steps import vm_steps
@@ -145,11 +145,11 @@ async def test_an_import_rebuilds_the_vocabulary_rarely_and_a_library_edit_overt
     runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each background build holds the interpreter; while only inbox words change they wait a minute."""
-    monkeypatch.setattr(search_service, "REBUILD_INTERVAL_SECONDS", 0.2)
-    monkeypatch.setattr(search_service, "INBOX_REBUILD_INTERVAL_SECONDS", 30.0)
+    monkeypatch.setattr(search_snapshots, "REBUILD_INTERVAL_SECONDS", 0.2)
+    monkeypatch.setattr(search_snapshots, "INBOX_REBUILD_INTERVAL_SECONDS", 30.0)
     await _add_books(runtime, 20, "organized")
     assert await runtime.search.vocabulary() is not None
-    monkeypatch.setattr(search_service, "INLINE_BUILD_TERMS", 0)  # as a large library: builds in the background
+    monkeypatch.setattr(search_snapshots, "INLINE_BUILD_TERMS", 0)  # as a large library: builds in the background
     await _add_named(runtime, "Zanzibar Quay", "review")
     await runtime.search.vocabulary()
     await asyncio.sleep(0.6)

@@ -174,7 +174,7 @@ async def test_a_stream_of_new_books_does_not_rebuild_the_vocabulary_on_every_se
         await add_book(runtime, f"Streamed Volume {n}", ["Bulk Dropper"])
         response = await api.get("/api/library", params={"q": f"streamed volume {n}"})
         assert f"Streamed Volume {n}" in [b["title"] for b in response.json()["data"]]
-        snapshots.append(id(runtime.search._vocabulary))
+        snapshots.append(id(runtime.search.snapshots.snapshot))
     assert len(set(snapshots)) <= 4, "the vocabulary was rebuilt inline for most searches"
 
 
