@@ -97,17 +97,24 @@ def cached(handler: Handler) -> Handler:
     async def run(request: Request) -> Response:
         catalog = _catalog(request)
         state = await catalog.state()
-        # Entries carry the account's page (pse:lastRead): a feed is kept per account and its positions.
         user = _user(request)
-        mark = await catalog.reading_mark(user)
-        key = f"{user}|{mark}|{_urls(request).base}|{request.url.path}?{request.url.query}"
-        hit = catalog.rendered.get(state.generation, key)
+        url = f"{_urls(request).base}|{request.url.path}?{request.url.query}"
+        # Entries of streamed books carry the account's page (pse:lastRead), so a feed with one is
+        # kept per account and its positions; any other feed is the same whatever the account reads,
+        # and a KOReader syncing an EPUB every few seconds no longer throws it away.
+        hit = catalog.rendered.get(state.generation, f"{user}|any|{url}")
+        if hit is not None:
+            return _feed(hit[0], hit[1], state)
+        mark = await catalog.reading_mark(user)  # read before rendering: never newer than the feed
+        hit = catalog.rendered.get(state.generation, f"{user}|{mark}|{url}")
         if hit is not None:
             return _feed(hit[0], hit[1], state)
         response = await handler(request)
         if response.status_code == 200:
+            body = bytes(response.body)
+            positional = xml.REL_STREAM.encode() in body
             media_type = response.headers["content-type"].split("; charset", 1)[0]
-            catalog.rendered.put(state.generation, key, bytes(response.body), media_type)
+            catalog.rendered.put(state.generation, f"{user}|{mark if positional else 'any'}|{url}", body, media_type)
         return response
 
     run.__name__ = handler.__name__

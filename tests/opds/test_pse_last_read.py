@@ -99,3 +99,22 @@ async def test_last_read_is_each_accounts_latest_page(client: httpx.AsyncClient,
     assert stream_links(after.content)["A Comic"]["lastRead"] == "9"
     assert after.headers["etag"] != before.headers["etag"]
     assert stream_links((await client.get("/opds/all", auth=sam_opds)).content)["A Comic"]["lastRead"] == "12"
+
+
+async def test_a_feed_without_streamed_books_outlives_the_accounts_syncs(client: httpx.AsyncClient, runtime) -> None:
+    """Only streamed books' entries carry the account's page: a feed of EPUBs is kept across a
+    KOReader's position writes, and one with a comic is rendered again with the new page."""
+    admin = await setup_admin(client)
+    auth = await opds_as(client, admin, "admin-app")
+    novel = await add_book(runtime, "Only Text", formats=("epub",))
+    comic = await add_book(runtime, "A Comic", formats=("cbz",), pages=20)
+    text_feed, comic_feed = f"/opds/books/{novel.book.id}", f"/opds/books/{comic.book.id}"
+    for url in (text_feed, comic_feed):
+        assert (await client.get(url, auth=auth)).status_code == 200
+    await kosync_put(client, admin, novel.book.files[0].koreader_hash, "/body/DocFragment[3]", 0.2)
+    await kosync_put(client, admin, comic.book.files[0].koreader_hash, "5", 0.25)
+    hits = runtime.catalog.rendered.hits
+    assert (await client.get(text_feed, auth=auth)).status_code == 200
+    assert runtime.catalog.rendered.hits == hits + 1
+    assert stream_links((await client.get(comic_feed, auth=auth)).content)["A Comic"]["lastRead"] == "5"
+    assert runtime.catalog.rendered.hits == hits + 1  # rendered again: the page moved

@@ -17,11 +17,13 @@ class FeedCache:
         self._items: OrderedDict[tuple[int, str], tuple[bytes, str]] = OrderedDict()
         self._bytes = 0
         self._generation = -1
+        self.hits = 0  # feeds served without rendering (seen in tests and benchmarks)
 
     def get(self, generation: int, url: str) -> tuple[bytes, str] | None:
         body = self._items.get((generation, url))
         if body is not None:
             self._items.move_to_end((generation, url))
+            self.hits += 1
         return body
 
     def put(self, generation: int, url: str, body: bytes, media_type: str) -> None:
