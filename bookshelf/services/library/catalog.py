@@ -6,6 +6,7 @@ import asyncio
 from array import array
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -15,6 +16,7 @@ from bookshelf.db import Database, library
 from bookshelf.db import books as book_rows
 from bookshelf.db import catalog as rows
 from bookshelf.db import progress as progress_rows
+from bookshelf.db.connection import inline
 from bookshelf.errors import NotFound
 from bookshelf.models import MEDIA_TYPES, Book, BookFile, BookFilter, BookLinks, CatalogState, NavItem
 from bookshelf.services.library.feed_cache import FeedCache
@@ -118,8 +120,8 @@ class CatalogService:
         self._searches: dict[tuple[int, str], list[int]] = {}
 
     async def state(self) -> CatalogState:
-        async with self.db.read() as conn:
-            return await rows.state(conn)
+        """The change marker: a point read on the loop's own connection (every feed asks first)."""
+        return await self.db.read(inline(rows.state), on_loop=True)
 
     # -- navigation ---------------------------------------------------------------
     async def nav(self, table: str, page: int) -> Page[NavItem]:
@@ -179,20 +181,27 @@ class CatalogService:
             # what page 1 does (OFFSET would walk 100,000 index entries). Shallow pages, the ones
             # browsed most, use OFFSET and never wait for that ordering after a change.
             order = await self._ordering(sort)
-            async with self.db.read() as conn:
-                ids = await rows.ids_for_nums(conn, order[start : start + PAGE_SIZE])
-                entries = await self._entries(conn, ids)
-            return Page(entries, page, len(order))
+            nums = order[start : start + PAGE_SIZE]
+
+            async def deep(conn: aiosqlite.Connection) -> list[Entry]:
+                return await self._entries(conn, await rows.ids_for_nums(conn, nums))
+
+            return Page(await self.db.read(inline(deep)), page, len(order))
         generation = (await self.state()).generation
         count_key = (generation, repr(flt))
-        async with self.db.read() as conn:
-            total = self._counts.get(count_key)
-            if total is None:
-                total = await library.count(conn, flt)
-                self._counts = {k: v for k, v in self._counts.items() if k[0] == generation}
-                self._counts[count_key] = total
+        known = self._counts.get(count_key)
+
+        async def shallow(conn: aiosqlite.Connection) -> tuple[int, list[Entry]]:
+            total = known if known is not None else await library.count(conn, flt)
             ids = await rows.page_ids(conn, flt, sort, PAGE_SIZE, start) if total else []
-            entries = await self._entries(conn, ids)
+            return total, await self._entries(conn, ids)
+
+        # The count, the page and its entries in one trip to a reader: each of their half a dozen
+        # statements through the pool was a hand-off to the reader thread and back.
+        total, entries = await self.db.read(inline(shallow))
+        if known is None:
+            self._counts = {k: v for k, v in self._counts.items() if k[0] == generation}
+            self._counts[count_key] = total
         return Page(entries, page, total)
 
     async def _ordering(self, sort: str) -> array[int]:
@@ -204,10 +213,12 @@ class CatalogService:
     async def search(self, query: str, page: int) -> Page[Entry]:
         nums = await self._search_nums(query.strip())
         start = (page - 1) * PAGE_SIZE
-        async with self.db.read() as conn:
-            ids = await rows.ids_for_nums(conn, nums[start : start + PAGE_SIZE])
-            entries = await self._entries(conn, ids)
-        return Page(entries, page, len(nums))
+        wanted = nums[start : start + PAGE_SIZE]
+
+        async def found(conn: aiosqlite.Connection) -> list[Entry]:
+            return await self._entries(conn, await rows.ids_for_nums(conn, wanted))
+
+        return Page(await self.db.read(inline(found)), page, len(nums))
 
     async def _search_nums(self, query: str) -> list[int]:
         """Ranked rows for ``query``, remembered per catalog generation so paging on costs no new search."""
@@ -245,8 +256,7 @@ class CatalogService:
         return out
 
     async def entry(self, book_id: str) -> Entry:
-        async with self.db.read() as conn:
-            entries = await self._entries(conn, [book_id])
+        entries = await self.db.read(inline(partial(self._entries, ids=[book_id])))
         if not entries:
             raise NotFound("Book not found")
         return entries[0]
