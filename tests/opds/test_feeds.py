@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from bookshelf import clock
+from bookshelf.db import catalog as catalog_rows
 from tests.opds.helpers import (
     ACQUISITION,
     ENTRY,
@@ -302,3 +303,18 @@ async def test_sort_facets_on_all_books(opds: httpx.AsyncClient, runtime) -> Non
     newest = assert_feed((await opds.get("/opds/all?sort=new")).content)
     assert newest.find("a:entry/a:title", NS).text == "Zzz newest"
     assert (await opds.get("/opds/all?sort=shuffle")).status_code == 400
+
+
+async def test_search_pages_follow_one_ranking_without_overlap(opds: httpx.AsyncClient, runtime) -> None:
+    """Each search page is ranked on its own: together the pages are the whole ranking, in order."""
+    await library_of(runtime, 120)
+    ranking = await runtime.search.match("shelf", ("organized",), limit=1000)
+    async with runtime.db.read() as conn:
+        expected = [f"urn:uuid:{book_id}" for book_id in await catalog_rows.ids_for_nums(conn, ranking)]
+    seen: list[str] = []
+    for page in (1, 2, 3):
+        root = assert_feed((await opds.get("/opds/search", params={"q": "shelf", "page": page})).content)
+        assert root.findtext("{http://a9.com/-/spec/opensearch/1.1/}totalResults") == "120"
+        seen.extend(ids_of(root))
+    assert len(expected) == 120 and seen == expected
+    assert ids_of(assert_feed((await opds.get("/opds/search", params={"q": "shelf", "page": 4})).content)) == []

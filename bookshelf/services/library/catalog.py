@@ -117,7 +117,7 @@ class CatalogService:
         self._counts: dict[tuple[int, str], int] = {}
         self._orders: dict[str, tuple[int, array[int]]] = {}
         self._order_lock = asyncio.Lock()
-        self._searches: dict[tuple[int, str], list[int]] = {}
+        self._searches: dict[tuple[int, str, int], tuple[list[int], int]] = {}
 
     async def state(self) -> CatalogState:
         """The change marker: a point read on the loop's own connection (every feed asks first)."""
@@ -211,28 +211,32 @@ class CatalogService:
         return await self._per_generation(self._orders, sort, self._order_lock, order)
 
     async def search(self, query: str, page: int) -> Page[Entry]:
-        nums = await self._search_nums(query.strip())
+        """One page of the best ``SEARCH_LIMIT`` matches. Only that page is ranked and read: ranking
+        the first thousand at once cost 3-18 ms a word at 100,000 books, for a reader who mostly
+        looks at the first page (and every rendered page is kept until the catalog changes)."""
         start = (page - 1) * PAGE_SIZE
-        wanted = nums[start : start + PAGE_SIZE]
+        nums, total = await self._search_page(query.strip(), start)
+        total = min(total, SEARCH_LIMIT)
 
         async def found(conn: aiosqlite.Connection) -> list[Entry]:
-            return await self._entries(conn, await rows.ids_for_nums(conn, wanted))
+            return await self._entries(conn, await rows.ids_for_nums(conn, nums))
 
-        return Page(await self.db.read(inline(found)), page, len(nums))
+        return Page(await self.db.read(inline(found)), page, total)
 
-    async def _search_nums(self, query: str) -> list[int]:
-        """Ranked rows for ``query``, remembered per catalog generation so paging on costs no new search."""
-        if not query:
-            return []
+    async def _search_page(self, query: str, start: int) -> tuple[list[int], int]:
+        """Ranked rows of one page for ``query`` and the match count, remembered per catalog generation."""
+        if not query or start >= SEARCH_LIMIT:
+            return [], 0
         generation = (await self.state()).generation
-        key = (generation, query)
-        nums = self._searches.get(key)
-        if nums is None:
-            nums = await self.search_service.match(query, ("organized",), limit=SEARCH_LIMIT)
+        key = (generation, query, start)
+        kept = self._searches.get(key)
+        if kept is None:
+            limit = min(PAGE_SIZE, SEARCH_LIMIT - start)
+            kept = await self.search_service.match_page(query, ("organized",), limit, start)
             if len(self._searches) >= 64 or any(k[0] != generation for k in self._searches):
                 self._searches.clear()
-            self._searches[key] = nums
-        return nums
+            self._searches[key] = kept
+        return kept
 
     # -- the reader's place -------------------------------------------------------------
     async def reading_mark(self, user_id: str) -> tuple[int, int]:

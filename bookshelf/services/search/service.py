@@ -246,6 +246,15 @@ class SearchService:
         rows, _ = await self.read(lambda conn: run_plan(conn, plan, scope, limit, 0))
         return [num for num, _ in rows]
 
+    async def match_page(self, query: str, statuses: tuple[str, ...], limit: int, offset: int) -> tuple[list[int], int]:
+        """One page of book rows (num) matching ``query`` among ``statuses``, best first, and how many match."""
+        plan = await self.plan(query)
+        if plan is None:
+            return [], 0
+        scope = scope_for(BookFilter(statuses=statuses), self.counts)
+        rows, total = await self.read(lambda conn: run_plan(conn, plan, scope, limit, offset))
+        return [num for num, _ in rows], total
+
     async def filter_expression(self, query: str) -> str | None:
         """An FTS expression for BookFilter.match: every book the query finds, typos included."""
         plan = await self.plan(query)
