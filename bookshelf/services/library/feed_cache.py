@@ -17,7 +17,7 @@ class FeedCache:
         self._items: OrderedDict[tuple[int, str], tuple[bytes, str]] = OrderedDict()
         self._bytes = 0
         self._generation = -1
-        self.hits = 0  # feeds served without rendering (seen in tests and benchmarks)
+        self.hits = 0  # feeds served without rendering (what the tests watch)
 
     def get(self, generation: int, url: str) -> tuple[bytes, str] | None:
         body = self._items.get((generation, url))

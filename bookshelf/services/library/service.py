@@ -55,9 +55,8 @@ class LibraryService:
         # write bumps a counter in the same transaction, so a stale hit is impossible.
         self._facets: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
         self._counts: OrderedDict[tuple[Any, ...], int] = OrderedDict()
-        self._pages: KeptPages[Book] = KeptPages(
-            _PAGE_CACHE_SIZE
-        )  # plain pages by count key, order and window (on the loop)
+        # Plain pages by count key, order and window; filled on the loop only.
+        self._pages: KeptPages[Book] = KeptPages(_PAGE_CACHE_SIZE)
 
     async def list_books(
         self, flt: BookFilter, query: str | None, sort: str | None, limit: int, offset: int

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from functools import partial
 from typing import Any, TypeVar
 
@@ -32,6 +32,7 @@ from bookshelf.services.search.vocabulary import Vocabulary
 
 log = logging.getLogger("bookshelf.search")
 T = TypeVar("T")
+P = TypeVar("P")  # what a kept page holds: books, suggestions
 
 RANK_LIMIT = 5000  # above this many matches, rank the title/author/series tier only
 # Suggestions are eight books for a word still being typed: ranking a thousand prefix matches
@@ -219,32 +220,37 @@ class SearchService:
         scope = scope_for(flt, self.counts)
         # Ranking every match of a common word is most of a search (8 ms for 14,000 books with
         # "river" at 100,000), and the same searches come back: paging, going back, a household.
-        # Results are kept like a search engine's result cache, under the change marker.
+        # Results are kept like a search engine's result cache.
         key = (repr(plan), repr(flt), limit, offset)
-        marker = await self.db.read(partial(sql.change_marker, statuses=flt.statuses), on_loop=True)
-        kept = self.results.get(marker, key)
+
+        def run(conn: sqlite3.Connection) -> tuple[list[Book], int]:
+            rows, total = run_plan(conn, plan, scope, limit, offset)
+            return book_rows.get_many_now(conn, [book_id for _, book_id in rows]), total
+
+        return await self._kept(self.results, flt.statuses, key, run)
+
+    async def _kept(self, pages: KeptPages[P], statuses: tuple[str, ...], key: Hashable,
+                    work: Callable[[sqlite3.Connection], tuple[list[P], int]]) -> tuple[list[P], int]:  # fmt: skip
+        """``work``'s page, from ``pages`` when it was read under the current change marker, else run
+        in a reader and kept. The marker is read before the work, in the same thread: a write
+        committing in between files the answer under the older marker, which no later request
+        looks up, never under a newer one it does not reflect."""
+        marker = await self.db.read(partial(sql.change_marker, statuses=statuses), on_loop=True)
+        kept = pages.get(marker, key)
         if kept is not None:
             return kept
 
-        def run(conn: sqlite3.Connection) -> tuple[tuple[Any, ...], list[Book], int]:
-            # The marker is read before the ranking: a write committing in between leaves the answer
-            # under the older marker, which no later request looks up; never stale under a newer one.
-            seen = sql.change_marker(conn, flt.statuses)
-            rows, total = run_plan(conn, plan, scope, limit, offset)
-            return seen, book_rows.get_many_now(conn, [book_id for _, book_id in rows]), total
+        def run(conn: sqlite3.Connection) -> tuple[tuple[Any, ...], list[P], int]:
+            seen = sql.change_marker(conn, statuses)
+            return (seen, *work(conn))
 
-        seen, books, total = await self.read(run)
-        self.results.put(seen, key, books, total)
-        return books, total
+        seen, items, total = await self.read(run)
+        pages.put(seen, key, items, total)
+        return items, total
 
     async def match(self, query: str, statuses: tuple[str, ...], limit: int = 1000) -> list[int]:
         """Book rows (num) matching ``query`` among ``statuses``, best first (used by inbox, OPDS, lists)."""
-        plan = await self.plan(query)
-        if plan is None:
-            return []
-        scope = scope_for(BookFilter(statuses=statuses), self.counts)
-        rows, _ = await self.read(lambda conn: run_plan(conn, plan, scope, limit, 0))
-        return [num for num, _ in rows]
+        return (await self.match_page(query, statuses, limit, 0))[0]
 
     async def match_page(self, query: str, statuses: tuple[str, ...], limit: int, offset: int) -> tuple[list[int], int]:
         """One page of book rows (num) matching ``query`` among ``statuses``, best first, and how many match."""
@@ -284,26 +290,18 @@ class SearchService:
         # common words ("the sil" needs every book with "the").
         typed = book_rows.sort_title(" ".join(query.split()))
 
-        key = (repr(plan), typed, limit)
-        marker = await self.db.read(partial(sql.change_marker, statuses=SUGGEST_STATUSES), on_loop=True)
-        kept = self.suggestions.get(marker, key)  # each keystroke is asked again as a search box fills
-        if kept is not None:
-            return kept[0]
+        key = (repr(plan), typed, limit)  # each keystroke is asked again as a search box fills
 
-        def run(conn: sqlite3.Connection) -> tuple[tuple[Any, ...], list[sqlite3.Row]]:
-            seen = sql.change_marker(conn, SUGGEST_STATUSES)  # before the rows: never newer than them
+        def run(conn: sqlite3.Connection) -> tuple[list[dict[str, Any]], int]:
             rows = sql.title_prefix(conn, typed, SUGGEST_STATUSES, limit) if typed else []
             if len(rows) < limit:
                 more, _ = run_plan(conn, plan, scope, limit, 0, SUGGEST_RANK_LIMIT)
                 rows += [r for r in more if r not in rows]
             order = {num: i for i, (num, _) in enumerate(rows[:limit])}
-            found = sql.brief_rows(conn, list(order))
-            return seen, sorted(found, key=lambda r: order[r["num"]])
+            found = sorted(sql.brief_rows(conn, list(order)), key=lambda r: order[r["num"]])
+            return [_suggestion(row) for row in found], len(found)
 
-        seen, rows = await self.read(run)
-        suggestions = [_suggestion(row) for row in rows]
-        self.suggestions.put(seen, key, suggestions, len(suggestions))
-        return suggestions
+        return (await self._kept(self.suggestions, SUGGEST_STATUSES, key, run))[0]
 
     # -- index maintenance --------------------------------------------------
 
