@@ -22,10 +22,9 @@ DC = "http://purl.org/dc/terms/"
 OPDS = "http://opds-spec.org/2010/catalog"
 OPENSEARCH = "http://a9.com/-/spec/opensearch/1.1/"
 PSE = "http://vaemendis.net/opds-pse/ns"
-THR = "http://purl.org/syndication/thread/1.0"
 # KOReader's parser is not namespace-aware: it matches literal prefixes such as "opds:", so the
 # root declares each with its usual prefix and elements and attributes are written with it.
-_PREFIXES = (("dc", DC), ("opds", OPDS), ("opensearch", OPENSEARCH), ("pse", PSE), ("thr", THR))
+_PREFIXES = (("dc", DC), ("opds", OPDS), ("opensearch", OPENSEARCH), ("pse", PSE))
 
 NAVIGATION = "application/atom+xml;profile=opds-catalog;kind=navigation"
 ACQUISITION = "application/atom+xml;profile=opds-catalog;kind=acquisition"
