@@ -283,18 +283,37 @@ async def delete_file(conn: aiosqlite.Connection, file_id: str) -> None:
     await conn.execute("DELETE FROM files WHERE id = ?", (file_id,))
 
 
+def filename_document(name: str) -> str:
+    """KOReader's document id in filename mode: the MD5 of the name the file was saved under."""
+    import hashlib
+
+    return hashlib.md5(name.encode("utf-8")).hexdigest()
+
+
+async def unrecorded_filenames(conn: aiosqlite.Connection, file_id: str, names: Sequence[str]) -> list[str]:
+    """Those of ``names`` whose filename-mode document id is not yet recorded for the file."""
+    ids = {filename_document(name): name for name in names}
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    rows = await conn.execute_fetchall(
+        f"SELECT value FROM file_hashes WHERE kind = 'filename' AND file_id = ? AND value IN ({marks})",
+        (file_id, *ids),
+    )
+    known = {row[0] for row in rows}
+    return [name for document, name in ids.items() if document not in known]
+
+
 async def record_hashes(conn: aiosqlite.Connection, file_id: str, now: str, koreader: str | None = None,
                         sha256: str | None = None, filenames: Iterable[str] = ()) -> None:  # fmt: skip
     """Remember every id a file has had: KOReader partial MD5, SHA-256, MD5 of its names."""
-    import hashlib
-
     entries = []
     if koreader:
         entries.append(("koreader", koreader))
     if sha256:
         entries.append(("sha256", sha256))
     for name in filenames:
-        entries.append(("filename", hashlib.md5(name.encode("utf-8")).hexdigest()))
+        entries.append(("filename", filename_document(name)))
     await conn.executemany(
         "INSERT OR IGNORE INTO file_hashes (file_id, kind, value, recorded_at) VALUES (?, ?, ?, ?)",
         [(file_id, kind, value, now) for kind, value in entries],

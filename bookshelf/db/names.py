@@ -21,3 +21,14 @@ async def claim_ascii_name(conn: aiosqlite.Connection, file_id: str, name: str) 
     except sqlite3.IntegrityError:
         return False
     return True
+
+
+async def claim_first_ascii_name(conn: aiosqlite.Connection, file_id: str, options: list[str]) -> str | None:
+    """The file's download name: the one it has, else the first of ``options`` no other file holds."""
+    known = await ascii_name(conn, file_id)
+    if known:
+        return known
+    for option in options:
+        if await claim_ascii_name(conn, file_id, option):
+            return option
+    return None

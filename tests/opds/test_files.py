@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import os
@@ -177,3 +178,23 @@ async def test_a_first_download_leaves_the_catalog_marker_and_cached_feeds_alone
     async with runtime.db.write() as conn:
         await conn.execute("UPDATE files SET page_count = 7 WHERE id = ?", (made.book.files[1].id,))
     assert (await runtime.catalog.state()).generation > before.generation
+
+
+async def test_a_repeat_download_takes_no_write_lock(opds: httpx.AsyncClient, api_key: str, runtime) -> None:
+    """Every download names the file and records that name for KOReader's filename mode; once
+    both are stored, a download must not wait for the writer, which KOReader syncs queue on."""
+    made = await add_book(runtime, "Мастер и Маргарита", ["Михаил Булгаков"], formats=("epub",))
+    file = made.book.files[0]
+    first = await opds.get(f"/opds/books/{made.book.id}/download/{file.id}")
+    assert first.status_code == 200
+    served = first.headers["content-disposition"].split('filename="')[1].split('"')[0]
+    async with runtime.db.read() as conn:
+        recorded = {row[0] for row in await fetchall(
+            conn, "SELECT value FROM file_hashes WHERE file_id = ? AND kind = 'filename'", (file.id,))}  # fmt: skip
+    assert hashlib.md5(served.encode()).hexdigest() in recorded, "the served ASCII name syncs in filename mode"
+    async with runtime.db.write():  # every write waits until this block ends
+        again = await asyncio.wait_for(opds.get(f"/opds/books/{made.book.id}/download/{file.id}"), 10)
+        web = await asyncio.wait_for(opds.get(f"/api/library/{made.book.id}/download/{file.id}", auth=None,
+                                              headers={"X-API-Key": api_key}), 10)  # fmt: skip
+    assert again.status_code == web.status_code == 200
+    assert again.headers["content-disposition"] == first.headers["content-disposition"]

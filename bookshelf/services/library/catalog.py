@@ -260,7 +260,8 @@ class CatalogService:
         return out
 
     async def entry(self, book_id: str) -> Entry:
-        entries = await self.db.read(inline(partial(self._entries, ids=[book_id])))
+        # A few primary-key lookups: on the loop's connection, as a KOReader pull is.
+        entries = await self.db.read(inline(partial(self._entries, ids=[book_id])), on_loop=True)
         if not entries:
             raise NotFound("Book not found")
         return entries[0]
@@ -327,9 +328,15 @@ class CatalogService:
         return file_path(self.settings, file), download_name(entry.book, file), ascii_name, media_type
 
     async def remember_served_names(self, file_id: str, names: list[str], now: str) -> None:
-        """KOReader's filename-mode document id is md5 of the name it saved; keep it for sync."""
-        async with self.db.write() as conn:
-            await book_rows.record_hashes(conn, file_id, now, filenames=names)
+        """KOReader's filename-mode document id is md5 of the name it saved; keep it for sync.
+
+        A file downloaded before has its names already: one point read on the loop's connection
+        says so, and the write lock (which KOReader syncs wait on) is not taken at all."""
+        missing = await self.db.read(inline(partial(book_rows.unrecorded_filenames, file_id=file_id, names=names)),
+                                     on_loop=True)  # fmt: skip
+        if missing:
+            record = partial(book_rows.record_hashes, file_id=file_id, now=now, filenames=missing)
+            await self.db.write(inline(record))
 
     async def stream_file(self, book_id: str) -> tuple[Path, BookFile]:
         entry = await self.entry(book_id)

@@ -6,8 +6,11 @@ so a shared name would overwrite the other book (seven books once all became ``-
 
 from __future__ import annotations
 
+from functools import partial
+
 from bookshelf.db import Database
 from bookshelf.db import names as name_rows
+from bookshelf.db.connection import inline
 from bookshelf.models import BookFile
 from bookshelf.services.names.translit import ascii_name
 
@@ -17,17 +20,13 @@ async def served_ascii_name(db: Database, file: BookFile) -> str:
     file_id, book_id = file.id, file.book_id
     filename = file.filename if file.filename.lower().endswith(f".{file.format.lower()}") else (
         f"{file.filename}.{file.format.lower()}")  # fmt: skip
-    async with db.read() as conn:
-        known = await name_rows.ascii_name(conn, file_id)
+    # Every download after the first finds its name with one point read on the loop's connection.
+    known = await db.read(inline(partial(name_rows.ascii_name, file_id=file_id)), on_loop=True)
     if known:
         return known
     options = [ascii_name(filename, book_id), ascii_name(filename, book_id, book_id[:8]),
                ascii_name(filename, book_id, file_id[:8]), ascii_name(filename, book_id, file_id)]  # fmt: skip
-    async with db.write() as conn:
-        known = await name_rows.ascii_name(conn, file_id)
-        if known:
-            return known
-        for option in dict.fromkeys(options):
-            if await name_rows.claim_ascii_name(conn, file_id, option):
-                return option
-    return options[-1]  # a file id is unique: only a vanished row gets here
+    # The claim is one trip to the writer: a download must not hold the write lock (and every
+    # KOReader sync behind it) across a round trip per statement.
+    claim = partial(name_rows.claim_first_ascii_name, file_id=file_id, options=list(dict.fromkeys(options)))
+    return await db.write(inline(claim)) or options[-1]  # None: the file's row vanished meanwhile
