@@ -45,3 +45,51 @@ async def test_a_request_writes_before_queued_background_work(tmp_path: Path) ->
             await conn.execute("SELECT 1")
     finally:
         await db.close()
+
+
+async def test_writes_waiting_together_each_keep_their_own_transaction(tmp_path: Path) -> None:
+    """One-trip writes queued behind the lock go to the writer together, but each commits or
+    fails alone, in the order the lock serves (requests first), and a cancelled one never runs."""
+    migrate(tmp_path / "b.db")
+    db = Database(tmp_path / "b.db")
+    await db.open()
+    release = asyncio.Event()
+
+    async def holder() -> None:
+        async with db.write() as conn:
+            await conn.execute("CREATE TABLE t (n INTEGER, kind TEXT)")
+            await release.wait()
+
+    def insert(n: int, kind: str, fail: bool = False):
+        def work(conn):
+            conn.execute("INSERT INTO t VALUES (?, ?)", (n, kind))
+            if fail:
+                raise ValueError(f"write {n} refused")
+            return n
+
+        return work
+
+    async def background_insert(n: int) -> int:
+        mark_background()
+        return await db.write(insert(n, "background"))
+
+    try:
+        held = asyncio.create_task(holder())
+        await asyncio.sleep(0.05)
+        later = [asyncio.create_task(background_insert(n)) for n in (100, 101)]
+        await asyncio.sleep(0.01)
+        requests = [asyncio.create_task(db.write(insert(n, "request", fail=n == 3))) for n in range(6)]
+        gone = asyncio.create_task(db.write(insert(99, "request")))
+        await asyncio.sleep(0.05)
+        gone.cancel()
+        release.set()
+        await held
+        outcomes = await asyncio.gather(*requests, *later, return_exceptions=True)
+        assert outcomes[:3] == [0, 1, 2] and outcomes[4:] == [4, 5, 100, 101]
+        assert isinstance(outcomes[3], ValueError) and "write 3 refused" in str(outcomes[3])
+        rows = await db.fetchall("SELECT n, kind FROM t ORDER BY rowid")
+        assert [tuple(r) for r in rows] == [(0, "request"), (1, "request"), (2, "request"), (4, "request"),
+                                            (5, "request"), (100, "background"), (101, "background")]  # fmt: skip
+        assert await db.write(insert(7, "request")) == 7  # and the writer is free again
+    finally:
+        await db.close()

@@ -16,6 +16,7 @@ from bookshelf.db import inline_conn
 from bookshelf.db.checkpoint import INTERVAL_SECONDS as CHECKPOINT_SECONDS
 from bookshelf.db.checkpoint import Checkpointer
 from bookshelf.db.priority import PriorityLock
+from bookshelf.db.write_batches import WriteBatches
 
 BUSY_TIMEOUT_MS = 10_000
 # The event loop's own reader may wait this long for a lock before its read moves to the pool.
@@ -72,6 +73,7 @@ class Database:
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._all_readers: list[aiosqlite.Connection] = []
         self._write_lock = PriorityLock()  # requests before background work
+        self._batches = WriteBatches(self._write_lock, self._writer_trip, _transaction)
         self._on_loop: sqlite3.Connection | None = None
         self.checkpointer = Checkpointer(path, _checkpoint_connection, checkpoint_interval)
 
@@ -97,6 +99,7 @@ class Database:
         return conn
 
     async def close(self) -> None:
+        await self._batches.close()
         await asyncio.to_thread(self.checkpointer.stop)
         if self._on_loop is not None:
             self._on_loop.close()
@@ -176,8 +179,11 @@ class Database:
 
     async def _write_work(self, work: Callable[[sqlite3.Connection], T], durable: bool) -> T:
         assert self._writer is not None, "database is not open"
-        async with self._write_lock:
-            return await in_thread(self._writer, lambda raw: _transaction(raw, work, durable))
+        return await self._batches.submit(work, durable)
+
+    async def _writer_trip(self, run: Callable[[sqlite3.Connection], T]) -> T:
+        assert self._writer is not None, "database is not open"
+        return await in_thread(self._writer, run)
 
     async def _read_on_loop(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """WAL readers do not wait for the writer; should the file be locked anyway (recovery, a

@@ -27,12 +27,13 @@ class PriorityLock:
     def waiters(self) -> int:
         return sum(len(queue) for queue in self._waiting)
 
-    async def acquire(self) -> None:
+    async def acquire(self, background: bool | None = None) -> None:
+        """``background`` None: as the calling task is marked (bookshelf.priority)."""
         if not self._locked and not any(self._waiting):
             self._locked = True
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        queue = self._waiting[1 if is_background() else 0]
+        queue = self._waiting[1 if (is_background() if background is None else background) else 0]
         queue.append(future)
         try:
             await future
