@@ -131,12 +131,14 @@ class _OpenFileResponse(Response):
             if scope["method"] == "HEAD" or self.length == 0:
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
                 return
-            await anyio.to_thread.run_sync(self.handle.seek, self.offset)
-            remaining = self.length
+            # pread: each chunk is one trip to a thread, with no seek of its own (a hop saved
+            # per download; under load every hop waits a turn of the event loop).
+            fd, offset, remaining = self.handle.fileno(), self.offset, self.length
             while remaining > 0:
-                chunk = await anyio.to_thread.run_sync(self.handle.read, min(CHUNK, remaining))
+                chunk = await anyio.to_thread.run_sync(os.pread, fd, min(CHUNK, remaining), offset)
                 if not chunk:  # the file shrank underneath us; end the body honestly short
                     break
+                offset += len(chunk)
                 remaining -= len(chunk)
                 await send({"type": "http.response.body", "body": chunk, "more_body": remaining > 0})
             if remaining > 0:

@@ -13,6 +13,7 @@ from bookshelf.db import Database
 from bookshelf.db import books as book_rows
 from bookshelf.db import facets as facet_sql
 from bookshelf.db import search as search_sql
+from bookshelf.db.connection import inline
 from bookshelf.db.library import SORTS, filter_where
 from bookshelf.errors import NotFound
 from bookshelf.models import Book, BookFile, BookFilter
@@ -143,9 +144,11 @@ class LibraryService:
         return body
 
     async def get(self, book_id: str, with_files: bool = True) -> Book:
-        """An organized book (with its files unless told); NotFound for unknown ids and inbox books."""
-        async with self.db.read() as conn:
-            book = await book_rows.get(conn, book_id, with_files=with_files)
+        """An organized book (with its files unless told); NotFound for unknown ids and inbox books.
+
+        Two primary-key lookups, read on the loop's own connection: through a pooled reader each
+        statement was a round trip, and under a crowd every round trip waits a turn of the loop."""
+        book = await self.db.read(inline(partial(book_rows.get, book_id=book_id, with_files=with_files)), on_loop=True)
         if book is None or book.status != "organized":
             raise NotFound("Book not found")
         return book
