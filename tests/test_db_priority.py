@@ -93,3 +93,50 @@ async def test_writes_waiting_together_each_keep_their_own_transaction(tmp_path:
         assert await db.write(insert(7, "request")) == 7  # and the writer is free again
     finally:
         await db.close()
+
+
+async def test_a_write_now_goes_through_only_when_no_transaction_holds_the_file(tmp_path: Path) -> None:
+    """try_write_now writes on the loop at once when SQLite's write lock is free, and when a
+    transaction holds it says so without waiting or writing anything; write(on_loop=True) then
+    queues it behind that transaction."""
+    import time
+
+    migrate(tmp_path / "b.db")
+    db = Database(tmp_path / "b.db")
+    await db.open()
+
+    def insert(n: int):
+        def work(conn):
+            conn.execute("INSERT INTO t VALUES (?)", (n,))
+            return n
+
+        return work
+
+    try:
+        async with db.write() as conn:
+            await conn.execute("CREATE TABLE t (n INTEGER)")
+        assert db.try_write_now(insert(1)) == (True, 1)
+        release = asyncio.Event()
+        inside = asyncio.Event()
+
+        async def holder() -> None:
+            async with db.write() as conn:
+                await conn.execute("INSERT INTO t VALUES (2)")  # the writer's thread now holds the file
+                inside.set()
+                await release.wait()
+
+        held = asyncio.create_task(holder())
+        await inside.wait()
+        started = time.perf_counter()
+        assert db.try_write_now(insert(3)) == (False, None)
+        assert time.perf_counter() - started < 0.05, "it must not wait for the lock on the loop"
+        queued = asyncio.create_task(db.write(insert(4), on_loop=True))
+        await asyncio.sleep(0.05)
+        assert not queued.done()
+        release.set()
+        await held
+        assert await queued == 4
+        rows = await db.fetchall("SELECT n FROM t ORDER BY rowid")
+        assert [r[0] for r in rows] == [1, 2, 4]
+    finally:
+        await db.close()

@@ -336,7 +336,7 @@ class CatalogService:
                                      on_loop=True)  # fmt: skip
         if missing:
             record = partial(book_rows.record_hashes, file_id=file_id, now=now, filenames=missing)
-            await self.db.write(inline(record))
+            await self.db.write(inline(record), on_loop=True)
 
     async def stream_file(self, book_id: str) -> tuple[Path, BookFile]:
         entry = await self.entry(book_id)

@@ -26,7 +26,7 @@ async def served_ascii_name(db: Database, file: BookFile) -> str:
         return known
     options = [ascii_name(filename, book_id), ascii_name(filename, book_id, book_id[:8]),
                ascii_name(filename, book_id, file_id[:8]), ascii_name(filename, book_id, file_id)]  # fmt: skip
-    # The claim is one trip to the writer: a download must not hold the write lock (and every
-    # KOReader sync behind it) across a round trip per statement.
+    # A claim is a point update: done on the loop when the writer is free, else one trip to it;
+    # a download must not hold the write lock (and every KOReader sync behind it) for long.
     claim = partial(name_rows.claim_first_ascii_name, file_id=file_id, options=list(dict.fromkeys(options)))
-    return await db.write(inline(claim)) or options[-1]  # None: the file's row vanished meanwhile
+    return await db.write(inline(claim), on_loop=True) or options[-1]  # None: the file's row vanished meanwhile

@@ -67,6 +67,12 @@ class GroupCommit:
         self._draining: asyncio.Task[None] | None = None
 
     async def submit(self, update: Write) -> None:
+        if not self._pending and (self._draining is None or self._draining.done()):
+            # Nothing queued: written at once on the loop when the writer is free (no hop at all).
+            written, _ = self.db.try_write_now(self._applier([update]))
+            if written:
+                return
+        # Otherwise it joins the next batch, itself written on the loop when the writer is free.
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append((update, future))
         if self._draining is None or self._draining.done():
@@ -80,7 +86,7 @@ class GroupCommit:
         while self._pending:
             batch, self._pending = self._pending, []
             try:
-                await self.db.write(self._applier([update for update, _ in batch]))
+                await self.db.write(self._applier([update for update, _ in batch]), on_loop=True)
             except Exception as exc:
                 if len(batch) == 1:
                     _settle(batch[0][1], exc)
