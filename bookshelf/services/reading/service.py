@@ -67,12 +67,6 @@ class GroupCommit:
         self._draining: asyncio.Task[None] | None = None
 
     async def submit(self, update: Write) -> None:
-        if not self._pending and (self._draining is None or self._draining.done()):
-            # Nothing queued: written at once on the loop when the writer is free (no hop at all).
-            written, _ = self.db.try_write_now(self._applier([update]))
-            if written:
-                return
-        # Otherwise it joins the next batch, itself written on the loop when the writer is free.
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append((update, future))
         if self._draining is None or self._draining.done():
