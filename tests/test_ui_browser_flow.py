@@ -158,7 +158,9 @@ def test_upload_review_approve_search_download_and_progress(browser, catalogue: 
         page.fill("[data-library-filter] [name=q]", "darknes lefft")
         page.wait_for_selector("[data-suggestions] a:has-text('Left Hand')")
         page.wait_for_selector("[data-library-books] a:has-text('Left Hand')")
-        assert page.locator("[data-library-books] li").count() == 1
+        # The grid is redrawn when the answer comes: until then it still lists both books (the
+        # unfiltered library also holds Left Hand), so wait for it to hold the one match.
+        page.wait_for_function("() => document.querySelectorAll('[data-library-books] li').length === 1")
         page.click("[data-library-books] a:has-text('Left Hand')")
         page.wait_for_url(f"{base}/books/{lh_id}")
 
