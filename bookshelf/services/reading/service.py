@@ -52,6 +52,9 @@ def advance(state: ReadingState, percentage: float, at: int, threshold: float) -
     return False
 
 
+ON_LOOP_BATCH = 16  # pushes a batch may hold to be written on the loop
+
+
 class GroupCommit:
     """Commits concurrent KOReader writes together: one transaction and one writer-thread trip per batch.
 
@@ -80,7 +83,12 @@ class GroupCommit:
         while self._pending:
             batch, self._pending = self._pending, []
             try:
-                await self.db.write(self._applier([update for update, _ in batch]), on_loop=True)
+                updates = [update for update, _ in batch]
+                # A few devices' pushes are written on the loop (no trip to the writer's thread
+                # and back, two loop turns under a crowd); many at once go to the thread, which
+                # commits them while the loop answers the next requests.
+                if len(updates) > ON_LOOP_BATCH or not self.db.try_write_now(self._applier(updates))[0]:
+                    await self.db.write(self._applier(updates), on_loop=True)
             except Exception as exc:
                 if len(batch) == 1:
                     _settle(batch[0][1], exc)
