@@ -128,8 +128,9 @@ class Database:
         and one trip to its thread (hot paths: every statement through the context is a round
         trip, which costs more than the statement itself; :func:`inline` adapts the async db
         functions). ``durable`` commits with synchronous=FULL (power-cut safe). ``on_loop``: a
-        short write that, when other writes hold the writer, is done at once on the loop's own
-        connection if SQLite's lock is free (:meth:`try_write_now`) instead of queueing behind them."""
+        short write, done at once on the loop's own connection when SQLite's lock is free
+        (:meth:`try_write_now`), else queued as any other. The loop stands still while it runs:
+        for a few index updates, not for many (kosync writes a batch of 16 pushes at most so)."""
         if work is None:
             return self._write_context(durable)
         if on_loop and not durable:
@@ -137,13 +138,9 @@ class Database:
         return self._write_work(work, durable)
 
     async def _write_on_loop(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        # Only when queueing would wait behind other writes: with the writer idle, its thread
-        # writes while the loop serves the next requests (kosync's own bench: 2,215 PUT/s, p99
-        # 36 ms that way, 1,627 and 63 ms with every write on the loop).
-        if self._write_lock.locked():
-            written, result = self.try_write_now(work)
-            if written:
-                return result  # type: ignore[return-value]  # (True, T) by try_write_now's contract
+        written, result = self.try_write_now(work)
+        if written:
+            return result  # type: ignore[return-value]  # (True, T) by try_write_now's contract
         return await self._write_work(work, False)
 
     @overload

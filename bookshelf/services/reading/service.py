@@ -87,8 +87,7 @@ class GroupCommit:
                 # A few devices' pushes are written on the loop (no trip to the writer's thread
                 # and back, two loop turns under a crowd); many at once go to the thread, which
                 # commits them while the loop answers the next requests.
-                if len(updates) > ON_LOOP_BATCH or not self.db.try_write_now(self._applier(updates))[0]:
-                    await self.db.write(self._applier(updates), on_loop=True)
+                await self.db.write(self._applier(updates), on_loop=len(updates) <= ON_LOOP_BATCH)
             except Exception as exc:
                 if len(batch) == 1:
                     _settle(batch[0][1], exc)
