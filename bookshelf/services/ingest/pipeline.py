@@ -140,7 +140,6 @@ class IngestService:
         record = BookFile(id=str(uuid.uuid4()), book_id=book.id, format=kind, root="incoming",
                           path=f"{book.id}/{filename}", filename=filename, size=size, sha256=sha256,
                           koreader_hash=koreader, page_count=None, added_at=now)  # fmt: skip
-        job: Job | None = None
 
         async def take(conn: aiosqlite.Connection) -> tuple[BookFile | None, Job | None]:
             known = await duplicates.file_with_sha256(conn, sha256)
