@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bookshelf.db import Database
 from bookshelf.db.migrate import migrate
@@ -138,5 +143,62 @@ async def test_a_write_now_goes_through_only_when_no_transaction_holds_the_file(
         assert await queued == 4
         rows = await db.fetchall("SELECT n FROM t ORDER BY rowid")
         assert [r[0] for r in rows] == [1, 2, 4]
+    finally:
+        await db.close()
+
+
+@pytest.mark.anyio  # @given hides the coroutine from conftest's automatic marker
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(writes=st.lists(st.tuples(st.booleans(), st.booleans(), st.booleans()), min_size=1, max_size=24))
+async def test_any_mix_of_waiting_writes_keeps_each_its_own_outcome(tmp_path: Path, writes) -> None:
+    """(background, fails, cancelled) for each write queued behind a held lock: every write not
+    cancelled gets its own result or error, only the successful ones' rows exist, and requests
+    commit before background work, each class in arrival order."""
+    path = tmp_path / f"mix-{uuid.uuid4().hex}.db"
+    migrate(path)
+    db = Database(path)
+    await db.open()
+    release = asyncio.Event()
+
+    async def holder() -> None:
+        async with db.write() as conn:
+            await conn.execute("CREATE TABLE t (n INTEGER)")
+            await release.wait()
+
+    def insert(n: int, fail: bool):
+        def work(conn):
+            conn.execute("INSERT INTO t VALUES (?)", (n,))
+            if fail:
+                raise ValueError(f"write {n} refused")
+            return n
+
+        return work
+
+    async def write(n: int, background: bool, fail: bool) -> int:
+        if background:
+            mark_background()
+        return await db.write(insert(n, fail))
+
+    try:
+        held = asyncio.create_task(holder())
+        await asyncio.sleep(0.02)
+        tasks = [asyncio.create_task(write(n, bg, fail)) for n, (bg, fail, _) in enumerate(writes)]
+        await asyncio.sleep(0.02)
+        for task, (_, _, cancelled) in zip(tasks, writes, strict=True):
+            if cancelled:
+                task.cancel()
+        release.set()
+        await held
+        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        for n, (outcome, (_, fail, cancelled)) in enumerate(zip(outcomes, writes, strict=True)):
+            if cancelled:
+                assert isinstance(outcome, asyncio.CancelledError)
+            elif fail:
+                assert isinstance(outcome, ValueError) and f"write {n} refused" in str(outcome)
+            else:
+                assert outcome == n
+        landed = [n for n, (_, fail, cancelled) in enumerate(writes) if not fail and not cancelled]
+        expected = [n for n in landed if not writes[n][0]] + [n for n in landed if writes[n][0]]
+        assert [r[0] for r in await db.fetchall("SELECT n FROM t ORDER BY rowid")] == expected
     finally:
         await db.close()

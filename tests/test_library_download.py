@@ -7,6 +7,8 @@ from urllib.parse import unquote
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bookshelf.db import books as book_rows
 from bookshelf.runtime import Runtime
@@ -171,3 +173,24 @@ def test_a_cached_read_is_the_bytes_at_its_offset(tmp_path) -> None:
         assert cached_read(handle.fileno(), 100, 5000) in (None, CONTENT[5000:5100])
         assert cached_read(handle.fileno(), 100, len(CONTENT) - 40) in (None, CONTENT[-40:])
         assert cached_read(handle.fileno(), 100, len(CONTENT)) is None  # at the end: the thread path says so
+
+
+_CHUNKED_CONTENT = bytes((i * 13 + i // 509) % 256 for i in range(2 * CHUNK + 777))
+_NEAR_BOUNDARIES = st.sampled_from([0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, len(_CHUNKED_CONTENT) - 1])
+
+
+@pytest.mark.anyio  # @given hides the coroutine from conftest's automatic marker
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+async def test_any_range_of_a_file_of_several_chunks_is_its_bytes(runtime: Runtime, api: httpx.AsyncClient,
+                                                                  data: st.DataObject) -> None:  # fmt: skip
+    """Every satisfiable range, whatever chunk boundaries it starts, ends or spans, is exactly
+    those bytes (the body is read 64 KiB at a time, at moving offsets)."""
+    content = _CHUNKED_CONTENT
+    made = await add_book(runtime, "Ranges", ["Автор"], formats=("epub",), file_bytes=content)
+    url = f"/api/library/{made.id}/download/{made.files[0].id}"
+    start = data.draw(_NEAR_BOUNDARIES | st.integers(0, len(content) - 1), label="start")
+    end = data.draw(st.integers(start, len(content) + CHUNK), label="end")
+    part = await api.get(url, headers={"Range": f"bytes={start}-{end}"})
+    assert part.status_code == 206
+    assert part.content == content[start : min(end, len(content) - 1) + 1]
